@@ -1,0 +1,154 @@
+/**
+ * Reads what the inspector shows about one live actor: ids, machine, status, state value and a
+ * supervisor's per-child restart bookkeeping. It reads snapshots generically so that it depends
+ * on no machine's internals (the supervisor in particular is written elsewhere).
+ */
+import type { AnyActorRef, AnyStateMachine } from 'xstate';
+import { serializeMachine } from './serialize-machine.js';
+import type { ActorInfo, ChildSupervision, DefinitionMessage } from './types.js';
+
+/** What we read from an actor ref beyond the public AnyActorRef type. */
+interface ActorLike {
+  sessionId: string;
+  id: string;
+  systemId?: string;
+  src?: unknown;
+  logic?: unknown;
+  _parent?: { sessionId: string };
+  getSnapshot(): unknown;
+}
+
+interface SnapshotLike {
+  status?: string;
+  value?: unknown;
+  context?: unknown;
+  children?: Record<string, AnyActorRef | undefined>;
+  error?: unknown;
+}
+
+/** Definitions computed once per machine object (machines are immutable once created). */
+export class DefinitionCache {
+  readonly #byMachine = new WeakMap<object, DefinitionMessage>();
+  readonly #byHash = new Map<string, DefinitionMessage>();
+
+  /** The definition of a machine actor's logic, or undefined for other actor kinds. */
+  of(ref: AnyActorRef): DefinitionMessage | undefined {
+    const logic = (ref as unknown as ActorLike).logic;
+    if (!isMachine(logic)) return undefined;
+    let def = this.#byMachine.get(logic);
+    if (!def) {
+      def = serializeMachine(logic);
+      this.#byMachine.set(logic, def);
+      this.#byHash.set(def.hash, def);
+    }
+    return def;
+  }
+
+  /** A definition seen before, by hash. */
+  get(hash: string): DefinitionMessage | undefined {
+    return this.#byHash.get(hash);
+  }
+}
+
+function isMachine(logic: unknown): logic is AnyStateMachine {
+  return (
+    typeof logic === 'object' &&
+    logic !== null &&
+    'root' in logic &&
+    'idMap' in logic &&
+    typeof (logic as { getInitialSnapshot?: unknown }).getInitialSnapshot === 'function'
+  );
+}
+
+/** The actor's snapshot, or an empty one when reading it throws (e.g. an actor in error). */
+export function snapshotOf(ref: AnyActorRef): SnapshotLike {
+  try {
+    const snap = ref.getSnapshot() as unknown;
+    return typeof snap === 'object' && snap !== null ? (snap as SnapshotLike) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** The live children of a machine actor (spawned and invoked), in insertion order. */
+export function childrenOf(ref: AnyActorRef): AnyActorRef[] {
+  const children = snapshotOf(ref).children;
+  if (!children || typeof children !== 'object') return [];
+  return Object.values(children).filter((c): c is AnyActorRef => c !== undefined);
+}
+
+/** Normalises an XState status to the four the stream knows. */
+export function statusOf(snap: SnapshotLike): ActorInfo['status'] {
+  const s = snap.status;
+  return s === 'done' || s === 'error' || s === 'stopped' ? s : 'active';
+}
+
+function exitLabel(exit: unknown): string | undefined {
+  if (exit === undefined || exit === null) return undefined;
+  if (typeof exit === 'string') return exit;
+  if (exit instanceof Error) return exit.message;
+  if (typeof exit === 'object') {
+    const e = exit as { reason?: unknown; type?: unknown; message?: unknown };
+    for (const v of [e.reason, e.message, e.type]) if (typeof v === 'string') return v;
+  }
+  return String(exit);
+}
+
+function entryOf(value: unknown): ChildSupervision | undefined {
+  if (typeof value === 'number') return { restarts: value };
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as { restarts?: unknown; restartCount?: unknown; lastExit?: unknown };
+  const restarts = typeof v.restarts === 'number' ? v.restarts : v.restartCount;
+  if (typeof restarts !== 'number') return undefined;
+  const out: ChildSupervision = { restarts };
+  const lastExit = exitLabel(v.lastExit);
+  if (lastExit !== undefined) out.lastExit = lastExit;
+  return out;
+}
+
+/**
+ * Per-child restart bookkeeping, if the context carries it. Accepted shapes (see
+ * docs/inspection.md): `children` or `restarts` as a record or Map keyed by child id whose values
+ * are a number or `{ restarts, lastExit? }`, or an array of `{ id, restarts, lastExit? }`.
+ */
+export function readSupervision(context: unknown): Record<string, ChildSupervision> | undefined {
+  if (typeof context !== 'object' || context === null) return undefined;
+  const ctx = context as Record<string, unknown>;
+  for (const key of ['children', 'restarts', 'childSpecs']) {
+    const field = ctx[key];
+    const out: Record<string, ChildSupervision> = {};
+    let found = false;
+    const add = (id: unknown, value: unknown) => {
+      const entry = entryOf(value);
+      if (typeof id !== 'string' || !entry) return;
+      out[id] = entry;
+      found = true;
+    };
+    if (field instanceof Map) for (const [id, v] of field) add(id, v);
+    else if (Array.isArray(field)) for (const v of field) add((v as { id?: unknown })?.id, v);
+    else if (typeof field === 'object' && field !== null) {
+      for (const [id, v] of Object.entries(field)) add(id, v);
+    }
+    if (found) return out;
+  }
+  return undefined;
+}
+
+/** Describes one live actor for a snapshot or the /api/actors tree. */
+export function describeActor(ref: AnyActorRef, defs: DefinitionCache): ActorInfo {
+  const actor = ref as unknown as ActorLike;
+  const snap = snapshotOf(ref);
+  const info: ActorInfo = { sid: actor.sessionId, id: actor.id, status: statusOf(snap) };
+  if (actor._parent) info.parent = actor._parent.sessionId;
+  if (actor.systemId) info.systemId = actor.systemId;
+  if (typeof actor.src === 'string') info.src = actor.src;
+  const def = defs.of(ref);
+  if (def) {
+    info.machine = def.hash;
+    info.machineId = def.machineId;
+    info.value = snap.value;
+    const supervision = readSupervision(snap.context);
+    if (supervision) info.supervision = supervision;
+  }
+  return info;
+}
