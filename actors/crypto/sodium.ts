@@ -84,6 +84,15 @@ export interface Sodium {
     memlimit: number,
     alg: number
   ): void;
+  /** Runs on libuv's thread pool so Argon2id does not block the event loop. */
+  crypto_pwhash_async(
+    out: Bytes,
+    passwd: Bytes,
+    salt: Bytes,
+    opslimit: number,
+    memlimit: number,
+    alg: number
+  ): Promise<void>;
 }
 
 /** The loaded binding (one native module per process). */
