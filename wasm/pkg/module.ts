@@ -11,7 +11,7 @@ const PAGE = 65536;
 const ALIGN = 64; // cache line: shards never share one
 
 // (module (func (result v128) v128.const 0 v128.const 0 <op>)) with op = swizzle or relaxed_swizzle.
-function probe(op: number[]): Uint8Array {
+function probe(op: number[]): Uint8Array<ArrayBuffer> {
   const v128Zero = [253, 12, ...new Array<number>(16).fill(0)];
   const body = [0, ...v128Zero, ...v128Zero, 253, ...op, 11];
   const code = [1, body.length, ...body];
