@@ -47,9 +47,9 @@ import type { SupervisorInput, SupervisorOutput } from './types.js';
 import { forgetRestart } from './plan.js';
 import { SupervisorEscalation, SupervisorSpecError } from './errors.js';
 import { recordOf, specProblem, specTable } from './specs.js';
-import { abandonRestarts, handleExit, killStopping, recordStoppedExit } from './actions.js';
-import { startChild, startChildren, stopAllReverse, stopLastRunning } from './actions.js';
-import { terminateChild } from './actions.js';
+import { handleExit, startChild, startChildren, terminateChild } from './actions.js';
+import { abandonRestarts, killStopping, recordStoppedExit } from './stop-actions.js';
+import { stopAllReverse, stopLastRunning } from './stop-actions.js';
 
 /** The words of an escalation, shared with the BitDustError version in actors/supervisor. */
 export function escalationMessage(ctx: SupervisorContext): string {
