@@ -37,6 +37,8 @@ export interface ServiceInput {
   dependents: string[];
   initialBackoffMs?: number;
   maxBackoffMs?: number;
+  /** Input for the `run` actor (e.g. a supervisor's children); default `{ name }`. */
+  runInput?: unknown;
 }
 
 interface DependencyStatus {
@@ -59,6 +61,7 @@ export interface ServiceContext {
   isUp: boolean;
   initialBackoffMs: number;
   maxBackoffMs: number;
+  runInput: unknown;
 }
 
 export type ServiceEvent =
@@ -154,7 +157,8 @@ export const serviceMachine = setup({
       after: 'waiting',
       isUp: false,
       initialBackoffMs: input.initialBackoffMs ?? 1_000,
-      maxBackoffMs: input.maxBackoffMs ?? 60_000
+      maxBackoffMs: input.maxBackoffMs ?? 60_000,
+      runInput: input.runInput
     };
     return { ...context, reason: firstDown(context) };
   },
@@ -201,7 +205,8 @@ export const serviceMachine = setup({
       invoke: {
         id: 'run',
         src: 'run',
-        input: ({ context }: { context: ServiceContext }) => ({ name: context.name }),
+        input: ({ context }: { context: ServiceContext }) =>
+          context.runInput ?? { name: context.name },
         onDone: { target: 'closing', actions: assign({ after: 'stopped' }) },
         onError: {
           target: 'closing',
