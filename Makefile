@@ -4,9 +4,9 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-APT_PACKAGES := rustc cargo libstd-rust-dev-wasm32 lld nats-server chromium binaryen
+APT_PACKAGES := rustc cargo libstd-rust-dev-wasm32 lld nats-server chromium binaryen wabt
 NODE_TEST := node --import tsx --test --test-concurrency=2 --test-reporter=spec
-TEST_DIRS := machines actors server wasm/pkg test inspector-ui/src docs/examples
+TEST_DIRS := machines actors server wasm test inspector-ui/src docs/examples
 STAMPS := .stamps
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -14,7 +14,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DATA_DIR ?= $(HOME)/.bitdust-ts
 PORT ?= 8787
 DEVNET ?= 8
-SCENARIO ?= handshake
+SCENARIO ?= peer-crash
 
 .PHONY: help setup apt npm wasm ui check format lint typecheck test test-unit test-wasm \
         run-node demo bench clean
@@ -66,7 +66,7 @@ test-wasm: wasm
 	@if [ -f wasm/Cargo.toml ]; then bash wasm/build.sh --test; fi
 
 test-unit: setup
-	@files=$$(find $(TEST_DIRS) -name '*.test.ts' -not -path '*/node_modules/*' 2>/dev/null | sort); \
+	@files=$$(find $(TEST_DIRS) -name '*.test.ts' -not -path '*/node_modules/*' -not -path '*/target/*' 2>/dev/null | sort); \
 	$(NODE_TEST) $$files
 
 test: setup check test-wasm test-unit
