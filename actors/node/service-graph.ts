@@ -35,20 +35,20 @@ export function sortServices(definitions: ServiceDefinition[]): ServiceDefinitio
       }
     }
   }
+  // One at a time, the first in the given order whose dependencies are placed: the order the
+  // caller wrote is kept wherever the dependencies allow it.
   const sorted: ServiceDefinition[] = [];
   const placed = new Set<string>();
   while (sorted.length < definitions.length) {
-    const ready = definitions.filter(
+    const next = definitions.find(
       (d) => !placed.has(d.name) && d.dependsOn.every((dep) => placed.has(dep))
     );
-    if (ready.length === 0) {
+    if (!next) {
       const left = definitions.filter((d) => !placed.has(d.name)).map((d) => d.name);
       throw new BitDustError('ERR_SERVICE_CYCLE', `dependency cycle among ${left.join(', ')}`);
     }
-    for (const d of ready) {
-      sorted.push(d);
-      placed.add(d.name);
-    }
+    sorted.push(next);
+    placed.add(next.name);
   }
   return sorted;
 }

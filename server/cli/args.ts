@@ -1,0 +1,70 @@
+/**
+ * Command-line parsing shared by every `bitdust` command: one table of options, `--help` text
+ * generated from it, and usage errors that carry exit code 2.
+ */
+import { parseArgs } from 'node:util';
+import { BitDustError } from '../../actors/errors.js';
+
+/** Exit codes, in the conventions of Node CLIs. */
+export const EXIT = { ok: 0, failure: 1, usage: 2, notRunning: 3 } as const;
+
+export class UsageError extends BitDustError {
+  constructor(message: string) {
+    super('ERR_CLI_USAGE', message);
+    this.name = 'UsageError';
+  }
+}
+
+export const OPTIONS = {
+  'data-dir': { type: 'string', help: 'where the node keeps its keys, token and data' },
+  port: { type: 'string', help: 'local API port on 127.0.0.1 (0: any free port)' },
+  devnet: { type: 'string', help: 'in-process devnet peers to start beside the node (0: none)' },
+  seed: { type: 'string', help: 'seed for simulated delays and faults, to replay a run' },
+  name: { type: 'string', help: 'a name for this node in the inspector' },
+  config: { type: 'string', help: 'a JSON config file (default: <data-dir>/config.json)' },
+  'log-level': { type: 'string', help: 'fatal, error, warn, info, debug, trace or silent' },
+  'no-api': { type: 'boolean', help: 'do not start the local API and inspector' },
+  json: { type: 'boolean', help: 'print machine-readable JSON' },
+  help: { type: 'boolean', short: 'h', help: 'show this help' },
+  version: { type: 'boolean', help: 'show the version' }
+} as const;
+
+export type Flags = {
+  [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string;
+};
+
+export function parse(argv: string[]): { positionals: string[]; flags: Flags } {
+  try {
+    const options = Object.fromEntries(
+      Object.entries(OPTIONS).map(([name, o]) => [
+        name,
+        'short' in o ? { type: o.type, short: o.short } : { type: o.type }
+      ])
+    );
+    const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true });
+    return { positionals, flags: values as Flags };
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+export const HELP = `bitdust — a node of the BitDust TS network
+
+Usage
+  bitdust node start [options]   start a node (and an in-process devnet) in the foreground
+  bitdust node stop [options]    stop the node running from the data dir
+  bitdust node status [options]  show the running node's services
+  bitdust actors [options]       show the live supervisor and actor tree
+  bitdust demo <scenario>        run a scripted scenario to watch in the inspector
+
+Options
+${Object.entries(OPTIONS)
+  .map(([name, o]) => `  --${name.padEnd(12)} ${o.help}`)
+  .join('\n')}
+
+Environment
+  BITDUST_DATA_DIR, BITDUST_PORT, BITDUST_DEVNET, BITDUST_SEED, BITDUST_NAME, BITDUST_LOG_LEVEL
+
+Exit codes
+  0 success, 1 failure, 2 usage or configuration error, 3 no node running
+`;

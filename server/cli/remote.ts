@@ -1,0 +1,122 @@
+/**
+ * Commands that talk to a running node through its local API: the URL comes from
+ * `<data-dir>/node.json`, the token from `<data-dir>/api-token`.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { NodeConfig } from '../../actors/node/config.js';
+import { RUNTIME_FILE } from './host.js';
+import { EXIT } from './args.js';
+import type { Flags } from './args.js';
+import type { Io } from './main.js';
+
+interface Running {
+  url: string;
+  token: string;
+}
+
+async function findRunning(config: NodeConfig): Promise<Running | undefined> {
+  try {
+    const runtime = JSON.parse(await readFile(join(config.dataDir, RUNTIME_FILE), 'utf8')) as {
+      url: string;
+    };
+    const token = (await readFile(join(config.dataDir, 'api-token'), 'utf8')).trim();
+    return { url: runtime.url, token };
+  } catch {
+    return undefined;
+  }
+}
+
+async function call(running: Running, path: string, method = 'GET'): Promise<unknown> {
+  const res = await fetch(`${running.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${running.token}` },
+    signal: AbortSignal.timeout(10_000)
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+async function withNode(
+  config: NodeConfig,
+  io: Io,
+  fn: (running: Running) => Promise<number>
+): Promise<number> {
+  const running = await findRunning(config);
+  if (!running) {
+    io.err(`bitdust: no node is running from ${config.dataDir}`);
+    return EXIT.notRunning;
+  }
+  try {
+    return await fn(running);
+  } catch (err) {
+    if ((err as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED') {
+      io.err(`bitdust: no node answers at ${running.url} (stale ${RUNTIME_FILE}?)`);
+      return EXIT.notRunning;
+    }
+    throw err;
+  }
+}
+
+export function stopCommand(config: NodeConfig, flags: Flags, io: Io): Promise<number> {
+  return withNode(config, io, async (running) => {
+    const answer = await call(running, '/api/node/stop', 'POST');
+    io.out(flags.json ? JSON.stringify(answer) : 'stop requested');
+    return EXIT.ok;
+  });
+}
+
+interface NodeView {
+  id: string;
+  name: string;
+  devnet: boolean;
+  services: { name: string; status: string; reason?: string }[];
+}
+
+export function statusCommand(config: NodeConfig, flags: Flags, io: Io): Promise<number> {
+  return withNode(config, io, async (running) => {
+    const answer = (await call(running, '/api/node')) as { nodes: NodeView[] };
+    if (flags.json) {
+      io.out(JSON.stringify(answer));
+      return EXIT.ok;
+    }
+    for (const node of answer.nodes) {
+      io.out(`${node.devnet ? 'devnet peer' : 'node'} ${node.name} ${node.id}`);
+      for (const s of node.services) {
+        io.out(`  ${s.name.padEnd(10)} ${s.status}${s.reason ? ` — ${s.reason}` : ''}`);
+      }
+    }
+    return EXIT.ok;
+  });
+}
+
+interface TreeView {
+  id: string;
+  status?: string;
+  value?: unknown;
+  restarts?: number;
+  children?: TreeView[];
+}
+
+export function actorsCommand(config: NodeConfig, flags: Flags, io: Io): Promise<number> {
+  return withNode(config, io, async (running) => {
+    const answer = (await call(running, '/api/actors')) as {
+      nodes: { node: string; tree: TreeView }[];
+    };
+    if (flags.json) {
+      io.out(JSON.stringify(answer));
+      return EXIT.ok;
+    }
+    const print = (t: TreeView, depth: number) => {
+      const state = t.value === undefined ? '' : ` ${JSON.stringify(t.value)}`;
+      const restarts = t.restarts ? ` (restarts ${t.restarts})` : '';
+      io.out(`${'  '.repeat(depth)}${t.id}${state}${restarts}`);
+      for (const c of t.children ?? []) print(c, depth + 1);
+    };
+    for (const n of answer.nodes) {
+      io.out(`node ${n.node}`);
+      print(n.tree, 1);
+    }
+    return EXIT.ok;
+  });
+}
