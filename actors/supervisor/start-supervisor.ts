@@ -9,6 +9,7 @@ import { realClock } from '../clock.js';
 import type { Clock } from '../clock.js';
 import { BitDustError } from '../errors.js';
 import { supervisorLogic } from './child-spec.js';
+import { indexScheduler } from './indexed-scheduler.js';
 import type { ChildSpec, SupervisorInput } from '../../machines/supervisor/types.js';
 
 export type SupervisorActor = Actor<typeof supervisorLogic>;
@@ -48,6 +49,7 @@ export function startSupervisor(options: StartSupervisorOptions = {}): Superviso
     ...(systemId !== undefined ? { systemId } : {}),
     ...(inspect !== undefined ? { inspect } : {})
   });
+  indexScheduler(actor.system);
   // Subscribed before start, so even a supervisor failing at start is caught. Anyone else who
   // subscribes to the root must pass an error callback too: XState rethrows when one is missing.
   actor.subscribe({ error: onError ?? logToStderr });
