@@ -53,7 +53,7 @@ export class NodeTracker {
   /** Learns the current tree, then follows the system's inspection events. */
   start(): void {
     if (this.#subscription) return;
-    this.snapshot();
+    this.#walk(true);
     this.#subscription = this.root.system.inspect((ev: InspectionEvent) => {
       // Never let a bug here throw into XState's event loop: that would fail the actor.
       try {
@@ -73,14 +73,20 @@ export class NodeTracker {
 
   /** The node's live actors now (parents first); also refreshes what the tracker knows. */
   snapshot(): NodeSnapshot {
+    return this.#walk(this.tracking);
+  }
+
+  #walk(remember: boolean): NodeSnapshot {
     const actors: NodeSnapshot['actors'] = [];
     walkActors(this.root, (ref) => {
       const info = describeActor(ref, this.defs);
       actors.push(info);
+      // Refs are held only while tracking, so that an idle bridge keeps no dead actor alive.
+      if (!remember) return;
       this.#known.set(ref.sessionId, {
         ref,
         machine: info.machine !== undefined,
-        value: info.machine !== undefined ? JSON.stringify(info.value) : undefined,
+        value: info.machine !== undefined ? valueKey(info.value) : undefined,
         supervision: info.supervision ? JSON.stringify(info.supervision) : undefined
       });
     });
@@ -172,7 +178,7 @@ export class NodeTracker {
   }
 
   #state(known: Known, value: unknown, event: string, transitions?: StateMessage['transitions']) {
-    const json = JSON.stringify(value);
+    const json = valueKey(value);
     if (json === known.value) return;
     known.value = json;
     const msg: Unstamped = {
@@ -216,6 +222,11 @@ export class NodeTracker {
     if (status === 'error') msg.error = errorText(snap.error);
     this.emit(msg);
   }
+}
+
+/** A comparable key for a state value; most values are plain strings, which skip JSON. */
+function valueKey(value: unknown): string {
+  return typeof value === 'string' ? `"${value}` : JSON.stringify(value);
 }
 
 function errorText(err: unknown): string {
