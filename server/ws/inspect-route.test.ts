@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { FastifyInstance } from 'fastify';
 import { TestClock } from '../../actors/clock.js';
 import { createInspectionBridge } from '../../actors/inspection/create-inspection-bridge.js';
 import type { InspectBatch } from '../../actors/inspection/types.js';
@@ -10,7 +9,12 @@ import { fakeNode } from '../test-support/fake-node.js';
 const TOKEN = 'b'.repeat(64);
 const host = { host: 'localhost' };
 
-type WebSocket = Awaited<ReturnType<FastifyInstance['injectWS']>>;
+/** The client side of injectWS is a `ws` WebSocket; its types are not installed, so name what we use. */
+interface TestSocket {
+  on(event: 'message', listener: (data: unknown) => void): void;
+  terminate(): void;
+}
+const asTest = (socket: unknown) => socket as TestSocket;
 
 async function setupApp() {
   const bridgeClock = new TestClock();
@@ -25,7 +29,7 @@ async function setupApp() {
 }
 
 /** Collects a socket's batches; `next()` resolves with the next one (no sleeping). */
-function reader(ws: WebSocket) {
+function reader(ws: TestSocket) {
   const queued: InspectBatch[] = [];
   const waiting: ((b: InspectBatch) => void)[] = [];
   ws.on('message', (data: unknown) => {
@@ -48,12 +52,14 @@ test('/ws/inspect delivers the snapshot of every node, then live batches', async
   const { app, operator, bridge, bridgeClock } = await setupApp();
   t.after(() => app.close());
   let read: ReturnType<typeof reader> | undefined;
-  const ws = await app.injectWS(
-    `/ws/inspect?token=${TOKEN}`,
-    { headers: host },
-    {
-      onInit: (socket) => (read = reader(socket))
-    }
+  const ws = asTest(
+    await app.injectWS(
+      `/ws/inspect?token=${TOKEN}`,
+      { headers: host },
+      {
+        onInit: (socket) => (read = reader(asTest(socket)))
+      }
+    )
   );
   t.after(() => ws.terminate());
   const first = await read!.next();
@@ -101,13 +107,13 @@ test('/ws/inspect refuses a missing token (401), a foreign Origin or Host (403)'
   const ok = await app.injectWS('/ws/inspect', {
     headers: { ...host, origin: 'http://localhost', authorization: `Bearer ${TOKEN}` }
   });
-  ok.terminate();
+  asTest(ok).terminate();
 });
 
 test('closing the socket unsubscribes from the bridge', async (t) => {
   const { app, bridge } = await setupApp();
   t.after(() => app.close());
-  const ws = await app.injectWS(`/ws/inspect?token=${TOKEN}`, { headers: host });
+  const ws = asTest(await app.injectWS(`/ws/inspect?token=${TOKEN}`, { headers: host }));
   assert.equal(bridge.listening, true);
   const [serverSide] = app.websocketServer.clients;
   assert.ok(serverSide);
