@@ -18,6 +18,8 @@
  * - `active.restarting`: some child waits out its restart backoff.
  * - `stopping.next` / `stopping.waiting`: graceful stop, last child first: a child that accepts a
  *   shutdown event gets it and `shutdown` ms to finish, else (or on `brutal_kill`) it is stopped.
+ *   The event is `shutdown`, or `<machine id>.shutdown` (`service.shutdown`, `supervisor.shutdown`),
+ *   whichever `snapshot.can` accepts. A child's exit while stopping is recorded, never restarted.
  * - `stopped`: final, output `{ reason: 'shutdown' }` (a parent supervisor reads that as shutdown).
  * - `failed`: restart intensity exceeded; all children are stopped (reverse order), then the
  *   supervisor itself errors with ERR_SUPERVISOR_INTENSITY, which its parent sees as an abnormal
