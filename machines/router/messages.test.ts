@@ -1,0 +1,103 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { createCodec, DecodeError, WIRE_VERSION } from '../../actors/wire/index.js';
+import {
+  acceptsReply,
+  isRequestType,
+  ROUTER_LIMITS,
+  ROUTER_REPLIES,
+  routerMessages
+} from './messages.js';
+
+const codec = createCodec({ messages: routerMessages, maxFrameBytes: 1 << 20 });
+const id = 'abcdefghijklmnopqrstuvwxyz234567';
+const envelope = (type: string, body: unknown) =>
+  ({ v: WIRE_VERSION, type, id: 'x.1', from: id, to: id, ts: 1, body }) as never;
+
+const samples: Record<string, unknown> = {
+  'cmd.identity': { v: 1, document: new Uint8Array([1, 2, 3]) },
+  'cmd.ack': { v: 1 },
+  'cmd.fail': { v: 1, code: 'ERR_STORE_FULL', reason: 'no room' },
+  'cmd.request-service': { v: 1, service: 'supplier', payload: new Uint8Array(4) },
+  'cmd.cancel-service': { v: 1, service: 'supplier', payload: new Uint8Array(0) },
+  'cmd.data': { v: 1, key: 'b/1/0', data: new Uint8Array(10) },
+  'cmd.retrieve': { v: 1, key: 'b/1/0' },
+  'cmd.list-files': { v: 1, prefix: '', limit: 100 },
+  'cmd.files': { v: 1, files: [{ key: 'b/1/0', size: 10 }], more: false },
+  'cmd.delete': { v: 1, keys: ['b/1/0'] },
+  'cmd.message': { v: 1, payload: new Uint8Array(3) },
+  'cmd.relay': { v: 1, target: id, payload: new Uint8Array(3) },
+  'dht.ping': { v: 1 },
+  'dht.find-node': { v: 1, target: id },
+  'dht.find-value': { v: 1, key: id },
+  'dht.nodes': { v: 1, nodes: [{ id, address: 'm-1' }] },
+  'dht.value': { v: 1, records: [], nodes: [] },
+  'dht.store': {
+    v: 1,
+    record: {
+      layer: 3,
+      name: '',
+      publisher: id,
+      publicKey: new Uint8Array(32),
+      seq: 0,
+      expiresAt: 10,
+      value: new Uint8Array(2),
+      sig: new Uint8Array(64)
+    }
+  }
+};
+
+describe('router messages', () => {
+  it('has a sample for every type, and each round-trips', () => {
+    assert.deepEqual(Object.keys(samples).sort(), Object.keys(routerMessages).sort());
+    for (const [type, body] of Object.entries(samples)) {
+      const decoded = codec.decode(codec.encode(envelope(type, body)));
+      assert.equal(decoded.type, type);
+      assert.deepEqual(
+        JSON.stringify(decoded.body, (_, x) => (x instanceof Uint8Array ? [...x] : x)),
+        JSON.stringify(body, (_, x) => (x instanceof Uint8Array ? [...x] : x))
+      );
+    }
+  });
+
+  it('refuses bodies past their caps, a wrong version and unknown fields', () => {
+    const bad: Array<[string, unknown]> = [
+      ['cmd.data', { v: 1, key: 'k', data: new Uint8Array(ROUTER_LIMITS.maxDataBytes + 1) }],
+      ['cmd.delete', { v: 1, keys: Array.from({ length: 101 }, (_, i) => `k${i}`) }],
+      ['cmd.delete', { v: 1, keys: [] }],
+      ['cmd.fail', { v: 1, code: 'nope', reason: '' }],
+      ['cmd.ack', { v: 2 }],
+      ['cmd.ack', { v: 1, extra: true }],
+      ['dht.nodes', { v: 1, nodes: Array.from({ length: 21 }, () => ({ id, address: 'a' })) }],
+      ['dht.find-node', { v: 1, target: 'UPPERCASE' }]
+    ];
+    for (const [type, body] of bad) {
+      assert.throws(() => codec.encode(envelope(type, body)), /ERR_WIRE_SCHEMA/, type);
+    }
+  });
+
+  it('knows which replies each request accepts', () => {
+    assert.ok(acceptsReply('cmd.retrieve', 'cmd.data'));
+    assert.ok(acceptsReply('cmd.retrieve', 'cmd.fail'));
+    assert.ok(!acceptsReply('cmd.retrieve', 'cmd.ack'));
+    assert.ok(acceptsReply('dht.find-node', 'dht.nodes'));
+    assert.ok(!isRequestType('cmd.ack'));
+    for (const replies of Object.values(ROUTER_REPLIES)) {
+      for (const r of replies) assert.ok(r in routerMessages);
+    }
+  });
+
+  it('turns random bytes into DecodeError only', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 512 }), (bytes) => {
+        try {
+          codec.decode(bytes);
+        } catch (err) {
+          assert.ok(err instanceof DecodeError);
+        }
+      }),
+      { numRuns: 300 }
+    );
+  });
+});
