@@ -191,7 +191,7 @@ export function createRouter(options: RouterOptions): Router {
         actors: {
           transmit: fromPromise(async ({ input }) => {
             if (input.attempt > 1) stats.requests.retries++;
-            const address = await options.resolve(to);
+            const address = overrides.address ?? (await options.resolve(to));
             if (address === undefined) throw RouterError.noRoute(to);
             await transport.send(address, frame);
           })
@@ -199,7 +199,15 @@ export function createRouter(options: RouterOptions): Router {
       });
       const actor = createActor(logic, {
         clock,
-        input: { requestId: id, peer: to, type, ...policy, ...overrides }
+        input: {
+          requestId: id,
+          peer: to,
+          type,
+          timeoutMs: overrides.timeoutMs ?? policy.timeoutMs,
+          maxAttempts: overrides.maxAttempts ?? policy.maxAttempts,
+          backoffMs: policy.backoffMs,
+          maxBackoffMs: policy.maxBackoffMs
+        }
       });
       stats.requests.started++;
       pending.set(key, { type, actor });

@@ -26,6 +26,8 @@ export type RouterHandler<T extends RouterRequestType> = (
 export interface RequestOptions {
   timeoutMs?: number;
   maxAttempts?: number;
+  /** Send to this transport address instead of resolving the node id (the DHT knows it). */
+  address?: string;
 }
 
 /** Options for {@link createRouter}. */
