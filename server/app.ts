@@ -5,6 +5,7 @@
  * files and the 404 handler — is covered.
  */
 import fastifyWebsocket from '@fastify/websocket';
+import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { InspectionBridge } from '../actors/inspection/create-inspection-bridge.js';
 import type { HostedNode } from '../actors/node/types.js';
@@ -65,6 +66,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return reply.code(404).send({ statusCode: 404, code: err.code, message: err.message });
   });
 
+  closeUpgradedSocketsOnClose(app);
   installSecurityHeaders(app);
   installGuard(app, { token: options.token, allowedHosts: options.allowedHosts });
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
@@ -79,4 +81,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(uiRoutes, { uiDir: options.uiDir });
   return app;
+}
+
+/**
+ * Sockets taken over by an upgrade (a live inspector, or a refused upgrade kept alive by the
+ * client) are invisible to the HTTP server's connection tracking, so `close()` would wait for them
+ * forever and the node could not stop. Track them and end them when the app closes.
+ */
+function closeUpgradedSocketsOnClose(app: FastifyInstance): void {
+  const upgraded = new Set<Duplex>();
+  app.server.on('upgrade', (_request, socket: Duplex) => {
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
+  });
+  app.addHook('preClose', async () => {
+    for (const socket of upgraded) socket.destroy();
+  });
 }
