@@ -73,6 +73,10 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     }
   }
   const child = spawn(NATS_SERVER_BIN, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // A test or bench that exits early (a failure, process.exit) must not leave the server behind.
+  const orphan = (): void => void child.kill('SIGKILL');
+  process.once('exit', orphan);
+  child.once('exit', () => process.off('exit', orphan));
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = once(child, 'exit');
