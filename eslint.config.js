@@ -34,9 +34,18 @@ const machinePurity = {
     ],
     'no-restricted-syntax': [
       'error',
-      { selector: "NewExpression[callee.name='Date']", message: 'Time comes from the XState clock.' },
-      { selector: "Identifier[name='setTimeout']", message: 'Delays are XState `after` transitions.' },
-      { selector: "Identifier[name='setInterval']", message: 'Delays are XState `after` transitions.' },
+      {
+        selector: "NewExpression[callee.name='Date']",
+        message: 'Time comes from the XState clock.'
+      },
+      {
+        selector: "Identifier[name='setTimeout']",
+        message: 'Delays are XState `after` transitions.'
+      },
+      {
+        selector: "Identifier[name='setInterval']",
+        message: 'Delays are XState `after` transitions.'
+      },
       { selector: "Identifier[name='process']", message: 'machines/ is pure.' }
     ]
   }

@@ -16,3 +16,7 @@ export type {
   TraceEvent
 } from './memory-types.js';
 export { DeliveryQueue } from './delivery-queue.js';
+export { createTcpTransport } from './tcp.js';
+export type { TcpTransport, TcpTransportOptions, TcpStats } from './tcp-types.js';
+export { createNatsTransport } from './nats.js';
+export type { NatsTransport, NatsTransportOptions, NatsStats } from './nats-types.js';
