@@ -24,13 +24,20 @@ export const OPTIONS = {
   config: { type: 'string', help: 'a JSON config file (default: <data-dir>/config.json)' },
   'log-level': { type: 'string', help: 'fatal, error, warn, info, debug, trace or silent' },
   'no-api': { type: 'boolean', help: 'do not start the local API and inspector' },
+  out: { type: 'string', help: 'identity export: write to this file instead of stdout' },
+  force: { type: 'boolean', help: 'identity import: replace an existing identity' },
+  contact: { type: 'string', multiple: true, help: 'identity rotate: a contact URL (repeatable)' },
   json: { type: 'boolean', help: 'print machine-readable JSON' },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
   version: { type: 'boolean', help: 'show the version' }
 } as const;
 
 export type Flags = {
-  [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string;
+  [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K] extends { multiple: true }
+    ? string[]
+    : (typeof OPTIONS)[K]['type'] extends 'boolean'
+      ? boolean
+      : string;
 };
 
 export function parse(argv: string[]): { positionals: string[]; flags: Flags } {
@@ -38,7 +45,11 @@ export function parse(argv: string[]): { positionals: string[]; flags: Flags } {
     const options = Object.fromEntries(
       Object.entries(OPTIONS).map(([name, o]) => [
         name,
-        'short' in o ? { type: o.type, short: o.short } : { type: o.type }
+        {
+          type: o.type,
+          ...('short' in o ? { short: o.short } : {}),
+          ...('multiple' in o ? { multiple: o.multiple } : {})
+        }
       ])
     );
     const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true });
@@ -55,6 +66,10 @@ Usage
   bitdust node stop [options]    stop the node running from the data dir
   bitdust node status [options]  show the running node's services
   bitdust actors [options]       show the live supervisor and actor tree
+  bitdust identity show          show this node's identity document
+  bitdust identity export        print the identity, sealed with BITDUST_PASSPHRASE, for recovery
+  bitdust identity import FILE   restore an exported identity into the data dir
+  bitdust identity rotate        publish new contacts (--contact URL ...) in a new revision
   bitdust demo <scenario>        run a scripted scenario to watch in the inspector
 
 Options
@@ -64,6 +79,7 @@ ${Object.entries(OPTIONS)
 
 Environment
   BITDUST_DATA_DIR, BITDUST_PORT, BITDUST_DEVNET, BITDUST_SEED, BITDUST_NAME, BITDUST_LOG_LEVEL
+  BITDUST_PASSPHRASE  seals the keys at rest (Argon2id) and the identity export
 
 Exit codes
   0 success, 1 failure, 2 usage or configuration error, 3 no node running

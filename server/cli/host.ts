@@ -2,6 +2,12 @@
  * startHost: what `bitdust node start` runs — the operator's node, an in-process devnet beside it
  * (or a network of one), the inspection bridge watching every node, and the local API as a service
  * of the operator's node. `stop()` takes it all down in reverse order.
+ *
+ * Teaching mode: whenever a devnet runs (and the caller gave no clock of its own), the whole host —
+ * the operator's node, its peers and the memory network between them — runs on one
+ * {@link TeachingClock}, in real time until a teacher pauses, slows or steps it through the API.
+ * The operator's node shares the clock because it is a member of the same simulated network: were
+ * it to keep real time while its peers stood still, it would see them all time out.
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,6 +19,7 @@ import type { Clock } from '../../actors/clock.js';
 import { BitDustError } from '../../actors/errors.js';
 import { createInspectionBridge } from '../../actors/inspection/index.js';
 import type { InspectionBridge } from '../../actors/inspection/index.js';
+import { TeachingClock, TeachingController } from '../../actors/teaching/index.js';
 import { buildApp, listenLocal, loadOrCreateToken } from '../index.js';
 import type { Listening } from '../index.js';
 import { serviceSystemId } from '../../machines/service/machine.js';
@@ -41,6 +48,10 @@ export interface Host {
   readonly bridge: InspectionBridge;
   /** Set when the API runs. */
   readonly listening: Listening | undefined;
+  /** Teaching mode (clock, injection, narration): set when a devnet runs on the teaching clock. */
+  readonly teaching: TeachingController | undefined;
+  /** Shows another actor tree (e.g. a demo's lab) in the inspector and makes it teachable. */
+  attach(nodeId: string, root: AnyActorRef): void;
   stop(): Promise<void>;
 }
 
@@ -49,9 +60,12 @@ export const RUNTIME_FILE = 'node.json';
 
 export async function startHost(options: HostOptions): Promise<Host> {
   const { config } = options;
-  const clock = options.clock ?? realClock;
+  const teachingClock =
+    options.clock === undefined && config.devnet > 0 ? new TeachingClock() : undefined;
+  const clock = options.clock ?? teachingClock ?? realClock;
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
-  const bridge = createInspectionBridge({ clock });
+  // The bridge keeps real time: a paused devnet must still be drawn, and injections seen at once.
+  const bridge = createInspectionBridge({ clock: options.clock ?? realClock });
   // Without a devnet the node still has a network: a memory network with no one else on it.
   const devnet = await startDevnet({
     nodes: config.devnet,
@@ -59,6 +73,10 @@ export async function startHost(options: HostOptions): Promise<Host> {
     clock,
     ...(config.seed !== undefined ? { seed: config.seed } : {})
   });
+  const teaching = teachingClock
+    ? new TeachingController(teachingClock, { network: devnet.network })
+    : undefined;
+  const extra = new Set<string>();
   let node: BitDustNode | undefined;
   let app: FastifyInstance | undefined;
   let listening: Listening | undefined;
@@ -74,6 +92,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
         bridge,
         ...(options.uiDir ? { uiDir: options.uiDir } : {}),
         ...(options.logger ? { logger: options.logger } : {}),
+        ...(teaching ? { teaching } : {}),
         onStop: (reason) => options.onStopRequest?.(reason)
       });
       listening = await listenLocal(app, { port: config.port, token });
@@ -96,16 +115,26 @@ export async function startHost(options: HostOptions): Promise<Host> {
     });
   } catch (err) {
     await devnet.stop();
+    teachingClock?.dispose();
     throw err;
   }
-  bridge.attach(node.id, node.root);
-  for (const peer of devnet.nodes) bridge.attach(peer.id, peer.root);
+  const attach = (nodeId: string, root: AnyActorRef) => {
+    bridge.attach(nodeId, root);
+    teaching?.register(nodeId, root);
+  };
+  attach(node.id, node.root);
+  for (const peer of devnet.nodes) attach(peer.id, peer.root);
 
   const stop = async () => {
     await rm(join(config.dataDir, RUNTIME_FILE), { force: true });
+    // Stopping waits on timers (graceful-stop timeouts): a paused clock would hold it forever.
+    teachingClock?.resume(1);
+    teaching?.close();
+    for (const id of extra) bridge.detach(id);
     for (const n of [node!, ...devnet.nodes]) bridge.detach(n.id);
     await node!.stop();
     await devnet.stop();
+    teachingClock?.dispose();
   };
 
   if (config.api) {
@@ -129,6 +158,11 @@ export async function startHost(options: HostOptions): Promise<Host> {
     bridge,
     get listening() {
       return listening;
+    },
+    teaching,
+    attach: (nodeId, root) => {
+      extra.add(nodeId);
+      attach(nodeId, root);
     },
     stop
   };

@@ -45,6 +45,11 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       case 'actors':
         return await actorsCommand(configFrom(flags), flags, io);
       default:
+        if (positionals[0] === 'identity') {
+          const { identityCommand } = await import('./identity.js');
+          const [, action, ...rest] = positionals;
+          return await identityCommand(action, rest, configFrom(flags), flags, io);
+        }
         if (positionals[0] === 'demo') {
           const { demoCommand } = await import('./demo.js');
           return await demoCommand(positionals[1], configFrom(flags), flags, io);
