@@ -25,7 +25,7 @@ import type { Listening } from '../index.js';
 import { serviceSystemId } from '../../machines/service/machine.js';
 import type { ServiceSnapshot } from '../../machines/service/machine.js';
 import { createNode } from '../../actors/node/create-node.js';
-import type { BitDustNode } from '../../actors/node/create-node.js';
+import type { BitDustNode, CreateNodeOptions } from '../../actors/node/create-node.js';
 import { startDevnet } from '../../actors/node/devnet.js';
 import type { Devnet } from '../../actors/node/devnet.js';
 import type { NodeConfig } from '../../actors/node/config.js';
@@ -40,6 +40,11 @@ export interface HostOptions {
   logger?: FastifyBaseLogger;
   /** Called when the API asks the node to stop (POST /api/node/stop). */
   onStopRequest?: (reason: string) => void;
+  /**
+   * The operator node's network instead of the devnet's memory network (e.g. `--join tcp://…` or
+   * `--nats nats://…`); the devnet peers still run beside it on their own memory network.
+   */
+  network?: CreateNodeOptions['network'];
 }
 
 export interface Host {
@@ -110,7 +115,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
       config,
       clock,
       ...(options.passphrase !== undefined ? { passphrase: options.passphrase } : {}),
-      network: devnet.join(),
+      network: options.network ?? devnet.join(),
       services: config.api ? [api] : []
     });
   } catch (err) {
