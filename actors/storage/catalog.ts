@@ -1,0 +1,167 @@
+/**
+ * The customer's catalog in a KvStore namespace: files → versions → blocks → shard hashes and
+ * Merkle roots, positions → suppliers, the retention policy, and blocks staged by a backup still in
+ * progress. Every commit is one durable batch, so a crash leaves either the old or the new version.
+ *
+ * Keys (fixed-width parts keep range order meaningful):
+ * - `file/<pathKey>` FileRecord, `ver/<pathKey>/<version:10>` VersionRecord, where pathKey is the
+ *   hex BLAKE2b-128 of the path (paths can be longer than a key);
+ * - `blk/<backupId>/<index:8>` BlockRecord; `bid/<backupId>` → `{ pathKey, version }`;
+ * - `stage/<backupId>/<index:8>` BlockRecord of a backup not committed yet (resume point);
+ * - `pos/<position:3>` PositionRecord; `meta/policy` RetentionPolicy.
+ *
+ * The whole catalog also exists as one image (`exportImage`), which catalog-image.ts seals with the
+ * data key so it can be backed up to the suppliers like any file.
+ */
+import type { KvOp, KvStore } from '../store/index.js';
+import { StorageError } from './errors.js';
+import { blake2b256, toHex } from './hash.js';
+import type {
+  BlockRecord,
+  CommitResult,
+  FileRecord,
+  NewVersion,
+  PositionRecord,
+  RetentionPolicy,
+  VersionRecord
+} from './catalog-types.js';
+
+export type * from './catalog-types.js';
+
+/** Kept when no policy was set: the original's `max-copies` default. */
+export const DEFAULT_RETENTION: RetentionPolicy = { keepVersions: 2 };
+
+const pad = (n: number, width: number): string => String(n).padStart(width, '0');
+const pathKey = (path: string): string =>
+  toHex(blake2b256(new TextEncoder().encode(path))).slice(0, 32);
+const BACKUP_ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
+
+/** Checks an opaque backup id: lower-case letters, digits and `-`, at most 64 characters. */
+export function checkBackupId(backupId: string): void {
+  if (!BACKUP_ID.test(backupId)) {
+    throw new StorageError('ERR_STORAGE_ARGUMENT', `bad backup id ${JSON.stringify(backupId)}`);
+  }
+}
+
+/** The catalog over `db` (give it its own namespace, e.g. `store.sub('catalog')`). */
+export class Catalog {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly db: KvStore) {}
+
+  /** Runs `fn` after every earlier write: commits of one catalog never interleave. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  async policy(): Promise<RetentionPolicy> {
+    return (await this.db.get<RetentionPolicy>('meta/policy')) ?? DEFAULT_RETENTION;
+  }
+
+  /** Sets retention; applied at the next commit of each file. */
+  async setPolicy(policy: RetentionPolicy): Promise<void> {
+    if (!Number.isInteger(policy.keepVersions) || policy.keepVersions < 1) {
+      throw new StorageError('ERR_STORAGE_ARGUMENT', 'keepVersions must be a positive integer');
+    }
+    return this.db.put('meta/policy', { keepVersions: policy.keepVersions }, { durable: true });
+  }
+
+  /** Records a block of a backup in progress (durable: it is on its suppliers). */
+  async stageBlock(backupId: string, block: BlockRecord): Promise<void> {
+    checkBackupId(backupId);
+    return this.db.put(`stage/${backupId}/${pad(block.index, 8)}`, block, { durable: true });
+  }
+
+  /** Blocks staged for `backupId`, by index. */
+  async stagedBlocks(backupId: string): Promise<BlockRecord[]> {
+    const rows = await this.db.range<BlockRecord>({ prefix: `stage/${backupId}/` });
+    return rows.map((r) => r.value);
+  }
+
+  /**
+   * Commits a new version of `meta.path` with its blocks (staged blocks of the backup are dropped),
+   * then prunes versions beyond the retention policy, all in one durable batch.
+   */
+  async commitVersion(meta: NewVersion, blocks: readonly BlockRecord[]): Promise<CommitResult> {
+    checkBackupId(meta.backupId);
+    if (blocks.length !== meta.blockCount || blocks.some((b, i) => b.index !== i)) {
+      throw new StorageError('ERR_STORAGE_CATALOG', `${meta.path}: blocks do not match the count`);
+    }
+    return this.serial(async () => {
+      if (await this.db.get(`bid/${meta.backupId}`)) {
+        throw new StorageError('ERR_STORAGE_CATALOG', `backup id ${meta.backupId} already used`);
+      }
+      const pk = pathKey(meta.path);
+      const file = await this.db.get<FileRecord>(`file/${pk}`);
+      const version = (file?.latest ?? 0) + 1;
+      const record: VersionRecord = { ...meta, version };
+      const ops: KvOp[] = [
+        ...blocks.map((b): KvOp => ({
+          type: 'put',
+          key: `blk/${meta.backupId}/${pad(b.index, 8)}`,
+          value: b
+        })),
+        { type: 'put', key: `ver/${pk}/${pad(version, 10)}`, value: record },
+        { type: 'put', key: `bid/${meta.backupId}`, value: { pathKey: pk, version } },
+        { type: 'put', key: `file/${pk}`, value: { path: meta.path, latest: version } }
+      ];
+      const staged = await this.db.range({ prefix: `stage/${meta.backupId}/` });
+      for (const s of staged) ops.push({ type: 'remove', key: s.key });
+      const { keepVersions } = await this.policy();
+      const older = await this.db.range<VersionRecord>({ prefix: `ver/${pk}/`, reverse: true });
+      const pruned = older.slice(Math.max(0, keepVersions - 1)).map((r) => r.value.backupId);
+      for (const old of older.slice(Math.max(0, keepVersions - 1))) {
+        ops.push({ type: 'remove', key: old.key });
+        ops.push({ type: 'remove', key: `bid/${old.value.backupId}` });
+        for (const b of await this.db.range({ prefix: `blk/${old.value.backupId}/` })) {
+          ops.push({ type: 'remove', key: b.key });
+        }
+      }
+      await this.db.batch(ops, { durable: true });
+      return { version, pruned };
+    });
+  }
+
+  /** Every file, by path key order. */
+  async files(): Promise<FileRecord[]> {
+    return (await this.db.range<FileRecord>({ prefix: 'file/' })).map((r) => r.value);
+  }
+
+  /** Versions of `path`, oldest first. */
+  async versions(path: string): Promise<VersionRecord[]> {
+    const rows = await this.db.range<VersionRecord>({ prefix: `ver/${pathKey(path)}/` });
+    return rows.map((r) => r.value);
+  }
+
+  /** Version `version` of `path` (the newest when omitted); ERR_STORAGE_NOT_FOUND if absent. */
+  async version(path: string, version?: number): Promise<VersionRecord> {
+    const pk = pathKey(path);
+    const n = version ?? (await this.db.get<FileRecord>(`file/${pk}`))?.latest;
+    const v =
+      n === undefined ? undefined : await this.db.get<VersionRecord>(`ver/${pk}/${pad(n, 10)}`);
+    if (!v) throw new StorageError('ERR_STORAGE_NOT_FOUND', `${path} has no version ${n ?? ''}`);
+    return v;
+  }
+
+  /** Every committed version of every file (rebuild and audits walk this). */
+  async allVersions(): Promise<VersionRecord[]> {
+    return (await this.db.range<VersionRecord>({ prefix: 'ver/' })).map((r) => r.value);
+  }
+
+  /** Blocks of a committed backup, by index. */
+  async blocks(backupId: string): Promise<BlockRecord[]> {
+    return (await this.db.range<BlockRecord>({ prefix: `blk/${backupId}/` })).map((r) => r.value);
+  }
+
+  /** Assigns `position` to a supplier (hire, or replacement after a fire). */
+  setPosition(record: PositionRecord): Promise<void> {
+    return this.db.put(`pos/${pad(record.position, 3)}`, record, { durable: true });
+  }
+
+  /** Every assigned position, ascending. */
+  async positions(): Promise<PositionRecord[]> {
+    return (await this.db.range<PositionRecord>({ prefix: 'pos/' })).map((r) => r.value);
+  }
+}
