@@ -1,0 +1,75 @@
+/**
+ * The storage service on the router: the supplier store answers the customer commands
+ * (machines/storage/messages.ts explains the payloads). The customer is the envelope's `from`,
+ * which the router's `checkSender` ties to the authenticated session; suppliers only ever see
+ * opaque shard keys.
+ *
+ * The router takes one handler per request type, so this registers `cmd.request-service` and
+ * `cmd.cancel-service` for the storage service alone; a node offering more services needs a
+ * dispatcher by `body.service` in front (see docs/storage.md).
+ */
+import type { Router } from '../router/index.js';
+import { parseAuditKey, parseShardKey } from '../../machines/storage/keys.js';
+import { STORAGE_SERVICE } from '../../machines/storage/messages.js';
+import { StorageError } from './errors.js';
+import type { SupplierStore } from './supplier-store.js';
+import { decodeServiceRequest, encodeAuditAnswer, packPiece, unpackPiece } from './wire.js';
+
+const ack = (note?: string) => ({
+  type: 'cmd.ack' as const,
+  body: note === undefined ? { v: 1 as const } : { v: 1 as const, note }
+});
+
+function checkService(service: string): void {
+  if (service !== STORAGE_SERVICE) {
+    throw new StorageError('ERR_STORAGE_REFUSED', `no service ${service} here`);
+  }
+}
+
+function shardKeyOf(key: string): string {
+  if (!parseShardKey(key)) throw new StorageError('ERR_STORAGE_ARGUMENT', `bad shard key ${key}`);
+  return key;
+}
+
+/** Registers the storage handlers on `router`; returns their removal. */
+export function serveStorage(router: Router, supplier: SupplierStore): () => void {
+  const off = [
+    router.handle('cmd.request-service', async (env) => {
+      checkService(env.body.service);
+      const account = await supplier.requestService(
+        env.from,
+        decodeServiceRequest(env.body.payload)
+      );
+      return ack(`granted ${account.grantedBytes}`);
+    }),
+    router.handle('cmd.cancel-service', async (env) => {
+      checkService(env.body.service);
+      await supplier.dropCustomer(env.from);
+      return ack();
+    }),
+    router.handle('cmd.data', async (env) => {
+      const { hash, shard } = unpackPiece(env.body.data);
+      await supplier.put(env.from, shardKeyOf(env.body.key), hash, shard);
+      return ack('durable');
+    }),
+    router.handle('cmd.retrieve', async (env) => {
+      const audit = parseAuditKey(env.body.key);
+      if (audit) {
+        const answer = await supplier.prove(env.from, audit.key, audit.chunk);
+        const data = encodeAuditAnswer({ v: 1, ...answer });
+        return { type: 'cmd.data', body: { v: 1, key: env.body.key, data } };
+      }
+      const { hash, shard } = await supplier.get(env.from, shardKeyOf(env.body.key));
+      return { type: 'cmd.data', body: { v: 1, key: env.body.key, data: packPiece(shard, hash) } };
+    }),
+    router.handle('cmd.list-files', async (env) => {
+      const { files, more } = await supplier.listFiles(env.from, env.body.prefix, env.body.limit);
+      return { type: 'cmd.files', body: { v: 1, files, more } };
+    }),
+    router.handle('cmd.delete', async (env) => {
+      await supplier.delete(env.from, env.body.keys.map(shardKeyOf));
+      return ack();
+    })
+  ];
+  return () => off.forEach((f) => f());
+}

@@ -1,0 +1,263 @@
+/**
+ * The supplier side of storage: which customers are served, their shards in a KvStore, and what
+ * each one uses. A shard write and its accounting go in one durable batch, and the promise resolves
+ * only then, so an acknowledgement always means "on disk". Every read re-hashes the shard: one that
+ * no longer matches is removed, counted and reported through `onCorrupt`, and never served.
+ *
+ * Namespaces under the given store: `shards` (`<customer>/<shard key>` → `{ h, d, t }`),
+ * `customers` (account per customer), `rejected` (customers refused for good, with the reason).
+ */
+import type { Clock } from '../clock.js';
+import type { KvOp, KvStore } from '../store/index.js';
+import { STORAGE_LIMITS, summarize, type HoldingsSummary } from '../../machines/storage/keys.js';
+import type { ServiceRequest } from '../../machines/storage/messages.js';
+import { StorageError } from './errors.js';
+import { blake2b256, sameBytes, toHex } from './hash.js';
+import { chunkCount, chunkOf, DEFAULT_CHUNK_BYTES, encodeProof, merkleProof } from './merkle.js';
+
+/** What the supplier offers. */
+export interface SupplierPolicy {
+  /** Space given to all customers together. */
+  readonly capacityBytes: number;
+  /** Most one customer may be granted. */
+  readonly maxCustomerBytes: number;
+  /** Extra refusal rule (allow lists, payments later): a reason refuses, `undefined` accepts. */
+  readonly refuse?: (customer: string, request: ServiceRequest) => string | undefined;
+}
+
+/** One customer's account. */
+export interface CustomerAccount {
+  readonly customer: string;
+  readonly grantedBytes: number;
+  readonly usedBytes: number;
+  readonly shards: number;
+  /** Supplier clock of the last request of this customer. */
+  readonly lastActivity: number;
+  readonly since: number;
+  readonly position: number;
+}
+
+interface StoredShard {
+  h: Uint8Array;
+  d: Uint8Array;
+  t: number;
+}
+
+/** Options of {@link openSupplierStore}. */
+export interface SupplierStoreOptions {
+  store: KvStore;
+  clock: Pick<Clock, 'now'>;
+  policy: SupplierPolicy;
+  /** A stored shard failed its hash on read (disk corruption, tampering): it has been removed. */
+  onCorrupt?: (customer: string, key: string) => void;
+}
+
+/** Opens the supplier store: loads the accounts (they are kept in memory too). */
+export async function openSupplierStore(options: SupplierStoreOptions): Promise<SupplierStore> {
+  const accounts = await options.store.sub('customers').range<CustomerAccount>();
+  return new SupplierStore(options, new Map(accounts.map((a) => [a.key, a.value])));
+}
+
+/** See the module comment. Create with {@link openSupplierStore}. */
+export class SupplierStore {
+  private readonly shards: KvStore;
+  private readonly customers: KvStore;
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Shards found corrupt on read since start. */
+  corrupt = 0;
+
+  constructor(
+    private readonly options: SupplierStoreOptions,
+    private readonly accounts: Map<string, CustomerAccount>
+  ) {
+    this.shards = options.store.sub('shards');
+    this.customers = options.store.sub('customers');
+  }
+
+  /** Writes of one supplier never interleave: accounting is read-modify-write. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private now = (): number => Math.floor(this.options.clock.now());
+
+  /** Every account. */
+  list(): CustomerAccount[] {
+    return [...this.accounts.values()];
+  }
+
+  account(customer: string): CustomerAccount | undefined {
+    return this.accounts.get(customer);
+  }
+
+  /** Bytes stored for all customers. */
+  usedBytes(): number {
+    return this.list().reduce((n, a) => n + a.usedBytes, 0);
+  }
+
+  /** Why `customer` was rejected for good, if it was. */
+  rejection(customer: string): Promise<{ reason: string; at: number } | undefined> {
+    return this.options.store.sub('rejected').get(customer);
+  }
+
+  private active(customer: string): CustomerAccount {
+    const a = this.accounts.get(customer);
+    if (!a) throw new StorageError('ERR_STORAGE_NO_SERVICE', `no storage service for ${customer}`);
+    return a;
+  }
+
+  /** Accepts (or re-sizes) service for `customer`; ERR_STORAGE_REFUSED / ERR_STORAGE_QUOTA. */
+  requestService(customer: string, request: ServiceRequest): Promise<CustomerAccount> {
+    return this.serial(async () => {
+      const rejected = await this.rejection(customer);
+      if (rejected) throw new StorageError('ERR_STORAGE_REFUSED', `rejected: ${rejected.reason}`);
+      const reason = this.options.policy.refuse?.(customer, request);
+      if (reason) throw new StorageError('ERR_STORAGE_REFUSED', reason);
+      const { capacityBytes, maxCustomerBytes } = this.options.policy;
+      if (request.neededBytes > maxCustomerBytes) {
+        throw new StorageError(
+          'ERR_STORAGE_QUOTA',
+          `at most ${maxCustomerBytes} bytes per customer`
+        );
+      }
+      const others = this.list().filter((a) => a.customer !== customer);
+      const promised = others.reduce((n, a) => n + Math.max(a.grantedBytes, a.usedBytes), 0);
+      if (promised + request.neededBytes > capacityBytes) {
+        throw new StorageError('ERR_STORAGE_QUOTA', `${capacityBytes - promised} bytes free`);
+      }
+      const old = this.accounts.get(customer);
+      const account: CustomerAccount = {
+        customer,
+        grantedBytes: request.neededBytes,
+        usedBytes: old?.usedBytes ?? 0,
+        shards: old?.shards ?? 0,
+        lastActivity: this.now(),
+        since: old?.since ?? this.now(),
+        position: request.position
+      };
+      await this.customers.put(customer, account, { durable: true });
+      this.accounts.set(customer, account);
+      return account;
+    });
+  }
+
+  /** Stores a shard whose hash the customer announced; resolves once durable. */
+  put(customer: string, key: string, hash: Uint8Array, shard: Uint8Array): Promise<void> {
+    return this.serial(async () => {
+      const a = this.active(customer);
+      if (shard.length > STORAGE_LIMITS.maxShardBytes) {
+        throw new StorageError('ERR_STORAGE_ARGUMENT', `shard of ${shard.length} bytes`);
+      }
+      if (!sameBytes(blake2b256(shard), hash)) {
+        throw new StorageError('ERR_STORAGE_HASH_MISMATCH', `${key} does not match its hash`);
+      }
+      const id = `${customer}/${key}`;
+      const old = await this.shards.get<StoredShard>(id);
+      const delta = shard.length - (old?.d.length ?? 0);
+      if (a.usedBytes + delta > a.grantedBytes) {
+        throw new StorageError('ERR_STORAGE_QUOTA', `quota of ${a.grantedBytes} bytes exhausted`);
+      }
+      if (this.usedBytes() + delta > this.options.policy.capacityBytes) {
+        throw new StorageError('ERR_STORAGE_QUOTA', 'supplier disk full');
+      }
+      const next = { ...a, usedBytes: a.usedBytes + delta, shards: a.shards + (old ? 0 : 1) };
+      await this.commit(next, [
+        { type: 'put', key: id, value: { h: hash, d: shard, t: this.now() }, sub: 'shards' }
+      ]);
+    });
+  }
+
+  /** Writes `ops` and the account in one durable batch, then updates the cached account. */
+  private async commit(account: CustomerAccount, ops: KvOp[]): Promise<void> {
+    const touched = { ...account, lastActivity: this.now() };
+    ops.push({ type: 'put', key: account.customer, value: touched, sub: 'customers' });
+    await this.options.store.batch(ops, { durable: true });
+    this.accounts.set(account.customer, touched);
+  }
+
+  /** A stored shard, verified against its hash; ERR_STORAGE_NOT_FOUND / ERR_STORAGE_CORRUPT. */
+  async get(customer: string, key: string): Promise<{ hash: Uint8Array; shard: Uint8Array }> {
+    this.active(customer);
+    const id = `${customer}/${key}`;
+    const stored = await this.shards.get<StoredShard>(id);
+    if (!stored) throw new StorageError('ERR_STORAGE_NOT_FOUND', `no shard ${key}`);
+    if (!sameBytes(blake2b256(stored.d), stored.h)) {
+      this.corrupt++;
+      await this.delete(customer, [key]);
+      this.options.onCorrupt?.(customer, key);
+      throw new StorageError(
+        'ERR_STORAGE_CORRUPT',
+        `shard ${key} failed its hash (${toHex(stored.h).slice(0, 16)})`
+      );
+    }
+    return { hash: stored.h, shard: stored.d };
+  }
+
+  /** Chunk `chunk` of a stored (and verified) shard with its Merkle proof. */
+  async prove(customer: string, key: string, chunk: number, chunkBytes = DEFAULT_CHUNK_BYTES) {
+    const { shard } = await this.get(customer, key);
+    if (chunk >= chunkCount(shard.length, chunkBytes)) {
+      throw new StorageError('ERR_STORAGE_ARGUMENT', `no chunk ${chunk} in ${key}`);
+    }
+    const proof = encodeProof(merkleProof(shard, chunk, chunkBytes));
+    return { chunk: chunkOf(shard, chunk, chunkBytes).slice(), proof };
+  }
+
+  /** Shard keys and sizes under `prefix`, at most `limit`; `more` when some were left out. */
+  async listFiles(customer: string, prefix: string, limit: number) {
+    this.active(customer);
+    const rows = await this.shards.range<StoredShard>({
+      prefix: `${customer}/${prefix}`,
+      limit: limit + 1
+    });
+    const files = rows
+      .slice(0, limit)
+      .map((r) => ({ key: r.key.slice(customer.length + 1), size: r.value.d.length }));
+    return { files, more: rows.length > limit };
+  }
+
+  /** What this supplier holds for `customer`: backup → block → positions. */
+  async summary(customer: string): Promise<HoldingsSummary> {
+    const rows = await this.shards.range({ prefix: `${customer}/` });
+    return summarize(rows.map((r) => r.key.slice(customer.length + 1)));
+  }
+
+  /** Deletes shards (absent keys are fine); durable. */
+  delete(customer: string, keys: readonly string[]): Promise<void> {
+    return this.serial(async () => {
+      const a = this.active(customer);
+      const ids = keys.map((k) => `${customer}/${k}`);
+      const found = await this.shards.getMany<StoredShard>(ids);
+      let bytes = 0;
+      let count = 0;
+      const ops: KvOp[] = [];
+      found.forEach((s, i) => {
+        if (!s) return;
+        bytes += s.d.length;
+        count++;
+        ops.push({ type: 'remove', key: ids[i]!, sub: 'shards' });
+      });
+      await this.commit({ ...a, usedBytes: a.usedBytes - bytes, shards: a.shards - count }, ops);
+    });
+  }
+
+  /** Ends service: every shard and the account are removed; `reason` set refuses for good. */
+  dropCustomer(customer: string, reason?: string): Promise<void> {
+    return this.serial(async () => {
+      const rows = await this.shards.range({ prefix: `${customer}/` });
+      const ops: KvOp[] = rows.map((r) => ({ type: 'remove', key: r.key, sub: 'shards' }));
+      ops.push({ type: 'remove', key: customer, sub: 'customers' });
+      if (reason)
+        ops.push({
+          type: 'put',
+          key: customer,
+          value: { reason, at: this.now() },
+          sub: 'rejected'
+        });
+      await this.options.store.batch(ops, { durable: true });
+      this.accounts.delete(customer);
+    });
+  }
+}
