@@ -1,11 +1,14 @@
 /**
  * Builds the inspector page into inspector-ui/dist/: app.js (esbuild bundle of src/main.ts),
+ * elk-worker.js (elkjs's own worker build: the chart layout runs there, off the page's thread),
  * index.html and app.css. Everything is local (no CDN, no web fonts) so that the server's CSP
- * `default-src 'self'` holds. Skips the work when dist/ is newer than every source file.
+ * `default-src 'self'` holds (a same-origin worker script is covered by it). Skips the work when
+ * dist/ is newer than every source file.
  *
  * Run: node --import tsx inspector-ui/build.ts [--force]
  */
 import { copyFile, mkdir, readdir, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
@@ -15,7 +18,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const DEFAULT_OUT_DIR = join(here, 'dist');
 const SRC = join(here, 'src');
 const STATIC_FILES = ['index.html', 'app.css', 'favicon.svg'];
-const OUTPUTS = ['app.js', ...STATIC_FILES];
+const ELK_WORKER = createRequire(import.meta.url).resolve('elkjs/lib/elk-worker.min.js');
+const OUTPUTS = ['app.js', 'elk-worker.js', ...STATIC_FILES];
 
 async function newestSource(): Promise<number> {
   const files = (await readdir(SRC, { recursive: true })).map((f) => join(SRC, f));
@@ -54,7 +58,10 @@ export async function buildUi(
     legalComments: 'none',
     logLevel: 'warning'
   });
-  await Promise.all(STATIC_FILES.map((f) => copyFile(join(SRC, f), join(outDir, f))));
+  await Promise.all([
+    ...STATIC_FILES.map((f) => copyFile(join(SRC, f), join(outDir, f))),
+    copyFile(ELK_WORKER, join(outDir, 'elk-worker.js'))
+  ]);
   return true;
 }
 

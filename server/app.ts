@@ -9,10 +9,12 @@ import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { InspectionBridge } from '../actors/inspection/create-inspection-bridge.js';
 import type { HostedNode } from '../actors/node/types.js';
+import type { TeachingController } from '../actors/teaching/controller.js';
 import { ApiError } from './errors.js';
 import { installGuard } from './plugins/guard.js';
 import { installSecurityHeaders } from './plugins/security-headers.js';
 import { apiRoutes } from './routes/api.js';
+import { teachingRoutes } from './routes/teaching.js';
 import { uiRoutes } from './routes/ui.js';
 import { inspectRoute } from './ws/inspect-route.js';
 
@@ -33,6 +35,8 @@ export interface AppOptions {
   logger?: FastifyBaseLogger | false;
   /** Send-buffer bytes per inspector socket before batches are dropped (default 1 MiB). */
   maxBufferedPerSocket?: number;
+  /** Teaching mode of a devnet host (routes/teaching.ts); absent: those routes say it is off. */
+  teaching?: TeachingController;
 }
 
 /** Creates the fastify app of the local API; call `ready()` or `listen` (listen.ts) on it. */
@@ -79,6 +83,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bridge: options.bridge,
     maxBuffered: options.maxBufferedPerSocket
   });
+  await app.register(teachingRoutes, options.teaching ? { teaching: options.teaching } : {});
   await app.register(uiRoutes, { uiDir: options.uiDir });
   return app;
 }

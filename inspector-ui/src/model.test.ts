@@ -23,17 +23,21 @@ test('the model follows the bridge: snapshot, state changes, restarts, actors co
   bridgeClock.increment(50);
   assert.equal(view.actors.get(w.sid)!.value, 'working');
   assert.equal(model.restarts(view, w)?.restarts, 3);
-  assert.deepEqual(
-    model.children(view, root.sessionId).map((a) => a.id),
-    ['w'],
-    'the invoked listener stopped with its state'
-  );
+  const live = () =>
+    model
+      .children(view, root.sessionId)
+      .filter((a) => a.status === 'active')
+      .map((a) => a.id);
+  assert.deepEqual(live(), ['w'], 'the invoked listener stopped with its state');
+  assert.equal(view.retired.length, 1, 'and stays visible as stopped');
   root.send({ type: 'resume' });
   bridgeClock.increment(50);
-  assert.deepEqual(
-    model.children(view, root.sessionId).map((a) => a.id),
-    ['w', 'ears']
-  );
+  assert.deepEqual(live(), ['w', 'ears']);
+  assert.ok(model.definitions.has(view.actors.get(root.sessionId)!.machine!));
+  assert.equal(model.labels.get(w.sid), 'w');
+  const copy = new InspectorModel();
+  copy.apply([...model.definitions.values(), model.toSnapshot()]);
+  assert.equal(copy.nodes.get('n1')!.actors.size, view.actors.size);
   root.stop();
   bridgeClock.increment(50);
   assert.equal(view.actors.get(root.sessionId)!.status, 'stopped');
