@@ -1,0 +1,109 @@
+/**
+ * The customer's side of the storage commands over the router: service requests, shard upload and
+ * download with hash checks, listing, deletion and audit challenges. Every `cmd.fail` becomes a
+ * StorageError with the supplier's code; transport failures stay RouterErrors.
+ */
+import type { Router } from '../router/index.js';
+import { auditKey } from '../../machines/storage/keys.js';
+import { STORAGE_SERVICE, type ServiceRequest } from '../../machines/storage/messages.js';
+import { StorageError, type StorageErrorCode } from './errors.js';
+import { sameBytes } from './hash.js';
+import { decodeProof, verifyProof } from './merkle.js';
+import { decodeAuditAnswer, encodeServiceRequest, packPiece, unpackPiece } from './wire.js';
+
+interface Reply {
+  type: string;
+  body: unknown;
+}
+
+/** Throws the supplier's refusal as a StorageError. */
+function expect<T extends Reply>(reply: T, type: string): T {
+  if (reply.type === 'cmd.fail') {
+    const { code, reason } = reply.body as { code: string; reason: string };
+    const known = code.startsWith('ERR_STORAGE_')
+      ? (code as StorageErrorCode)
+      : 'ERR_STORAGE_REFUSED';
+    throw new StorageError(known, `supplier: ${reason}`);
+  }
+  if (reply.type !== type) throw new StorageError('ERR_STORAGE_FORMAT', `unexpected ${reply.type}`);
+  return reply;
+}
+
+/** Storage commands to suppliers through one router. */
+export class StorageClient {
+  constructor(
+    private readonly router: Router,
+    private readonly options: { timeoutMs?: number; maxAttempts?: number } = {}
+  ) {}
+
+  private opts() {
+    return { timeoutMs: this.options.timeoutMs, maxAttempts: this.options.maxAttempts };
+  }
+
+  /** Asks `supplier` for storage service; StorageError on refusal. */
+  async requestService(supplier: string, request: ServiceRequest): Promise<void> {
+    const payload = encodeServiceRequest(request);
+    const body = { v: 1 as const, service: STORAGE_SERVICE, payload };
+    expect(
+      await this.router.request(supplier, 'cmd.request-service', body, this.opts()),
+      'cmd.ack'
+    );
+  }
+
+  /** Stores a shard; resolves once the supplier says it is durable. */
+  async putShard(
+    supplier: string,
+    key: string,
+    shard: Uint8Array,
+    hash?: Uint8Array
+  ): Promise<void> {
+    const data = packPiece(shard, hash);
+    expect(
+      await this.router.request(supplier, 'cmd.data', { v: 1, key, data }, this.opts()),
+      'cmd.ack'
+    );
+  }
+
+  /** A shard, checked against `expected` (the catalog's hash) when given. */
+  async getShard(supplier: string, key: string, expected?: Uint8Array): Promise<Uint8Array> {
+    const reply = expect(
+      await this.router.request(supplier, 'cmd.retrieve', { v: 1, key }, this.opts()),
+      'cmd.data'
+    );
+    const { hash, shard } = unpackPiece((reply.body as { data: Uint8Array }).data);
+    if (expected && !sameBytes(hash, expected)) {
+      throw new StorageError('ERR_STORAGE_HASH_MISMATCH', `${key} from ${supplier} is not ours`);
+    }
+    return shard;
+  }
+
+  /** Shard keys and sizes under `prefix` (at most `limit`; `more` says some were left out). */
+  async listFiles(supplier: string, prefix: string, limit = 1000) {
+    const reply = expect(
+      await this.router.request(supplier, 'cmd.list-files', { v: 1, prefix, limit }, this.opts()),
+      'cmd.files'
+    );
+    return reply.body as { files: { key: string; size: number }[]; more: boolean };
+  }
+
+  /** Deletes shards (at most 100 keys per call). */
+  async delete(supplier: string, keys: readonly string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += 100) {
+      const body = { v: 1 as const, keys: keys.slice(i, i + 100) };
+      expect(await this.router.request(supplier, 'cmd.delete', body, this.opts()), 'cmd.ack');
+    }
+  }
+
+  /** Challenges chunk `chunk` of shard `key`; true when the proof holds against `root`. */
+  async audit(supplier: string, key: string, chunk: number, root: Uint8Array, leaves: number) {
+    const body = { v: 1 as const, key: auditKey(key, chunk) };
+    const reply = expect(
+      await this.router.request(supplier, 'cmd.retrieve', body, this.opts()),
+      'cmd.data'
+    );
+    const answer = decodeAuditAnswer((reply.body as { data: Uint8Array }).data);
+    const proof = decodeProof(answer.proof);
+    // The leaf count comes from our catalog, never from the prover.
+    return proof.index === chunk && verifyProof(root, answer.chunk, { ...proof, leaves });
+  }
+}

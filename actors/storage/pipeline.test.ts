@@ -1,0 +1,173 @@
+// Pipeline with the real WASM coder: any k of k + m shards give the block back, bad shards are
+// ignored, losses beyond m name the blocks, and files restore atomically with their hash checked.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { generateDataKey } from './block-crypto.js';
+import type { BlockRecord, VersionRecord } from './catalog-types.js';
+import { StorageError } from './errors.js';
+import {
+  cutBlocks,
+  decodeBlock,
+  effectiveBlockSize,
+  encodeBlock,
+  encodeStream,
+  type EncodedBlock
+} from './pipeline.js';
+import { restoreFile } from './restore-file.js';
+import { STORAGE_LIMITS } from '../../machines/storage/keys.js';
+
+const dataKey = generateDataKey();
+
+async function* chunks(data: Uint8Array, sizes: number[]) {
+  let at = 0;
+  for (let i = 0; at < data.length; i++) {
+    const n = Math.max(1, sizes[i % sizes.length] ?? 1);
+    yield data.subarray(at, at + n);
+    at += n;
+  }
+}
+
+test('any k of k + m shards decode; fewer name the block', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 6 }),
+      fc.integer({ min: 1, max: 4 }),
+      fc.uint8Array({ maxLength: 3000 }),
+      fc.array(fc.nat(), { minLength: 10, maxLength: 10 }),
+      (k, m, plain, draws) => {
+        const p = { dataKey, backupId: 'b1', k, m, chunkBytes: 256 };
+        const { record, shards } = encodeBlock(p, 5, plain);
+        const order = shards.map((_, i) => i).sort((a, b) => (draws[a]! % 97) - (draws[b]! % 97));
+        const lost = new Set(order.slice(0, m));
+        const some = shards.map((s, i) => (lost.has(i) ? null : s));
+        assert.deepEqual(decodeBlock(dataKey, 'b1', k, record, some), plain);
+        // A corrupted shard counts as missing: with m already gone the block is lost.
+        const bad = some.map((s) => s && s.slice());
+        const victim = bad.findIndex((s) => s !== null);
+        bad[victim]![0]! ^= 1;
+        assert.throws(
+          () => decodeBlock(dataKey, 'b1', k, record, bad),
+          (e: StorageError) => {
+            assert.equal(e.code, 'ERR_STORAGE_UNRECOVERABLE');
+            assert.deepEqual(e.blocks, [5]);
+            return true;
+          }
+        );
+      }
+    ),
+    { numRuns: 60 }
+  );
+});
+
+test('blocks are cut exactly and shards always fit one frame', async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.uint8Array({ maxLength: 5000 }),
+      fc.array(fc.integer({ min: 1, max: 900 }), { minLength: 1, maxLength: 5 }),
+      fc.integer({ min: 1, max: 1200 }),
+      async (data, sizes, blockSize) => {
+        const out: Uint8Array[] = [];
+        for await (const b of cutBlocks(chunks(data, sizes), blockSize)) out.push(b.slice());
+        assert.ok(out.slice(0, -1).every((b) => b.length === blockSize));
+        assert.deepEqual(Buffer.concat(out), Buffer.from(data));
+      }
+    ),
+    { numRuns: 100 }
+  );
+  for (const k of [1, 2, 4, 10, 32]) {
+    const size = effectiveBlockSize(k);
+    assert.ok(Math.ceil((size + 41) / k) <= STORAGE_LIMITS.maxShardBytes);
+  }
+  assert.equal(effectiveBlockSize(10), 4 * 1024 * 1024);
+});
+
+async function encodeAll(data: Uint8Array, blockSize: number) {
+  const gen = encodeStream(chunks(data, [777]), { dataKey, backupId: 'v1', k: 4, m: 2, blockSize });
+  const blocks: EncodedBlock[] = [];
+  for (;;) {
+    const step = await gen.next();
+    if (step.done) return { blocks, summary: step.value };
+    blocks.push(step.value);
+  }
+}
+
+test('a file restores byte-identical through a temporary file, and refuses to overwrite', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'bd-pipe-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const data = Uint8Array.from({ length: 10_000 }, (_, i) => (i * 31) & 255);
+  const { blocks, summary } = await encodeAll(data, 4096);
+  assert.equal(summary.blocks, 3);
+  const version: VersionRecord = {
+    path: '/data/x',
+    version: 1,
+    backupId: 'v1',
+    size: summary.size,
+    fileHash: summary.hash,
+    mtimeMs: 0,
+    committedAt: 0,
+    k: 4,
+    m: 2,
+    blockSize: 4096,
+    blockCount: 3,
+    chunkBytes: 16384
+  };
+  const records = blocks.map((b) => b.record);
+  const byIndex = new Map(blocks.map((b) => [b.record.index, b.shards]));
+  const target = join(dir, 'x');
+  const lose = (drop: (block: BlockRecord, pos: number) => boolean) => (block: BlockRecord) =>
+    Promise.resolve(byIndex.get(block.index)!.map((s, pos) => (drop(block, pos) ? null : s)));
+
+  await restoreFile({
+    dataKey,
+    version,
+    blocks: records,
+    target,
+    fetchShards: lose((_, p) => p < 2)
+  });
+  assert.deepEqual(readFileSync(target), Buffer.from(data));
+  await assert.rejects(
+    restoreFile({ dataKey, version, blocks: records, target, fetchShards: lose(() => false) }),
+    { code: 'ERR_STORAGE_EXISTS' }
+  );
+  writeFileSync(target, 'old');
+  await assert.rejects(
+    restoreFile({
+      dataKey,
+      version,
+      blocks: records,
+      target,
+      overwrite: true,
+      fetchShards: lose((b, p) => b.index !== 1 && p < 3)
+    }),
+    (e: StorageError) => e.code === 'ERR_STORAGE_UNRECOVERABLE' && e.blocks.join() === '0,2'
+  );
+  assert.equal(readFileSync(target, 'utf8'), 'old');
+  assert.deepEqual(readdirSync(dir), ['x']);
+  await assert.rejects(
+    restoreFile({
+      dataKey,
+      version: { ...version, fileHash: new Uint8Array(32) },
+      blocks: records,
+      target,
+      overwrite: true,
+      fetchShards: lose(() => false)
+    }),
+    { code: 'ERR_STORAGE_FILE_HASH' }
+  );
+  assert.ok(!existsSync(join(dir, 'y')));
+  assert.deepEqual(readdirSync(dir), ['x']);
+});
+
+test('an empty stream is one empty block', async () => {
+  const { blocks, summary } = await encodeAll(new Uint8Array(0), 100);
+  assert.equal(blocks.length, 1);
+  assert.equal(summary.size, 0);
+  assert.deepEqual(
+    decodeBlock(dataKey, 'v1', 4, blocks[0]!.record, blocks[0]!.shards),
+    new Uint8Array(0)
+  );
+});
