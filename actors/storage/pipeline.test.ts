@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { generateDataKey } from './block-crypto.js';
 import type { BlockRecord, VersionRecord } from './catalog-types.js';
-import { StorageError } from './errors.js';
+import type { StorageError } from './errors.js';
 import {
   cutBlocks,
   decodeBlock,
