@@ -7,7 +7,8 @@
  * the operator's node, its peers and the memory network between them — runs on one
  * {@link TeachingClock}, in real time until a teacher pauses, slows or steps it through the API.
  * The operator's node shares the clock because it is a member of the same simulated network: were
- * it to keep real time while its peers stood still, it would see them all time out.
+ * it to keep real time while its peers stood still, it would see them all time out. An operator
+ * node joined to a real network (`network` given) keeps real time and is not teachable.
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -113,7 +114,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
   try {
     node = await createNode({
       config,
-      clock,
+      clock: options.network ? (options.clock ?? realClock) : clock,
       ...(options.passphrase !== undefined ? { passphrase: options.passphrase } : {}),
       network: options.network ?? devnet.join(),
       services: config.api ? [api] : []
@@ -123,11 +124,11 @@ export async function startHost(options: HostOptions): Promise<Host> {
     teachingClock?.dispose();
     throw err;
   }
-  const attach = (nodeId: string, root: AnyActorRef) => {
+  const attach = (nodeId: string, root: AnyActorRef, teachable = true) => {
     bridge.attach(nodeId, root);
-    teaching?.register(nodeId, root);
+    if (teachable) teaching?.register(nodeId, root);
   };
-  attach(node.id, node.root);
+  attach(node.id, node.root, options.network === undefined);
   for (const peer of devnet.nodes) attach(peer.id, peer.root);
 
   const stop = async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import ELK from 'elkjs/lib/elk.bundled.js';
+import * as elkBundled from 'elkjs/lib/elk.bundled.js';
 import { serializeMachine } from '../../../actors/inspection/serialize-machine.js';
 import { rootMachine } from '../../../actors/inspection/fixtures.js';
 import { handshakeMachine } from '../../../machines/handshake/machine.js';
@@ -9,7 +9,10 @@ import { machineGraph, transitionLabel } from './graph.js';
 import { ChartLayouts, type Layouter } from './layout.js';
 
 /** elkjs in-process (its fake worker): the same layout code the page runs in a Web Worker. */
-const inProcess: Layouter = { layout: (g) => new ELK().layout(g as never) as never };
+type Elk = new () => { layout(graph: unknown): Promise<unknown> };
+const ELK = (elkBundled as unknown as { default: Elk & { default?: Elk } }).default;
+const elk = new (ELK.default ?? ELK)();
+const inProcess: Layouter = { layout: (g) => elk.layout(g) as ReturnType<Layouter['layout']> };
 
 test('a machine with compound, parallel and history states lays out into absolute geometry', async () => {
   const def = serializeMachine(rootMachine);
