@@ -8,7 +8,7 @@
  * taken after the last `new Codec` stay valid across encode/reconstruct/verify. `shard(i)` always
  * builds a view on the current buffer, and `valid(view)` tells whether an older one still is.
  */
-import { ENGINES, type EngineName } from './abi.js';
+import { CODES, ENGINES, type CodeName, type EngineName, type RawExports } from './abi.js';
 import { ErasureError, checkWasm } from './errors.js';
 import { defaultModule, type ErasureModule } from './module.js';
 
@@ -21,16 +21,50 @@ export interface CodecOptions {
   module?: ErasureModule;
   /** `simd` (default) or `naive`, the scalar reference used in differential tests. */
   engine?: EngineName;
+  /**
+   * `cauchy` (default) or `fft8` (the additive-FFT code, for wide stripes). The two are different
+   * codes: shards must be reconstructed and verified with the code that encoded them.
+   */
+  code?: CodeName;
 }
 
-/** Throws `ERR_ERASURE_INVALID_PARAMS` unless 1 ≤ k, 1 ≤ m, k + m ≤ 256 (integers). */
-export function checkParams(k: number, m: number): void {
+/** The `fft8` code pads the parity count to a power of two, which must fit beside the data. */
+function fftSlots(m: number): number {
+  return 2 ** Math.ceil(Math.log2(m));
+}
+
+/**
+ * Throws `ERR_ERASURE_INVALID_PARAMS` unless 1 ≤ k, 1 ≤ m, k + m ≤ 256 (integers) and, for the
+ * `fft8` code, k + (m rounded up to a power of two) ≤ 256.
+ */
+export function checkParams(k: number, m: number, code: CodeName = 'cauchy'): void {
   if (!Number.isInteger(k) || !Number.isInteger(m) || k < 1 || m < 1 || k + m > MAX_SHARDS) {
     throw new ErasureError(
       'ERR_ERASURE_INVALID_PARAMS',
       `need integers k ≥ 1, m ≥ 1, k + m ≤ ${MAX_SHARDS}; got k=${k}, m=${m}`
     );
   }
+  if (!CODES.includes(code)) {
+    throw new ErasureError('ERR_ERASURE_INVALID_PARAMS', `unknown code ${String(code)}`);
+  }
+  if (code === 'fft8' && k + fftSlots(m) > MAX_SHARDS) {
+    throw new ErasureError(
+      'ERR_ERASURE_INVALID_PARAMS',
+      `fft8 needs k + ${fftSlots(m)} (m rounded up to a power of two) ≤ ${MAX_SHARDS}; got k=${k}`
+    );
+  }
+}
+
+type Ops = Pick<RawExports, 'bd_rs_encode' | 'bd_rs_reconstruct' | 'bd_rs_verify'>;
+
+/** The exports of one code, under the Cauchy code's names (the signatures are the same). */
+function opsOf(x: RawExports, code: CodeName): Ops {
+  if (code === 'cauchy') return x;
+  return {
+    bd_rs_encode: x.bd_fft_encode,
+    bd_rs_reconstruct: x.bd_fft_reconstruct,
+    bd_rs_verify: x.bd_fft_verify
+  };
 }
 
 /** Throws `ERR_ERASURE_SHARD_SIZE` unless the size is a positive integer below 2 GiB. */
@@ -43,6 +77,8 @@ export function checkShardSize(size: number): void {
 /** One stripe of `k` data and `m` parity shards of `shardSize` bytes in WebAssembly memory. */
 export class Codec {
   readonly n: number;
+  readonly code: CodeName;
+  private readonly ops: Ops;
   private readonly mod: ErasureModule;
   private readonly engine: number;
   private readonly stride: number;
@@ -59,10 +95,12 @@ export class Codec {
     readonly shardSize: number,
     opts: CodecOptions = {}
   ) {
-    checkParams(k, m);
+    this.code = opts.code ?? 'cauchy';
+    checkParams(k, m, this.code);
     checkShardSize(shardSize);
     this.n = k + m;
     this.mod = opts.module ?? defaultModule();
+    this.ops = opsOf(this.mod.exports, this.code);
     this.engine = ENGINES[opts.engine ?? 'simd'];
     this.stride = Math.ceil(shardSize / 64) * 64;
     const header = Math.ceil((this.n * 5) / 64) * 64;
@@ -97,7 +135,7 @@ export class Codec {
   /** Computes the m parity shards from the k data shards. */
   encode(): void {
     this.live();
-    const x = this.mod.exports;
+    const x = this.ops;
     checkWasm(x.bd_rs_encode(this.engine, this.k, this.m, this.ptrs, this.shardSize), 'encode');
   }
 
@@ -125,7 +163,7 @@ export class Codec {
         `${this.n - lost} shards present, ${this.k} needed`
       );
     }
-    const x = this.mod.exports;
+    const x = this.ops;
     const r = x.bd_rs_reconstruct(
       this.engine,
       this.k,
@@ -140,7 +178,7 @@ export class Codec {
   /** True when the parity shards are exactly those the data shards encode to. */
   verify(): boolean {
     this.live();
-    const x = this.mod.exports;
+    const x = this.ops;
     return (
       checkWasm(
         x.bd_rs_verify(this.engine, this.k, this.m, this.ptrs, this.shardSize),

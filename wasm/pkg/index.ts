@@ -6,6 +6,7 @@
  * - `encode` / `reconstruct` / `verify`: the same on caller-owned buffers, with copies.
  * - `ErasurePool`: the copying API on worker threads, for many blocks in parallel.
  * - `eccProfile(suppliers)`: the k + m for a supplier count.
+ * - `code: 'fft8'` (a `Codec` option): the additive-FFT code for wide stripes (docs/erasure.md).
  */
 export { Codec, MAX_SHARDS, checkParams, checkShardSize, type CodecOptions } from './codec.js';
 export { encode, reconstruct, verify } from './copy.js';
@@ -13,4 +14,4 @@ export { ErasureError, type ErasureErrorCode } from './errors.js';
 export { ErasureModule, defaultModule, hasSimd, hasRelaxedSimd } from './module.js';
 export { ErasurePool } from './pool.js';
 export { ECC_PROFILES, SUPPLIER_COUNTS, eccProfile, type EccProfile } from './profiles.js';
-export type { EngineName } from './abi.js';
+export { CODES, type CodeName, type EngineName } from './abi.js';

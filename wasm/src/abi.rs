@@ -31,7 +31,7 @@ fn memory_bytes() -> usize {
 }
 
 /// Checks that `[addr, addr + len)` is heap memory.
-fn in_heap(addr: usize, len: usize) -> Result<(), Error> {
+pub(crate) fn in_heap(addr: usize, len: usize) -> Result<(), Error> {
     match addr.checked_add(len) {
         Some(end) if addr >= heap_base() && end <= memory_bytes() => Ok(()),
         _ => Err(Error::OutOfBounds),
@@ -39,7 +39,7 @@ fn in_heap(addr: usize, len: usize) -> Result<(), Error> {
 }
 
 /// Validates the call and reads the shard table into `out`.
-fn shard_table(
+pub(crate) fn shard_table(
     engine: u32,
     k: u32,
     m: u32,
@@ -77,7 +77,7 @@ fn with_scratch<T>(f: impl FnOnce(&mut Scratch) -> T) -> T {
     }
 }
 
-fn code(r: Result<i32, Error>) -> i32 {
+pub(crate) fn code(r: Result<i32, Error>) -> i32 {
     match r {
         Ok(v) => v,
         Err(e) => e as i32,

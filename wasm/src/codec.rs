@@ -33,7 +33,7 @@ pub struct Scratch<'a> {
 // Stripe operations - PUBLIC
 
 /// Rejects empty shards and written shards that overlap any other shard.
-fn check_shards(shards: &[*mut u8], written: &[usize], len: usize) -> Result<(), Error> {
+pub(crate) fn check_shards(shards: &[*mut u8], written: &[usize], len: usize) -> Result<(), Error> {
     if len == 0 {
         return Err(Error::ShardSize);
     }

@@ -4,7 +4,7 @@
 
 pub mod naive;
 pub mod simd;
-mod vector;
+pub(crate) mod vector;
 
 /// Which implementation computes `mul_rows`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

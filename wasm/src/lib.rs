@@ -9,6 +9,7 @@
 
 pub mod codec;
 pub mod engine;
+pub mod fft;
 pub mod gf;
 pub mod matrix;
 

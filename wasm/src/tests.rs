@@ -6,15 +6,15 @@ use crate::engine::Engine;
 use crate::Error;
 
 /// xorshift64*: deterministic test data without crates.
-struct Rng(u64);
+pub(crate) struct Rng(pub u64);
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub fn next(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
-    fn below(&mut self, n: usize) -> usize {
+    pub fn below(&mut self, n: usize) -> usize {
         (self.next() % n as u64) as usize
     }
 }
@@ -53,7 +53,7 @@ fn ptrs(shards: &mut [Vec<u8>]) -> Vec<*mut u8> {
 
 /// The golden-vector data: byte i of data shard j is `(i·7 + j·13 + (i >> 8)) mod 256`.
 /// `wasm/pkg/test/golden.test.ts` builds the same bytes.
-fn golden_data(k: usize, m: usize, len: usize) -> Vec<Vec<u8>> {
+pub(crate) fn golden_data(k: usize, m: usize, len: usize) -> Vec<Vec<u8>> {
     (0..k + m)
         .map(|j| {
             (0..len)
@@ -77,7 +77,7 @@ fn encoded(engine: Engine, k: usize, m: usize, len: usize, b: &mut Buffers) -> V
 }
 
 /// SHA-256, for golden hashes (std has none and the crate takes no dependencies).
-fn sha256(data: &[u8]) -> String {
+pub(crate) fn sha256(data: &[u8]) -> String {
     const K: [u32; 64] = [
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
         0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
