@@ -31,6 +31,10 @@ export type StorageErrorCode =
   | 'ERR_STORAGE_FILE_HASH'
   /** The catalog refused an operation (unknown file or version, inconsistent commit). */
   | 'ERR_STORAGE_CATALOG'
+  /** Fewer positions than required acknowledged a block. */
+  | 'ERR_STORAGE_UNDER_REPLICATED'
+  /** A job was cancelled. */
+  | 'ERR_STORAGE_CANCELLED'
   /** A restore target exists and overwriting was not asked for. */
   | 'ERR_STORAGE_EXISTS';
 

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { BlockRecord, VersionRecord } from './catalog-types.js';
 import { StorageError } from './errors.js';
@@ -28,52 +28,92 @@ export interface RestoreFileOptions {
   readonly onBlock?: (index: number, ok: boolean) => void;
 }
 
-/** Restores `version` to `target`; see the module comment for the guarantees. */
-export async function restoreFile(options: RestoreFileOptions): Promise<void> {
-  const { dataKey, version, blocks, target } = options;
-  if (!options.overwrite && existsSync(target)) {
-    throw new StorageError('ERR_STORAGE_EXISTS', `${target} exists; not overwriting`);
+/**
+ * The steps of one restore, for the restore machine (actors/storage/jobs.ts) and
+ * {@link restoreFile}: `open`, `block` for each block in order, then `finish` or `abort`.
+ */
+export class RestoreSession {
+  private file: FileHandle | undefined;
+  private readonly temp: string;
+  private readonly hash = new Blake2bStream();
+  private offset = 0;
+  private hashing = true;
+
+  constructor(private readonly options: RestoreFileOptions) {
+    const { target } = options;
+    this.temp = join(
+      dirname(target),
+      `.${basename(target)}.${randomBytes(6).toString('hex')}.part`
+    );
   }
-  if (blocks.length !== version.blockCount) {
-    throw new StorageError('ERR_STORAGE_CATALOG', `${version.path}: catalog lacks blocks`);
+
+  /** Checks the target and the catalog, opens the temporary file; returns the block count. */
+  async open(): Promise<number> {
+    const { version, blocks, target } = this.options;
+    if (!this.options.overwrite && existsSync(target)) {
+      throw new StorageError('ERR_STORAGE_EXISTS', `${target} exists; not overwriting`);
+    }
+    if (blocks.length !== version.blockCount || blocks.some((b, i) => b.index !== i)) {
+      throw new StorageError('ERR_STORAGE_CATALOG', `${version.path}: catalog lacks blocks`);
+    }
+    this.file = await open(this.temp, 'wx');
+    return blocks.length;
   }
-  const temp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.part`);
-  const file = await open(temp, 'wx');
-  let renamed = false;
-  try {
-    const hash = new Blake2bStream();
-    const failed: number[] = [];
-    const causes: unknown[] = [];
-    let offset = 0;
-    for (const block of blocks) {
-      try {
-        const shards = await options.fetchShards(block);
-        const plain = decodeBlock(dataKey, version.backupId, version.k, block, shards);
-        await file.write(plain, 0, plain.length, offset);
-        hash.update(plain);
-        options.onBlock?.(block.index, true);
-      } catch (err) {
-        if (!(err instanceof StorageError)) throw err;
-        failed.push(block.index);
-        causes.push(err);
-        options.onBlock?.(block.index, false);
-      }
-      offset += block.plainSize;
+
+  /** Restores block `index` (in order); false when it cannot be recovered. */
+  async block(index: number): Promise<boolean> {
+    const { dataKey, version } = this.options;
+    const block = this.options.blocks[index]!;
+    const offset = this.offset;
+    this.offset += block.plainSize;
+    try {
+      const shards = await this.options.fetchShards(block);
+      const plain = decodeBlock(dataKey, version.backupId, version.k, block, shards);
+      await this.file!.write(plain, 0, plain.length, offset);
+      if (this.hashing) this.hash.update(plain);
+      this.options.onBlock?.(index, true);
+      return true;
+    } catch (err) {
+      if (!(err instanceof StorageError)) throw err;
+      this.hashing = false; // the file is lost anyway; the error will name the blocks
+      this.options.onBlock?.(index, false);
+      return false;
     }
-    if (failed.length > 0) {
-      throw StorageError.unrecoverable(failed, `${version.path} version ${version.version}`);
+  }
+
+  /** Names the lost blocks, or checks the hash and renames the file over the target. */
+  async finish(lost: readonly number[]): Promise<void> {
+    const { version, target } = this.options;
+    if (lost.length > 0) {
+      throw StorageError.unrecoverable(lost, `${version.path} version ${version.version}`);
     }
-    if (!sameBytes(hash.digest(), version.fileHash)) {
+    if (!sameBytes(this.hash.digest(), version.fileHash)) {
       throw new StorageError('ERR_STORAGE_FILE_HASH', `${version.path} does not match its hash`);
     }
-    await file.sync();
-    await file.close();
-    await rename(temp, target);
-    renamed = true;
-  } finally {
-    if (!renamed) {
-      await file.close().catch(() => undefined);
-      await rm(temp, { force: true });
-    }
+    await this.file!.sync();
+    await this.file!.close();
+    this.file = undefined;
+    await rename(this.temp, target);
+  }
+
+  /** Removes the temporary file. */
+  async abort(): Promise<void> {
+    await this.file?.close().catch(() => undefined);
+    this.file = undefined;
+    await rm(this.temp, { force: true });
+  }
+}
+
+/** Restores `version` to `target`; see the module comment for the guarantees. */
+export async function restoreFile(options: RestoreFileOptions): Promise<void> {
+  const session = new RestoreSession(options);
+  const count = await session.open();
+  try {
+    const lost: number[] = [];
+    for (let i = 0; i < count; i++) if (!(await session.block(i))) lost.push(i);
+    await session.finish(lost);
+  } catch (err) {
+    await session.abort();
+    throw err;
   }
 }

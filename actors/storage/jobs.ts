@@ -1,0 +1,208 @@
+/**
+ * Backup and restore jobs: the pure machines (machines/backup, machines/restore) given their
+ * effects — the source file, the pipeline, the storage client and the catalog — and run as actors
+ * on the node's clock. `runBackup` / `runRestore` start one and resolve with its output.
+ */
+import { createActor, fromPromise } from 'xstate';
+import type { Clock } from '../clock.js';
+import { backupMachine, type BackupOutput, type BlockRead } from '../../machines/backup/machine.js';
+import { restoreMachine, type RestoreOutput } from '../../machines/restore/machine.js';
+import { shardKey } from '../../machines/storage/keys.js';
+import type { BlockRecord } from './catalog-types.js';
+import type { Catalog } from './catalog.js';
+import type { StorageClient } from './customer-client.js';
+import { StorageError } from './errors.js';
+import { Blake2bStream } from './hash.js';
+import { DEFAULT_CHUNK_BYTES } from './merkle.js';
+import { cutBlocks, effectiveBlockSize, encodeBlock, type EncodedBlock } from './pipeline.js';
+import { RestoreSession } from './restore-file.js';
+
+/** What both jobs share. */
+export interface JobContext {
+  readonly client: StorageClient;
+  readonly catalog: Catalog;
+  readonly dataKey: Uint8Array;
+  /** Supplier id at each position (index = position). */
+  readonly suppliers: readonly string[];
+  readonly clock: Clock;
+}
+
+/** Options of {@link runBackup}. */
+export interface BackupJob extends JobContext {
+  readonly path: string;
+  readonly backupId: string;
+  readonly source: () => AsyncIterable<Uint8Array>;
+  readonly mtimeMs: number;
+  readonly k: number;
+  readonly m: number;
+  readonly blockSize?: number;
+  /** Positions that must acknowledge each block; default all k + m. */
+  readonly minAcks?: number;
+}
+
+/** Runs a backup job to its end. */
+export function runBackup(job: BackupJob): Promise<BackupOutput> {
+  const blockSize = effectiveBlockSize(job.k, job.blockSize);
+  const params = { dataKey: job.dataKey, backupId: job.backupId, k: job.k, m: job.m };
+  const hash = new Blake2bStream();
+  let staged = new Set<number>();
+  let blocks: AsyncIterator<Uint8Array> | undefined;
+  let index = 0;
+  let size = 0;
+  let pending: EncodedBlock | undefined;
+  const logic = backupMachine.provide({
+    actors: {
+      prepare: fromPromise(async () => {
+        staged = new Set((await job.catalog.stagedBlocks(job.backupId)).map((b) => b.index));
+        blocks = cutBlocks(job.source(), blockSize)[Symbol.asyncIterator]();
+        return { staged: staged.size };
+      }),
+      nextBlock: fromPromise<BlockRead>(async () => {
+        const step = await blocks!.next();
+        let plain = step.done ? undefined : step.value;
+        if (plain === undefined && index > 0) return { index: undefined, staged: false, bytes: 0 };
+        plain ??= new Uint8Array(0); // an empty file is one empty block
+        hash.update(plain);
+        size += plain.length;
+        const i = index++;
+        if (staged.has(i)) return { index: i, staged: true, bytes: plain.length };
+        pending = encodeBlock(params, i, plain);
+        return { index: i, staged: false, bytes: plain.length };
+      }),
+      sendBlock: fromPromise<{ bytes: number }, { index: number }>(async () => {
+        const { record, shards } = pending!;
+        pending = undefined;
+        const sent = await Promise.allSettled(
+          shards.map((s, pos) =>
+            job.client.putShard(
+              job.suppliers[pos]!,
+              shardKey(job.backupId, record.index, pos),
+              s,
+              record.shards[pos]!.hash
+            )
+          )
+        );
+        const acks = sent.filter((r) => r.status === 'fulfilled').length;
+        if (acks < (job.minAcks ?? shards.length)) {
+          throw new StorageError(
+            'ERR_STORAGE_UNDER_REPLICATED',
+            `block ${record.index}: ${acks} of ${shards.length} positions acknowledged`,
+            { blocks: [record.index] }
+          );
+        }
+        await job.catalog.stageBlock(job.backupId, record);
+        return { bytes: record.shardSize * shards.length };
+      }),
+      commit: fromPromise(async () => {
+        const records: BlockRecord[] = await job.catalog.stagedBlocks(job.backupId);
+        const result = await job.catalog.commitVersion(
+          {
+            path: job.path,
+            backupId: job.backupId,
+            size,
+            fileHash: hash.digest(),
+            mtimeMs: job.mtimeMs,
+            committedAt: Math.floor(job.clock.now()),
+            k: job.k,
+            m: job.m,
+            blockSize,
+            blockCount: index,
+            chunkBytes: DEFAULT_CHUNK_BYTES
+          },
+          records
+        );
+        return result;
+      })
+    }
+  });
+  return runToEnd(
+    createActor(logic, { clock: job.clock, input: { path: job.path, backupId: job.backupId } })
+  );
+}
+
+/** Options of {@link runRestore}. */
+export interface RestoreJob extends JobContext {
+  readonly path: string;
+  /** Newest when omitted. */
+  readonly version?: number;
+  readonly target: string;
+  readonly overwrite?: boolean;
+}
+
+/**
+ * Asks every position for a block's shard at once and settles as soon as k of them arrived with
+ * the catalog's hash (the fastest suppliers), or when every request has settled.
+ */
+export function fetchFastest(
+  client: StorageClient,
+  suppliers: readonly string[],
+  backupId: string,
+  k: number,
+  block: BlockRecord
+): Promise<(Uint8Array | null)[]> {
+  const out: (Uint8Array | null)[] = block.shards.map(() => null);
+  return new Promise((resolve) => {
+    let good = 0;
+    let settled = 0;
+    block.shards.forEach((info, pos) => {
+      const supplier = suppliers[pos];
+      const request = supplier
+        ? client.getShard(supplier, shardKey(backupId, block.index, pos), info.hash)
+        : Promise.reject(new Error('no supplier'));
+      request
+        .then((shard) => {
+          if (good < k) out[pos] = shard;
+          good++;
+        })
+        .catch(() => undefined)
+        .finally(() => {
+          settled++;
+          if (good >= k || settled === block.shards.length) resolve(out.slice());
+        });
+    });
+  });
+}
+
+/** Runs a restore job to its end. */
+export function runRestore(job: RestoreJob): Promise<RestoreOutput> {
+  let session: RestoreSession | undefined;
+  const logic = restoreMachine.provide({
+    actors: {
+      prepare: fromPromise(async () => {
+        const version = await job.catalog.version(job.path, job.version);
+        const blocks = await job.catalog.blocks(version.backupId);
+        session = new RestoreSession({
+          dataKey: job.dataKey,
+          version,
+          blocks,
+          target: job.target,
+          overwrite: job.overwrite,
+          fetchShards: (b) =>
+            fetchFastest(job.client, job.suppliers, version.backupId, version.k, b)
+        });
+        return { blockCount: await session.open() };
+      }),
+      restoreBlock: fromPromise<{ ok: boolean }, { index: number }>(async ({ input }) => ({
+        ok: await session!.block(input.index)
+      })),
+      finish: fromPromise<void, { lost: readonly number[] }>(({ input }) =>
+        session!.finish(input.lost)
+      ),
+      abort: fromPromise(async () => session?.abort())
+    }
+  });
+  return runToEnd(
+    createActor(logic, { clock: job.clock, input: { path: job.path, version: job.version ?? 0 } })
+  );
+}
+
+function runToEnd<O>(actor: {
+  subscribe: (o: { complete: () => void; error: (e: unknown) => void }) => unknown;
+  start: () => void;
+  getSnapshot: () => { output?: O };
+}): Promise<O> {
+  return new Promise((resolve, reject) => {
+    actor.subscribe({ complete: () => resolve(actor.getSnapshot().output as O), error: reject });
+    actor.start();
+  });
+}
