@@ -4,7 +4,8 @@
  *   node (root supervisor, one_for_one)
  *   ├─ service.store      LMDB environment
  *   ├─ service.identity   keys and signed identity document
- *   ├─ service.network    rest_for_one: transport → peers (peer.<id>…) → discovery
+ *   ├─ service.network    rest_for_one: transport → peers (peer.<address>…) → router → dht
+ *   │                     → discovery (see services/network.ts and docs/network.md)
  *   └─ service.<extra>    e.g. the local API, given by the host
  *
  * Services start in dependency order; each is a `service` machine, so a service whose dependency
@@ -24,7 +25,6 @@ import type { KvStore } from '../store/index.js';
 import type { LocalIdentity } from '../identity/identity.js';
 import { serviceStatus, serviceSystemId } from '../../machines/service/machine.js';
 import type { ServiceSnapshot } from '../../machines/service/machine.js';
-import type { PeerInput } from '../../machines/peer/machine.js';
 import { defaultConfig } from './config.js';
 import type { NodeConfig } from './config.js';
 import { serviceSpecs } from './service-graph.js';
@@ -32,9 +32,8 @@ import type { ServiceDefinition } from './service-graph.js';
 import { storeService } from './services/store.js';
 import { identityService } from './services/identity.js';
 import { networkService } from './services/network.js';
-import type { NetworkStats } from './services/network.js';
-import type { Transport } from '../transports/types.js';
-import type { PeerDirectory } from './peer-directory.js';
+import type { NetworkAttachment, NetworkStats } from './services/network.js';
+import type { NetRuntime } from './services/net-runtime.js';
 import type { HostedNode, NodeInfo, ServiceStatus } from './types.js';
 
 export interface CreateNodeOptions {
@@ -47,12 +46,10 @@ export interface CreateNodeOptions {
   passphrase?: string;
   /** True for an in-process devnet peer (shown as such; cheaper key derivation). */
   devnet?: boolean;
-  /** Where the node's frames go and how it learns who else is there. Absent: no network service. */
-  network?: {
-    directory: PeerDirectory;
-    openTransport: (nodeId: string) => Promise<Transport>;
-    peerTiming?: Omit<PeerInput, 'peerId'>;
-  };
+  /**
+   * Where the node's frames go and whom it joins through (its seeds). Absent: no network service.
+   */
+  network?: NetworkAttachment;
   /** More services, e.g. the local API; they may depend on store, identity and network. */
   services?: ServiceDefinition[];
   /** How long to wait for the identity to load before giving up (ms). */
@@ -71,11 +68,16 @@ export interface BitDustNode extends HostedNode {
   store(): KvStore | undefined;
   services(): ServiceStatus[];
   networkStats(): NetworkStats | undefined;
+  /** The open network's transport, sessions, router and DHT (undefined while it is down). */
+  network(): NetRuntime | undefined;
   /** Stops every service in reverse start order; resolves when all are down. */
   stop(timeoutMs?: number): Promise<void>;
 }
 
-/** Build and start a node; resolves once its identity is loaded (its id is known). */
+/**
+ * Build and start a node; resolves once its identity is loaded (its id is known) and its network,
+ * if any, has opened or failed to.
+ */
 export async function createNode(options: CreateNodeOptions = {}): Promise<BitDustNode> {
   const config: NodeConfig = { ...defaultConfig(), ...options.config };
   const clock = options.clock ?? realClock;
@@ -97,7 +99,17 @@ export async function createNode(options: CreateNodeOptions = {}): Promise<BitDu
     return id.document.body.id;
   };
   const network = options.network
-    ? networkService({ clock, nodeId, ...options.network })
+    ? networkService({
+        ...options.network,
+        clock,
+        random,
+        identity: () => {
+          const id = identity.get();
+          if (!id) throw new BitDustError('ERR_NODE_NO_IDENTITY', 'identity is not loaded');
+          return id;
+        },
+        publishContacts: identity.publishContacts
+      })
     : undefined;
   const definitions = [
     store.definition,
@@ -149,6 +161,16 @@ export async function createNode(options: CreateNodeOptions = {}): Promise<BitDu
     throw new BitDustError('ERR_NODE_IDENTITY', `cannot load the identity: ${reason}`);
   }
   const id = nodeId();
+  // The network opens its transport and may publish a new contact revision first: wait for it to
+  // settle (up, or down with a reason and retrying), so callers see a node that is attached.
+  const networkRef = network ? serviceRef('network') : undefined;
+  if (networkRef) {
+    await waitFor(
+      networkRef,
+      (s) => ['up', 'failed'].includes(String(s.value)) || s.status !== 'active',
+      { timeout: options.startTimeoutMs ?? 60_000 }
+    ).catch(() => undefined);
+  }
 
   const info = (): NodeInfo => ({
     id,
@@ -170,6 +192,7 @@ export async function createNode(options: CreateNodeOptions = {}): Promise<BitDu
     store: store.get,
     services,
     networkStats: () => network?.stats(),
+    network: () => network?.runtime(),
     stop: (timeoutMs = 30_000) => stopSupervisor(root, timeoutMs)
   };
 }

@@ -1,7 +1,9 @@
 /**
  * startDevnet: N nodes in one process, each with its own data dir and LMDB files, linked by the
  * in-memory network (seeded delay, loss, reorder, partitions and crashes on the injected clock).
- * The operator's node joins through `join()`; tests and demos reach every node and the network.
+ * A node's memory address is its node id. Every node joins the DHT through the first one (the
+ * devnet's seed), so discovery is the real thing and still fast. The operator's node joins
+ * through `join()`; tests and demos reach every node and the network.
  */
 import { join } from 'node:path';
 import { realClock } from '../clock.js';
@@ -11,6 +13,7 @@ import type { Random } from '../random.js';
 import { createMemoryNetwork } from '../transports/memory.js';
 import type { MemoryFaults, MemoryNetwork } from '../transports/memory-types.js';
 import type { PeerInput } from '../../machines/peer/machine.js';
+import type { DhtSettings } from './services/net-runtime.js';
 import { createNode } from './create-node.js';
 import type { BitDustNode, CreateNodeOptions } from './create-node.js';
 import { createPeerDirectory } from './peer-directory.js';
@@ -26,6 +29,10 @@ export interface DevnetOptions {
   seed?: number;
   faults?: Partial<MemoryFaults>;
   peerTiming?: Omit<PeerInput, 'peerId'>;
+  /** DHT settings of every node. Default k = 8 (a devnet is small). */
+  dht?: DhtSettings;
+  /** Discovery tick of every node. Default 1 s. */
+  discoveryIntervalMs?: number;
 }
 
 export interface Devnet {
@@ -44,12 +51,16 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
   const random = createRandom(options.seed);
   const network = createMemoryNetwork({ clock, random, ...options.faults });
   const directory = createPeerDirectory();
+  const nodes: BitDustNode[] = [];
   const join_ = (): NonNullable<CreateNodeOptions['network']> => ({
     directory,
     openTransport: async (nodeId) => network.transport(nodeId),
+    // The first node is everyone's seed; it has none itself.
+    seeds: () => (nodes[0] ? [nodes[0].id] : []),
+    dht: { k: 8, ...options.dht },
+    discoveryIntervalMs: options.discoveryIntervalMs ?? 1_000,
     ...(options.peerTiming ? { peerTiming: options.peerTiming } : {})
   });
-  const nodes: BitDustNode[] = [];
   const stop = async () => {
     for (const node of [...nodes].reverse()) await node.stop();
     await network.close();

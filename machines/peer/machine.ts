@@ -1,65 +1,84 @@
 /**
- * peer — is a known peer reachable right now? One actor per peer (the original's online_status).
+ * peer — is a known peer reachable right now, over an authenticated session? One actor per peer
+ * address (the original's online_status), under the network's `peers` supervisor.
  *
  * States
- * - `offline`: no answer lately. After a backoff (doubling up to `maxBackoffMs`) it tries again.
- * - `connecting`: a ping is out; a matching pong makes the peer `connected`, silence past
- *   `timeoutMs` sends it back to `offline` with a longer backoff.
- * - `connected`: the peer answered. Every `pingIntervalMs` it is checked again.
- * - `checking`: a keep-alive ping is out; `maxMissed` unanswered pings in a row mean `offline`.
+ * - `starting` (transient): a responder (started by the peer's first handshake frame) goes
+ *   straight to `handshaking`; everyone else to `connecting`.
+ * - `connecting`: `prepare` (provided) picks a handshake id and the pattern: XK when the peer's
+ *   Noise key is known from its identity document, XX on first contact.
+ * - `handshaking`: the `handshake` machine runs as the invoked child `handshake` (its frames are
+ *   forwarded to it). Established → `connected`, with `established` installing the session.
+ *   Failed → `offline` with a longer backoff.
+ * - `connected`: the session is up; every `pingIntervalMs` it is checked again.
+ * - `checking`: a keep-alive ping is out through the session; `maxMissed` unanswered in a row
+ *   mean `offline`.
+ * - `offline`: the session is dropped (`dropSession`). After a backoff (doubling up to
+ *   `maxBackoffMs`) a fresh handshake is tried.
  *
  * Events
- * - `peer.ping { seq }` from the peer: answered with a pong at once; an offline peer that pings us
- *   is alive, so we try it immediately instead of waiting out the backoff.
- * - `peer.pong { seq }` from the peer: only the pong for the latest ping counts.
- * - `peer.connect`: try now (an operator or another protocol wants this peer).
- * - `peer.unreachable`: the transport could not deliver to the peer.
+ * - `peer.handshake { frame, yields }`: a frame of the running handshake goes to the child; a new
+ *   first frame (the peer restarted, lost its session or gave up on an attempt) starts a fresh
+ *   responder handshake. When both sides initiate at once, only the side that `yields` answers.
+ *   A repeat of the established handshake's last frame means our final message was lost: it is
+ *   sent again (`resendFinal`, at most `handshakeRetries` times), so both sides agree.
+ * - `peer.ping { seq }` / `peer.pong { seq }`: liveness inside the session; only the pong for the
+ *   latest ping counts.
+ * - `peer.connect`: try now. `peer.unreachable`: the transport could not deliver.
  *
- * Effects are the provided action `send` (params: the message type and body); the clock is
- * XState's. Issue 4 inserts the Noise handshake between `connecting` and `connected`.
+ * Failure and retry: a failed handshake is final for that attempt (Noise cannot resume); the peer
+ * retries with fresh ephemerals after its backoff. A responder whose final message never came
+ * times out, goes `offline` and initiates itself, so a lost last message cannot leave one side
+ * connected and the other not for longer than a backoff. Effects are provided by actors/.
  */
-import { assign, setup } from 'xstate';
+import { assign, fromPromise, sendTo, setup } from 'xstate';
 import type { ActorRefFrom, SnapshotFrom } from 'xstate';
+import { handshakeMachine } from '../handshake/machine.js';
+import type { HandshakeInput, HandshakeOutput } from '../handshake/types.js';
+import type {
+  PeerContext,
+  PeerEstablishedParams,
+  PeerEvent,
+  PeerInput,
+  PeerSendParams,
+  PreparedHandshake
+} from './types.js';
 
-export interface PeerInput {
-  peerId: string;
-  pingIntervalMs?: number;
-  timeoutMs?: number;
-  maxMissed?: number;
-  initialBackoffMs?: number;
-  maxBackoffMs?: number;
-}
-
-export interface PeerContext {
-  peerId: string;
-  /** Sequence number of the latest ping sent. */
-  seq: number;
-  /** Unanswered keep-alive pings in a row. */
-  missed: number;
-  /** Failed connection attempts in a row, for the backoff. */
-  attempts: number;
-  /** Pongs received in total: the inspector shows liveness at a glance. */
-  pongs: number;
-  pingIntervalMs: number;
-  timeoutMs: number;
-  maxMissed: number;
-  initialBackoffMs: number;
-  maxBackoffMs: number;
-}
-
-export type PeerEvent =
-  | { type: 'peer.ping'; seq: number }
-  | { type: 'peer.pong'; seq: number }
-  | { type: 'peer.connect' }
-  | { type: 'peer.unreachable'; reason?: string };
-
-/** What the provided `send` action is asked to deliver to the peer. */
-export interface PeerSendParams {
-  type: 'peer.ping' | 'peer.pong';
-  body: { seq: number };
-}
+export type * from './types.js';
 
 export const peerSystemId = (peerId: string): string => `peer.${peerId}`;
+
+/** The handshake id this peer is running now (the responder's comes from the first frame). */
+const currentHid = (c: PeerContext): string | null =>
+  c.role === 'responder' ? (c.firstFrame?.hid ?? null) : (c.prepared?.hid ?? null);
+
+const handshakeInput = (c: PeerContext): HandshakeInput => {
+  const common = {
+    timeoutMs: c.handshakeTimeoutMs,
+    maxRetries: c.handshakeRetries,
+    ...(c.nodeId && c.role === 'initiator' ? { expectedPeerId: c.nodeId } : {})
+  };
+  if (c.role === 'responder' && c.firstFrame) {
+    const f = c.firstFrame;
+    return { ...common, role: 'responder', hid: f.hid, pattern: f.pattern, firstFrame: f };
+  }
+  const p = c.prepared ?? { hid: 'unprepared', pattern: 'XX' as const, remoteStatic: null };
+  return {
+    ...common,
+    role: 'initiator',
+    hid: p.hid,
+    pattern: p.pattern,
+    ...(p.remoteStatic ? { remoteStatic: p.remoteStatic } : {})
+  };
+};
+
+const ping = {
+  type: 'send' as const,
+  params: ({ context }: { context: PeerContext }) => ({
+    type: 'peer.ping' as const,
+    body: { seq: context.seq }
+  })
+};
 
 export const peerMachine = setup({
   types: {
@@ -67,15 +86,49 @@ export const peerMachine = setup({
     events: {} as PeerEvent,
     input: {} as PeerInput
   },
+  actors: {
+    /** Chooses hid and pattern for an outgoing handshake; provided by actors/. */
+    prepare: fromPromise<PreparedHandshake, { peerId: string; nodeId: string | null }>(() =>
+      Promise.reject(new Error('prepare not provided'))
+    ),
+    handshake: handshakeMachine
+  },
   actions: {
-    /** Delivers one message to the peer; provided by actors/ over the node's transport. */
+    /** Delivers one liveness message through the session; provided by actors/. */
     send: (_, _params: PeerSendParams) => undefined,
+    /** Installs the established session and learns the peer's document; provided by actors/. */
+    established: (_, _params: PeerEstablishedParams) => undefined,
+    /** Forgets the session with this peer; provided by actors/. */
+    dropSession: (_, _params: { peerId: string }) => undefined,
+    /** Counts and logs a failed handshake; provided by actors/. */
+    handshakeFailed: (_, _params: { peerId: string; reason: string }) => undefined,
+    /** Sends our last handshake message again; provided by actors/. */
+    resendFinal: (_, _params: { peerId: string }) => undefined,
+    /** Answer the peer's first frame: the next handshake is a responder's. */
+    asResponder: assign(({ event }) => ({
+      role: 'responder' as const,
+      firstFrame: event.type === 'peer.handshake' ? event.frame : null
+    })),
+    bump: assign(({ context }) => ({ attempts: context.attempts + 1 })),
     nextPing: assign(({ context }) => ({ seq: (context.seq + 1) % 2 ** 31 })),
     countPong: assign(({ context }) => ({ pongs: context.pongs + 1, missed: 0, attempts: 0 }))
   },
   guards: {
     isCurrentPong: ({ context, event }) => event.type === 'peer.pong' && event.seq === context.seq,
-    tooManyMissed: ({ context }) => context.missed + 1 >= context.maxMissed
+    tooManyMissed: ({ context }) => context.missed + 1 >= context.maxMissed,
+    isResponder: ({ context }) => context.firstFrame !== null,
+    isFirstFrame: ({ event }) => event.type === 'peer.handshake' && event.frame.step === 0,
+    ofRunningHandshake: ({ context, event }) =>
+      event.type === 'peer.handshake' && event.frame.hid === currentHid(context),
+    mustAnswer: ({ context, event }) =>
+      event.type === 'peer.handshake' &&
+      event.frame.step === 0 &&
+      (context.role === 'responder' || event.yields),
+    repeatsFinal: ({ context, event }) =>
+      event.type === 'peer.handshake' &&
+      event.frame.hid === context.sessionHid &&
+      context.role === 'initiator' &&
+      context.resends < context.handshakeRetries
   },
   delays: {
     backoff: ({ context }) =>
@@ -90,6 +143,14 @@ export const peerMachine = setup({
   id: 'peer',
   context: ({ input }) => ({
     peerId: input.peerId,
+    nodeId: input.expectedId ?? null,
+    role: input.firstFrame ? 'responder' : 'initiator',
+    firstFrame: input.firstFrame ?? null,
+    prepared: null,
+    sessionHid: null,
+    handshakes: 0,
+    lastFailure: null,
+    resends: 0,
     seq: 0,
     missed: 0,
     attempts: 0,
@@ -98,9 +159,11 @@ export const peerMachine = setup({
     timeoutMs: input.timeoutMs ?? 3_000,
     maxMissed: input.maxMissed ?? 3,
     initialBackoffMs: input.initialBackoffMs ?? 1_000,
-    maxBackoffMs: input.maxBackoffMs ?? 60_000
+    maxBackoffMs: input.maxBackoffMs ?? 60_000,
+    handshakeTimeoutMs: input.handshakeTimeoutMs ?? input.timeoutMs ?? 3_000,
+    handshakeRetries: input.handshakeRetries ?? 2
   }),
-  initial: 'connecting',
+  initial: 'starting',
   on: {
     'peer.ping': {
       actions: {
@@ -110,53 +173,118 @@ export const peerMachine = setup({
     }
   },
   states: {
+    starting: {
+      always: [{ guard: 'isResponder', target: 'handshaking' }, { target: 'connecting' }]
+    },
     offline: {
+      entry: { type: 'dropSession', params: ({ context }) => ({ peerId: context.peerId }) },
       after: { backoff: 'connecting' },
       on: {
         'peer.connect': 'connecting',
-        'peer.ping': {
-          target: 'connecting',
-          actions: {
-            type: 'send',
-            params: ({ event }) => ({ type: 'peer.pong', body: { seq: event.seq } })
-          }
-        }
+        'peer.handshake': { guard: 'isFirstFrame', target: 'handshaking', actions: 'asResponder' }
       }
     },
     connecting: {
-      entry: [
-        'nextPing',
-        {
-          type: 'send',
-          params: ({ context }) => ({ type: 'peer.ping', body: { seq: context.seq } })
-        }
-      ],
-      after: {
-        timeout: {
-          target: 'offline',
-          actions: assign({ attempts: ({ context }) => context.attempts + 1 })
-        }
+      entry: assign({ role: 'initiator', firstFrame: null, prepared: null }),
+      invoke: {
+        src: 'prepare',
+        input: ({ context }) => ({ peerId: context.peerId, nodeId: context.nodeId }),
+        onDone: {
+          target: 'handshaking',
+          actions: assign({ prepared: ({ event }) => event.output })
+        },
+        onError: { target: 'offline', actions: 'bump' }
       },
       on: {
-        'peer.pong': { guard: 'isCurrentPong', target: 'connected', actions: 'countPong' },
-        'peer.unreachable': {
-          target: 'offline',
-          actions: assign({ attempts: ({ context }) => context.attempts + 1 })
-        }
+        'peer.handshake': { guard: 'isFirstFrame', target: 'handshaking', actions: 'asResponder' },
+        'peer.unreachable': { target: 'offline', actions: 'bump' }
+      }
+    },
+    handshaking: {
+      invoke: {
+        id: 'handshake',
+        src: 'handshake',
+        input: ({ context }) => handshakeInput(context),
+        onDone: [
+          {
+            guard: ({ event }) => event.output.status === 'established',
+            target: 'connected',
+            actions: [
+              assign(({ context, event }) => {
+                const out = event.output as Extract<HandshakeOutput, { status: 'established' }>;
+                return {
+                  nodeId: out.peerId,
+                  sessionHid: out.hid,
+                  handshakes: context.handshakes + 1,
+                  lastFailure: null,
+                  attempts: 0,
+                  missed: 0,
+                  resends: 0
+                };
+              }),
+              {
+                type: 'established',
+                params: ({ context, event }) => ({
+                  peerId: context.peerId,
+                  output: event.output as PeerEstablishedParams['output']
+                })
+              }
+            ]
+          },
+          {
+            target: 'offline',
+            actions: [
+              assign(({ context, event }) => ({
+                attempts: context.attempts + 1,
+                lastFailure:
+                  event.output.status === 'failed'
+                    ? `${event.output.reason.code}: ${event.output.reason.message}`
+                    : 'no outcome'
+              })),
+              {
+                type: 'handshakeFailed',
+                params: ({ context }) => ({
+                  peerId: context.peerId,
+                  reason: context.lastFailure ?? 'unknown'
+                })
+              }
+            ]
+          }
+        ],
+        onError: { target: 'offline', actions: 'bump' }
+      },
+      on: {
+        'peer.handshake': [
+          {
+            guard: 'ofRunningHandshake',
+            actions: sendTo('handshake', ({ event }) => ({
+              type: 'frame.received' as const,
+              frame: event.frame
+            }))
+          },
+          { guard: 'mustAnswer', target: 'handshaking', reenter: true, actions: 'asResponder' }
+        ],
+        'peer.unreachable': { target: 'offline', actions: 'bump' }
       }
     },
     connected: {
       after: { pingInterval: 'checking' },
-      on: { 'peer.unreachable': 'offline' }
+      on: {
+        'peer.unreachable': 'offline',
+        'peer.handshake': [
+          {
+            guard: 'repeatsFinal',
+            actions: [
+              assign({ resends: ({ context }) => context.resends + 1 }),
+              { type: 'resendFinal', params: ({ context }) => ({ peerId: context.peerId }) }
+            ]
+          },
+          { guard: 'isFirstFrame', target: 'handshaking', actions: 'asResponder' }
+        ]
+      }
     },
     checking: {
-      entry: [
-        'nextPing',
-        {
-          type: 'send',
-          params: ({ context }) => ({ type: 'peer.ping', body: { seq: context.seq } })
-        }
-      ],
+      entry: ['nextPing', ping],
       after: {
         timeout: [
           {
@@ -173,7 +301,17 @@ export const peerMachine = setup({
       },
       on: {
         'peer.pong': { guard: 'isCurrentPong', target: 'connected', actions: 'countPong' },
-        'peer.unreachable': 'offline'
+        'peer.unreachable': 'offline',
+        'peer.handshake': [
+          {
+            guard: 'repeatsFinal',
+            actions: [
+              assign({ resends: ({ context }) => context.resends + 1 }),
+              { type: 'resendFinal', params: ({ context }) => ({ peerId: context.peerId }) }
+            ]
+          },
+          { guard: 'isFirstFrame', target: 'handshaking', actions: 'asResponder' }
+        ]
       }
     }
   }

@@ -12,7 +12,10 @@ import {
   saveIdentity
 } from '../../identity/identity.js';
 import type { LocalIdentity } from '../../identity/identity.js';
+import { updateIdentityDocument } from '../../identity/document.js';
 import { MIN_LIMITS } from '../../identity/keystore.js';
+import type { Transport } from '../../transports/types.js';
+import { withContact } from '../../net/contacts.js';
 import type { ServiceDefinition } from '../service-graph.js';
 
 export interface IdentityOptions {
@@ -29,6 +32,7 @@ export interface IdentityOptions {
 export function identityService(options: IdentityOptions): {
   definition: ServiceDefinition;
   get: () => LocalIdentity | undefined;
+  publishContacts: (transport: Transport) => Promise<LocalIdentity>;
 } {
   let identity: LocalIdentity | undefined;
   const definition: ServiceDefinition = {
@@ -44,12 +48,34 @@ export function identityService(options: IdentityOptions): {
         { contacts: {}, services: ['network'], name: options.name },
         Math.floor(options.clock.now())
       );
-      await saveIdentity(options.dataDir, identity, options.passphrase, {
-        allowPlaintext: options.passphrase === '',
-        ...(options.fastKdf ? { limits: MIN_LIMITS } : {})
-      });
+      await save(identity);
       options.onCreated?.(identity);
     }
   };
-  return { definition, get: () => identity };
+  const save = (next: LocalIdentity) =>
+    saveIdentity(options.dataDir, next, options.passphrase, {
+      allowPlaintext: options.passphrase === '',
+      ...(options.fastKdf ? { limits: MIN_LIMITS } : {})
+    });
+  /**
+   * Names the node's transport in its document: a new signed revision, saved atomically, only when
+   * the contact changed (a new port), so a restart on the same address writes nothing.
+   */
+  const publishContacts = async (transport: Transport): Promise<LocalIdentity> => {
+    const current = identity;
+    if (!current) throw new Error('identity is not loaded');
+    const contacts = withContact(current.document.body.contacts, transport.kind, transport.address);
+    if (!contacts) return current;
+    const document = updateIdentityDocument(
+      current.keys,
+      current.document,
+      { contacts },
+      Math.floor(options.clock.now())
+    );
+    const next = { keys: current.keys, document };
+    await save(next);
+    identity = next;
+    return next;
+  };
+  return { definition, get: () => identity, publishContacts };
 }

@@ -1,122 +1,252 @@
 /**
  * The network service: a rest_for_one supervisor of
- * - `transport`: frames in from the node's transport, decoded (size cap first) and routed to the
- *   peer actor they come from; decode errors are counted, never thrown;
- * - `peers`: a one_for_one supervisor with one `peer.<id>` liveness actor per known peer;
- * - `discovery`: watches the peer directory and starts or stops peer actors as peers come and go.
+ * - `transport`: every raw frame through the inbound checks (actors/net/inbound.ts): handshake
+ *   frames to the peer actor of their address (a responder is started for a new one), session
+ *   frames opened by that address's Noise session and handed to the peer actor or the router;
+ * - `peers`: one_for_one, one `peer.<address>` actor per peer (handshake, session, liveness);
+ * - `router`: the command set over the sessions, `from` bound to the handshake-proven node id;
+ * - `dht`: the Kademlia node over the router;
+ * - `discovery`: joins the DHT through the seeds, publishes the identity, keeps peers for contacts.
  * rest_for_one: if the transport link dies, everything that routes through it restarts with it.
  */
 import { fromCallback } from 'xstate';
 import type { AnyActorRef } from 'xstate';
 import type { Clock } from '../../clock.js';
-import { createCodec, DecodeError, WIRE_VERSION } from '../../wire/index.js';
-import type { Codec } from '../../wire/index.js';
+import type { Random } from '../../random.js';
+import type { LocalIdentity } from '../../identity/identity.js';
+import { createCodec } from '../../wire/index.js';
 import { childSpec, supervisorLogic, supervisorSpec } from '../../supervisor/index.js';
-import { peerMachine, peerSystemId } from '../../../machines/peer/machine.js';
-import type { PeerInput, PeerSendParams } from '../../../machines/peer/machine.js';
-import { peerMessages, PEER_PROTOCOL_VERSION } from '../../../machines/peer/messages.js';
-import type { PeerDirectory } from '../peer-directory.js';
 import type { Transport } from '../../transports/types.js';
+import { peerSystemId } from '../../../machines/peer/machine.js';
+import type { PeerInput } from '../../../machines/peer/machine.js';
+import { peerMessages } from '../../../machines/peer/messages.js';
+import type { HandshakeFrame } from '../../../machines/handshake/messages.js';
+import { createInbound } from '../../net/inbound.js';
+import { createPeerLogic } from '../../net/peer-logic.js';
+import { PeerDocuments } from '../../net/peer-documents.js';
+import { createNetCounters } from '../../net/net-stats.js';
+import type { HandshakeGuardOptions } from '../../net/handshake-guard.js';
+import type { PeerDirectory } from '../peer-directory.js';
 import type { ServiceDefinition } from '../service-graph.js';
+import { createNetRuntime, needRuntime } from './net-runtime.js';
+import type { DhtSettings, NetRuntime } from './net-runtime.js';
+import { discoveryLogic } from './discovery.js';
+import { networkStats } from './network-stats.js';
+import type { NetworkStats } from './network-stats.js';
 
-export interface NetworkOptions {
-  clock: Clock;
-  /** The node id, known once the identity service is up. */
-  nodeId: () => string;
-  /** Opens this node's transport (e.g. its port on the devnet's memory network). */
+export type { NetworkStats } from './network-stats.js';
+
+/** A pino-compatible logger subset. */
+export interface NetLogger {
+  info?(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+/** How a node is attached to a network (what `createNode({ network })` takes). */
+export interface NetworkAttachment {
+  /** Opens this node's transport (its memory port, tcp listener or NATS subject). */
   openTransport: (nodeId: string) => Promise<Transport>;
-  directory: PeerDirectory;
+  /** Transport addresses to join through; read when the service opens. */
+  seeds?: string[] | (() => string[]);
   peerTiming?: Omit<PeerInput, 'peerId'>;
-  /** Called for every frame that failed to decode (already counted by the codec). */
-  onDecodeError?: (from: string, err: DecodeError) => void;
+  dht?: DhtSettings;
+  guard?: Omit<HandshakeGuardOptions, 'clock'>;
+  /** Peer actors at most (discovered and inbound). Default 256. */
+  maxPeers?: number;
+  /** Discovery tick. Default 5 s. */
+  discoveryIntervalMs?: number;
+  logger?: NetLogger;
+  /** Kept for embedders of the devnet era; discovery goes through the DHT now. */
+  directory?: PeerDirectory;
 }
 
-/** Live network counters for the API: the codec's, plus frames from unknown peers. */
-export interface NetworkStats {
-  codec: ReturnType<Codec<typeof peerMessages>['stats']> | undefined;
-  unknownPeerFrames: number;
+export interface NetworkOptions extends NetworkAttachment {
+  clock: Clock;
+  random: Random;
+  identity: () => LocalIdentity;
+  /** Publishes this transport's contact in a new document revision; returns the identity. */
+  publishContacts?: (transport: Transport) => Promise<LocalIdentity>;
 }
+
+/** Peer actors offline after this many failed attempts are retired (unless seeds). */
+const RETIRE_AFTER = 6;
 
 export function networkService(options: NetworkOptions): {
   definition: ServiceDefinition;
   stats: () => NetworkStats;
+  runtime: () => NetRuntime | undefined;
 } {
-  const codec = createCodec({ messages: peerMessages, maxFrameBytes: 1 << 20 });
-  let transport: Transport | undefined;
-  let unknownPeerFrames = 0;
-  let nextId = 0;
+  const { clock } = options;
+  const counters = createNetCounters();
+  const documents = new PeerDocuments();
+  const liveness = createCodec({ messages: peerMessages, maxFrameBytes: 4096 });
+  const maxPeers = options.maxPeers ?? 256;
+  const logged: Record<string, number> = {};
+  let rt: NetRuntime | undefined;
+  let identity: LocalIdentity | undefined;
+  let system: { get(id: string): AnyActorRef | undefined } | undefined;
+  let peerLogic: ReturnType<typeof createPeerLogic> | undefined;
+  let kick = () => undefined as void;
+  const peers = new Map<string, { seed: boolean }>();
+  const nodeAt = new Map<string, string>();
+  const seeds = () =>
+    typeof options.seeds === 'function' ? options.seeds() : (options.seeds ?? []);
 
-  const send = (to: string, params: PeerSendParams): void => {
-    const link = transport;
-    if (!link) return;
-    const frame = codec.encode({
-      v: WIRE_VERSION,
-      type: params.type,
-      id: `${PEER_PROTOCOL_VERSION}.${(nextId = (nextId + 1) % Number.MAX_SAFE_INTEGER)}`,
-      from: options.nodeId(),
-      to,
-      ts: Math.floor(options.clock.now()),
-      body: params.body
-    });
-    void link.send(to, frame).catch(() => undefined);
+  const log = (level: 'info' | 'warn', obj: object, msg: string) => {
+    if (level === 'warn') options.logger?.warn(obj, msg);
+    else options.logger?.info?.(obj, msg);
+  };
+  // A flood must not flood the log: each refusal reason is logged at 1, 2, 4, 8, ... occurrences.
+  const logRefusal = (reason: string, address: string, detail?: string) => {
+    const n = (logged[reason] = (logged[reason] ?? 0) + 1);
+    if ((n & (n - 1)) === 0) log('warn', { reason, address, detail, count: n }, 'frame refused');
   };
 
-  const peerLogic = (peerId: string) =>
-    peerMachine.provide({ actions: { send: (_, params: PeerSendParams) => send(peerId, params) } });
-
-  const transportLink = fromCallback(({ system }) => {
-    const link = transport;
-    if (!link) throw new Error('transport is not open');
-    return link.onFrame((from, frame) => {
-      let envelope;
-      try {
-        envelope = codec.decode(frame);
-      } catch (err) {
-        if (err instanceof DecodeError) return options.onDecodeError?.(from, err);
-        throw err;
-      }
-      const peer = system.get(peerSystemId(envelope.from)) as AnyActorRef | undefined;
-      if (!peer) {
-        unknownPeerFrames += 1;
-        return;
-      }
-      peer.send({ type: envelope.type, seq: envelope.body.seq });
+  const peerRef = (address: string) => system?.get(peerSystemId(address));
+  const startPeer = (
+    address: string,
+    input: { expectedId?: string; firstFrame?: HandshakeFrame }
+  ): boolean => {
+    const sup = system?.get('peers');
+    if (!sup || !peerLogic || address === rt?.raw.address) return false;
+    if (!peers.has(address) && peers.size >= maxPeers) return false;
+    peers.set(address, { seed: peers.get(address)?.seed ?? seeds().includes(address) });
+    const spec = childSpec(peerSystemId(address), peerLogic(address), {
+      systemId: peerSystemId(address),
+      restart: 'transient',
+      shutdown: 'brutal_kill',
+      input: { ...options.peerTiming, ...input, peerId: address }
     });
+    sup.send({ type: 'supervisor.start_child', spec });
+    return true;
+  };
+  const stopPeer = (address: string) => {
+    peers.delete(address);
+    nodeAt.delete(address);
+    rt?.channel.drop(address);
+    system?.get('peers')?.send({ type: 'supervisor.terminate_child', id: peerSystemId(address) });
+  };
+  const connect = (address: string) => {
+    const ref = peerRef(address);
+    if (!ref) return void startPeer(address, {});
+    if (String(ref.getSnapshot().value) === 'offline') ref.send({ type: 'peer.connect' });
+  };
+
+  const onEstablished = (address: string, nodeId: string) => {
+    nodeAt.set(address, nodeId);
+    // The same node at another address (it restarted on a new port): that address is stale.
+    for (const [other, id] of [...nodeAt]) {
+      if (other === address || id !== nodeId || peers.get(other)?.seed) continue;
+      counters.stalePeersRemoved++;
+      stopPeer(other);
+    }
+    rt?.dht.observe({ id: nodeId, address });
+    kick();
+  };
+
+  const sync = (contacts: { id: string; address: string }[]) => {
+    for (const c of contacts) {
+      if (!peers.has(c.address)) startPeer(c.address, { expectedId: c.id });
+    }
+    for (const [address, p] of [...peers]) {
+      const snap = peerRef(address)?.getSnapshot() as
+        { value: unknown; context: { attempts: number } } | undefined;
+      if (!snap) peers.delete(address);
+      else if (!p.seed && snap.value === 'offline' && snap.context.attempts >= RETIRE_AFTER) {
+        stopPeer(address);
+      }
+    }
+  };
+
+  const transportLink = fromCallback(({ system: sys }) => {
+    const r = needRuntime(rt);
+    system = sys;
+    // A restart of this child restarts every later sibling (rest_for_one): nothing survives.
+    peers.clear();
+    nodeAt.clear();
+    r.channel.clear();
+    const inbound = createInbound({
+      ownAddress: r.raw.address,
+      channel: r.channel,
+      guard: r.guard,
+      liveness,
+      counters,
+      peer: peerRef,
+      startResponder: (address, frame) => startPeer(address, { firstFrame: frame }),
+      log: logRefusal
+    });
+    const offFrame = r.raw.onFrame(inbound);
+    const offDown = r.raw.onPeerDown?.((address) =>
+      peerRef(address)?.send({ type: 'peer.unreachable' })
+    );
+    return () => {
+      offFrame();
+      offDown?.();
+    };
   });
 
-  const discovery = fromCallback(({ system }) => {
-    const peers = () => system.get('peers') as AnyActorRef | undefined;
-    const started = new Set<string>();
-    const sync = (ids: string[]) => {
-      const self = options.nodeId();
-      const wanted = new Set(ids.filter((id) => id !== self));
-      for (const id of wanted) {
-        if (started.has(id)) continue;
-        started.add(id);
-        const spec = childSpec(peerSystemId(id), peerLogic(id), {
-          systemId: peerSystemId(id),
-          restart: 'permanent',
-          shutdown: 'brutal_kill',
-          input: { ...options.peerTiming, peerId: id }
-        });
-        peers()?.send({ type: 'supervisor.start_child', spec });
-      }
-      for (const id of [...started]) {
-        if (wanted.has(id)) continue;
-        started.delete(id);
-        peers()?.send({ type: 'supervisor.terminate_child', id: peerSystemId(id) });
-      }
-    };
-    sync(options.directory.list());
-    return options.directory.subscribe(sync);
+  const routerLink = fromCallback(() => {
+    const router = needRuntime(rt).router;
+    router.start();
+    return () => router.stop();
+  });
+  const dhtLink = fromCallback(() => {
+    const dht = needRuntime(rt).dht;
+    dht.start();
+    return () => dht.stop();
+  });
+  const discovery = discoveryLogic({
+    clock,
+    intervalMs: options.discoveryIntervalMs ?? 5_000,
+    maxPeers,
+    seeds,
+    runtime: () => needRuntime(rt),
+    identityDocument: () => (identity ?? options.identity()).document.bytes,
+    connect,
+    sync,
+    setKick: (fn) => void (kick = fn),
+    log
   });
 
   const definition: ServiceDefinition = {
     name: 'network',
     dependsOn: ['identity'],
     open: async () => {
-      transport = await options.openTransport(options.nodeId());
-      options.directory.join(options.nodeId());
+      identity = options.identity();
+      const raw = await options.openTransport(identity.document.body.id);
+      try {
+        if (options.publishContacts) identity = await options.publishContacts(raw);
+      } catch (err) {
+        await raw.close();
+        throw err;
+      }
+      rt = createNetRuntime(
+        {
+          clock,
+          random: options.random,
+          identity,
+          raw,
+          connect,
+          ...(options.dht ? { dht: options.dht } : {}),
+          ...(options.guard ? { guard: options.guard } : {}),
+          onHandlerError: (err) => log('warn', { err: String(err) }, 'router handler bug')
+        },
+        documents
+      );
+      peerLogic = createPeerLogic({
+        identity,
+        clock,
+        random: options.random,
+        raw,
+        channel: rt.channel,
+        liveness,
+        documents,
+        counters,
+        onEstablished,
+        onUnreachable: (address) => peerRef(address)?.send({ type: 'peer.unreachable' }),
+        log
+      });
+      options.directory?.join(identity.document.body.id);
     },
     run: {
       logic: supervisorLogic,
@@ -131,20 +261,28 @@ export function networkService(options: NetworkOptions): {
           supervisorSpec(
             'peers',
             { strategy: 'one_for_one', intensity: 50, periodMs: 10_000 },
-            {
-              systemId: 'peers'
-            }
+            { systemId: 'peers' }
           ),
+          childSpec('router', routerLink, { systemId: 'router', shutdown: 'brutal_kill' }),
+          childSpec('dht', dhtLink, { systemId: 'dht', shutdown: 'brutal_kill' }),
           childSpec('discovery', discovery, { systemId: 'discovery', shutdown: 'brutal_kill' })
         ]
       }
     },
     close: async () => {
-      options.directory.leave(options.nodeId());
-      const link = transport;
-      transport = undefined;
-      await link?.close();
+      const open = rt;
+      rt = undefined;
+      peerLogic = undefined;
+      peers.clear();
+      nodeAt.clear();
+      if (identity) options.directory?.leave(identity.document.body.id);
+      open?.channel.clear();
+      await open?.raw.close();
     }
   };
-  return { definition, stats: () => ({ codec: codec.stats(), unknownPeerFrames }) };
+  return {
+    definition,
+    stats: () => networkStats({ counters, documents, liveness, rt, peers: peers.size }),
+    runtime: () => rt
+  };
 }
