@@ -62,7 +62,12 @@ const selected = () => chart.selected;
 const tree = new TreeView(byId('tree'), model, select, nodeNote);
 const logView = new LogView(log, model, selected);
 const sequence = new SequenceView(log, selected);
-const teaching = new TeachingView(selected, (m) => sequence.addNetwork(m), short);
+const teaching = new TeachingView(
+  selected,
+  (node, sid) => model.actor(node, sid)?.status === 'active',
+  (m) => sequence.addNetwork(m),
+  short
+);
 
 function select(node: string, sid: string): void {
   void chart.select(node, sid);

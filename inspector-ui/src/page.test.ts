@@ -17,17 +17,8 @@ import { buildApp } from '../../server/app.js';
 import { listenLocal } from '../../server/listen.js';
 import { fakeNode } from '../../server/test-support/fake-node.js';
 import { buildUi } from '../build.js';
+import { CHROMIUM, CHROMIUM_ARGS } from '../chromium.js';
 
-export const CHROMIUM = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic'
-];
 const TOKEN = 'c'.repeat(64);
 /** Bounded waits for the browser only; nothing else in the suite waits on time. */
 const WAIT = { timeout: 20_000 };

@@ -37,6 +37,7 @@ interface Accepted {
 }
 interface InjectResult {
   type: string;
+  status: string;
   enabled: boolean | null;
   taken: boolean;
   before: unknown;
@@ -57,6 +58,7 @@ export class TeachingView {
 
   constructor(
     private readonly selected: () => { node: string; sid: string } | undefined,
+    private readonly isActive: (node: string, sid: string) => boolean,
     private readonly onNetwork: (messages: SeqMessage[]) => void,
     private readonly short: (node: string) => string
   ) {
@@ -92,6 +94,10 @@ export class TeachingView {
     if (!this.available || !sel) return;
     const key = `${sel.node}/${sel.sid}`;
     this.#eventsFor = key;
+    if (!this.isActive(sel.node, sel.sid)) {
+      list.replaceChildren(el('p', 'muted', 'This actor has finished: it accepts no events.'));
+      return;
+    }
     try {
       const r = await api.events<{ value: unknown; events: Accepted[] }>(sel.node, sel.sid);
       if (this.#eventsFor !== key) return;
@@ -138,6 +144,11 @@ export class TeachingView {
         r.taken ? `${type}: taken, ${move}` : `${type}: not taken (guards refused)`,
         r.taken ? 'taken' : 'refused'
       );
+      if (r.status !== 'active') {
+        // The machine finished: it accepts nothing more (and the feed will say it stopped).
+        byId('accepted').replaceChildren(el('p', 'muted', `The machine is ${r.status}.`));
+        return;
+      }
     } catch (err) {
       this.#show(message(err), 'error');
     }

@@ -66,6 +66,12 @@ export class TreeView {
       const row = rows[i];
       div.hidden = row === undefined;
       if (row) this.#fill(div, row, first + i);
+      else if (div.dataset.key !== undefined) {
+        // A spare row must not keep naming an actor it no longer shows.
+        for (const k of ['key', 'node', 'sid', 'actorId']) delete div.dataset[k];
+        div.className = 'tree-row';
+        div.replaceChildren();
+      }
     });
   }
 

@@ -63,10 +63,26 @@ export function formatDelay(t: Pick<TransitionDef, 'delay' | 'delayMs'>): string
   return human;
 }
 
+/** An event as drawn: the done/error events of a state's own invocation read `done`/`error`. */
+export function eventLabel(event: string, state?: StateDef): string {
+  const m = /^xstate\.(done|error)\.actor\.(.+)$/.exec(event);
+  if (!m) return event;
+  const own = state?.invoke.some((i) => i.id === m[2]);
+  return own ? m[1]! : `${m[1]}: ${m[2]}`;
+}
+
 /** The label of a transition: `event [guard] / after 5 s`. */
-export function transitionLabel(t: TransitionDef, kind: 'on' | 'after' | 'always'): string {
+export function transitionLabel(
+  t: TransitionDef,
+  kind: 'on' | 'after' | 'always',
+  state?: StateDef
+): string {
   const event =
-    kind === 'after' ? `after ${formatDelay(t)}` : kind === 'always' ? 'always' : t.event;
+    kind === 'after'
+      ? `after ${formatDelay(t)}`
+      : kind === 'always'
+        ? 'always'
+        : eventLabel(t.event, state);
   return t.guard ? `${event} [${t.guard}]` : event;
 }
 
@@ -127,7 +143,7 @@ function edgesOf(def: StateDef, meta: ChartMeta, out: ElkEdge[]): void {
   ];
   for (const [transitions, kind] of groups) {
     transitions.forEach((t, i) => {
-      const text = transitionLabel(t, kind);
+      const text = transitionLabel(t, kind, def);
       // A transition without targets (actions only) is drawn as a loop on its state.
       const targets = t.targets.length > 0 ? t.targets : [def.id];
       targets.forEach((target, j) => {
