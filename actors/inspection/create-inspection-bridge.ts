@@ -12,7 +12,8 @@ import type { AnyActorRef } from 'xstate';
 import { realClock, type Clock } from '../clock.js';
 import { BitDustError } from '../errors.js';
 import { DefinitionCache } from './describe-actor.js';
-import { NodeTracker, type Unstamped } from './node-tracker.js';
+import { MessageQueue, type Sink, type Unstamped } from './message-queue.js';
+import { NodeTracker } from './node-tracker.js';
 import { RingBuffer } from './ring-buffer.js';
 import { sanitize, type SanitizeLimits, type Sanitized } from './sanitize.js';
 import type { HistoryEntry, InspectBatch, InspectMessage, SnapshotMessage } from './types.js';
@@ -72,7 +73,9 @@ export function createInspectionBridge(options: InspectionBridgeOptions = {}): I
   const trackers = new Map<string, NodeTracker>();
   const listeners = new Set<ListenerState>();
   const histories = new Map<string, RingBuffer<HistoryEntry>>();
-  let queue: InspectMessage[] = [];
+  const queue = new MessageQueue();
+  /** Drained from the queue (and recorded in history) but not delivered yet. */
+  let settled: InspectMessage[] = [];
   let seq = 0;
   let timer: unknown;
 
@@ -94,22 +97,39 @@ export function createInspectionBridge(options: InspectionBridgeOptions = {}): I
     ring.push(entry);
   };
 
-  const enqueue = (m: Unstamped) => {
-    const msg = stamp(m);
-    queue.push(msg);
-    if (msg.kind === 'state') record(`${msg.node}/${msg.sid}`, msg);
-    else if (msg.kind === 'event') record(`${msg.node}/${msg.to}`, msg);
+  const arm = () => {
     if (timer === undefined) timer = clock.setTimeout(flush, flushMs);
+  };
+  const enqueue = (m: Unstamped) => {
+    queue.object(stamp(m));
+    arm();
+  };
+  const sink: Sink = {
+    message: enqueue,
+    event(node, type, from, to, key) {
+      queue.event(++seq, clock.now(), node, type, from, to, key);
+      arm();
+    },
+    state(node, sid, value, event, transitions, key) {
+      queue.state(++seq, clock.now(), node, sid, value, event, transitions, key);
+      arm();
+    }
+  };
+  /** Turns queued entries into messages and records their history (before reading either). */
+  const settle = () => {
+    if (queue.length > 0) queue.drain(settled, record as (k: string, m: InspectMessage) => void);
   };
 
   const trackerOptions = { actions: options.actions ?? false, onError };
+  const NONE: string[] = [];
   const hashesOf = (m: InspectMessage): string[] => {
-    if (m.kind === 'actor.started') return m.machine ? [m.machine] : [];
+    if (m.kind === 'actor.started') return m.machine ? [m.machine] : NONE;
     if (m.kind === 'node.attached' || m.kind === 'snapshot') {
       const nodes = m.kind === 'snapshot' ? m.nodes : [m];
       return nodes.flatMap((n) => n.actors.flatMap((a) => (a.machine ? [a.machine] : [])));
     }
-    return [];
+    // Events and state changes (nearly every message) name no definition: no array per message.
+    return NONE;
   };
 
   /** Prepends, for this listener, the definitions it has not received yet. */
@@ -141,10 +161,11 @@ export function createInspectionBridge(options: InspectionBridgeOptions = {}): I
   function flush(): void {
     if (timer !== undefined) clock.clearTimeout(timer);
     timer = undefined;
-    if (queue.length === 0) return;
+    settle();
+    if (settled.length === 0) return;
     for (const t of trackers.values()) t.resolvePending();
-    const batch = queue;
-    queue = [];
+    const batch = settled;
+    settled = [];
     for (const l of [...listeners]) if (listeners.has(l)) deliver(l, batch);
   }
 
@@ -159,7 +180,8 @@ export function createInspectionBridge(options: InspectionBridgeOptions = {}): I
     for (const t of trackers.values()) t.stop();
     if (timer !== undefined) clock.clearTimeout(timer);
     timer = undefined;
-    queue = [];
+    queue.clear();
+    settled = [];
   };
 
   return {
@@ -167,7 +189,7 @@ export function createInspectionBridge(options: InspectionBridgeOptions = {}): I
       if (trackers.has(nodeId)) {
         throw new BitDustError('ERR_INSPECT_NODE_ATTACHED', `node ${nodeId} is already attached`);
       }
-      const tracker = new NodeTracker(nodeId, root, defs, enqueue, trackerOptions);
+      const tracker = new NodeTracker(nodeId, root, defs, sink, trackerOptions);
       trackers.set(nodeId, tracker);
       if (listeners.size === 0) return;
       tracker.start();
@@ -205,6 +227,7 @@ export function createInspectionBridge(options: InspectionBridgeOptions = {}): I
       return sanitize((ref.getSnapshot() as { context?: unknown }).context, limits);
     },
     getHistory(nodeId, sid) {
+      settle();
       return histories.get(`${nodeId}/${sid}`)?.toArray() ?? [];
     },
     get listening() {

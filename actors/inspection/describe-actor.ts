@@ -114,6 +114,10 @@ function entryOf(value: unknown): ChildSupervision | undefined {
 export function readSupervision(context: unknown): Record<string, ChildSupervision> | undefined {
   if (typeof context !== 'object' || context === null) return undefined;
   const ctx = context as Record<string, unknown>;
+  // Most contexts have none of the fields: answer without allocating (this runs per snapshot).
+  if (!isObject(ctx.children) && !isObject(ctx.restarts) && !isObject(ctx.childSpecs)) {
+    return undefined;
+  }
   for (const key of ['children', 'restarts', 'childSpecs']) {
     const field = ctx[key];
     const out: Record<string, ChildSupervision> = {};
@@ -133,6 +137,8 @@ export function readSupervision(context: unknown): Record<string, ChildSupervisi
   }
   return undefined;
 }
+
+const isObject = (v: unknown): boolean => typeof v === 'object' && v !== null;
 
 /** Describes one live actor for a snapshot or the /api/actors tree. */
 export function describeActor(ref: AnyActorRef, defs: DefinitionCache): ActorInfo {

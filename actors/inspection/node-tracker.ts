@@ -1,28 +1,33 @@
 /**
  * Follows one hosted node's XState system and turns its inspection events into stream messages.
- * It subscribes to `system.inspect` only between `start()` and `stop()`: XState skips building
- * inspection events entirely while a system has no observer, which is what makes an unwatched
- * node pay nothing.
+ * It watches the system (see intercept.ts) only between `start()` and `stop()`: outside that
+ * window XState's inspection hook is its own again, with no observer, so an unwatched node pays
+ * nothing.
+ *
+ * This runs inside XState's event loop for every event of every actor, so the common path (an
+ * event, a microstep or snapshot that changes no state) allocates nothing but the event message:
+ * state values are compared structurally without JSON, supervision is read only when a context
+ * object changed, and history keys are computed once per actor.
  */
-import type { AnyActorRef, InspectionEvent, Subscription } from 'xstate';
+import type { AnyActorRef, InspectionEvent } from 'xstate';
 import { findActor, walkActors } from './actor-tree.js';
 import type { DefinitionCache } from './describe-actor.js';
 import { describeActor, readSupervision, snapshotOf, statusOf } from './describe-actor.js';
-import type { ActorStartedMessage, InspectMessage, NodeSnapshot, StateMessage } from './types.js';
-
-/** A message before the bridge stamps it with `seq` and `at`. */
-export type Unstamped = InspectMessage extends infer M
-  ? M extends { seq: number; at: number }
-    ? Omit<M, 'seq' | 'at'>
-    : never
-  : never;
+import { watchInspection, type Watch } from './intercept.js';
+import type { Sink, Transitions, Unstamped } from './message-queue.js';
+import { sameSupervision, sameValue } from './same.js';
+import type { ActorStartedMessage, ChildSupervision, NodeSnapshot } from './types.js';
 
 interface Known {
   ref: AnyActorRef;
   machine: boolean;
-  /** JSON of the last state value sent, to send only changes. */
-  value?: string;
-  supervision?: string;
+  /** `node/sid`: the actor's history key, built once. */
+  key: string;
+  /** The last state value sent (XState's own object, never mutated), to send only changes. */
+  value?: unknown;
+  /** The context object supervision was last read from: unchanged context, unchanged counts. */
+  context?: unknown;
+  supervision?: Record<string, ChildSupervision>;
 }
 
 interface TransitionLike {
@@ -31,20 +36,29 @@ interface TransitionLike {
   eventType: string;
 }
 
-/** Translates inspection events of one node; `emit` receives messages in causal order. */
+/** Translates inspection events of one node; `sink` receives messages in causal order. */
 export class NodeTracker {
   readonly #known = new Map<string, Known>();
   /** actor.started messages whose systemId XState assigns just after announcing the actor. */
   #unresolved: [ActorStartedMessage, AnyActorRef][] = [];
-  #subscription: Subscription | undefined;
+  #subscription: Watch | undefined;
+  /** `system.inspect` as it was at attach: if someone replaces it later, we go through theirs. */
+  readonly #inspectAtAttach: unknown;
 
   constructor(
     readonly node: string,
     readonly root: AnyActorRef,
     private readonly defs: DefinitionCache,
-    private readonly emit: (message: Unstamped) => void,
+    private readonly sink: Sink,
     private readonly options: { actions: boolean; onError: (err: unknown) => void }
-  ) {}
+  ) {
+    this.#inspectAtAttach = root.system.inspect;
+  }
+
+  /** How events reach this tracker while it tracks: `intercept`, `observer`, or undefined. */
+  get route(): Watch['route'] | undefined {
+    return this.#subscription?.route;
+  }
 
   get tracking(): boolean {
     return this.#subscription !== undefined;
@@ -54,14 +68,18 @@ export class NodeTracker {
   start(): void {
     if (this.#subscription) return;
     this.#walk(true);
-    this.#subscription = this.root.system.inspect((ev: InspectionEvent) => {
+    const system = this.root.system;
+    // A wrapped `system.inspect` (a test probe, a devtools adapter) expects to see our traffic.
+    const wrapped = system.inspect !== this.#inspectAtAttach;
+    const handler = (ev: InspectionEvent) => {
       // Never let a bug here throw into XState's event loop: that would fail the actor.
       try {
         this.#handle(ev);
       } catch (err) {
         this.options.onError(err);
       }
-    });
+    };
+    this.#subscription = watchInspection(system, handler, wrapped);
   }
 
   stop(): void {
@@ -83,11 +101,14 @@ export class NodeTracker {
       actors.push(info);
       // Refs are held only while tracking, so that an idle bridge keeps no dead actor alive.
       if (!remember) return;
+      const machine = info.machine !== undefined;
       this.#known.set(ref.sessionId, {
         ref,
-        machine: info.machine !== undefined,
-        value: info.machine !== undefined ? valueKey(info.value) : undefined,
-        supervision: info.supervision ? JSON.stringify(info.supervision) : undefined
+        machine,
+        key: `${this.node}/${ref.sessionId}`,
+        value: info.value,
+        context: machine ? snapshotOf(ref).context : undefined,
+        supervision: info.supervision
       });
     });
     return { node: this.node, root: this.root.sessionId, actors };
@@ -109,7 +130,11 @@ export class NodeTracker {
 
   #announce(ref: AnyActorRef): Known {
     const info = describeActor(ref, this.defs);
-    const known: Known = { ref, machine: info.machine !== undefined };
+    const known: Known = {
+      ref,
+      machine: info.machine !== undefined,
+      key: `${this.node}/${ref.sessionId}`
+    };
     this.#known.set(ref.sessionId, known);
     const msg: Omit<ActorStartedMessage, 'seq' | 'at'> = {
       kind: 'actor.started',
@@ -122,8 +147,8 @@ export class NodeTracker {
     if (info.machineId) msg.machineId = info.machineId;
     if (info.src) msg.src = info.src;
     if (info.systemId) msg.systemId = info.systemId;
-    this.emit(msg);
-    // emit() stamps the same object, so it can still be completed before delivery.
+    this.sink.message(msg);
+    // The bridge stamps and queues this same object, so it can still be completed before delivery.
     if (!info.systemId) this.#unresolved.push([msg as ActorStartedMessage, ref]);
     return known;
   }
@@ -143,27 +168,24 @@ export class NodeTracker {
         if (!this.#known.has(ref.sessionId)) this.#announce(ref);
         return;
       case '@xstate.event': {
-        this.#ensure(ref);
+        const known = this.#ensure(ref);
         const from = (ev.sourceRef as AnyActorRef | undefined)?.sessionId;
-        const msg: Unstamped = {
-          kind: 'event',
-          node: this.node,
-          type: ev.event.type,
-          to: ref.sessionId
-        };
-        if (from !== undefined) msg.from = from;
-        this.emit(msg);
+        // Kept compact until the flush (see message-queue.ts): no object per event here.
+        this.sink.event(this.node, ev.event.type, from, ref.sessionId, known?.key);
         return;
       }
       case '@xstate.microstep': {
         const known = this.#ensure(ref);
         if (!known?.machine) return;
+        const value = (ev.snapshot as { value?: unknown }).value;
+        // Most microsteps keep the state (an assign): decide before building the transitions.
+        if (sameValue(value, known.value)) return;
         const transitions = (ev._transitions as unknown as TransitionLike[]).map((t) => ({
           source: t.source.id,
           targets: (t.target ?? []).map((n) => n.id),
           event: t.eventType
         }));
-        this.#state(known, (ev.snapshot as { value?: unknown }).value, ev.event.type, transitions);
+        this.#state(known, value, ev.event.type, transitions);
         return;
       }
       case '@xstate.snapshot':
@@ -171,25 +193,36 @@ export class NodeTracker {
         return;
       case '@xstate.action':
         if (this.options.actions && this.#known.has(ref.sessionId)) {
-          this.emit({ kind: 'action', node: this.node, sid: ref.sessionId, type: ev.action.type });
+          this.sink.message({
+            kind: 'action',
+            node: this.node,
+            sid: ref.sessionId,
+            type: ev.action.type
+          });
         }
         return;
     }
   }
 
-  #state(known: Known, value: unknown, event: string, transitions?: StateMessage['transitions']) {
-    const json = valueKey(value);
-    if (json === known.value) return;
-    known.value = json;
-    const msg: Unstamped = {
-      kind: 'state',
-      node: this.node,
-      sid: known.ref.sessionId,
-      value,
-      event
-    };
-    if (transitions && transitions.length > 0) msg.transitions = transitions;
-    this.emit(msg);
+  #state(known: Known, value: unknown, event: string, transitions?: Transitions) {
+    if (sameValue(value, known.value)) return;
+    known.value = value;
+    this.sink.state(this.node, known.ref.sessionId, value, event, transitions, known.key);
+  }
+
+  /** Re-reads restart bookkeeping from a new context object; emits it when it changed. */
+  #supervision(known: Known, context: unknown): void {
+    known.context = context;
+    const supervision = readSupervision(context);
+    if (supervision && !sameSupervision(supervision, known.supervision)) {
+      this.sink.message({
+        kind: 'supervision',
+        node: this.node,
+        sid: known.ref.sessionId,
+        children: supervision
+      });
+    }
+    known.supervision = supervision;
   }
 
   #snapshot(ref: AnyActorRef, snapshot: unknown, event: string): void {
@@ -203,30 +236,15 @@ export class NodeTracker {
     if (!known) return;
     if (known.machine) {
       this.#state(known, snap.value, event);
-      const supervision = readSupervision(snap.context);
-      const json = supervision ? JSON.stringify(supervision) : undefined;
-      if (supervision && json !== known.supervision) {
-        this.emit({
-          kind: 'supervision',
-          node: this.node,
-          sid: ref.sessionId,
-          children: supervision
-        });
-      }
-      known.supervision = json;
+      if (snap.context !== known.context) this.#supervision(known, snap.context);
     }
     const status = statusOf(snap);
     if (status === 'active') return;
     this.#known.delete(ref.sessionId);
     const msg: Unstamped = { kind: 'actor.stopped', node: this.node, sid: ref.sessionId, status };
     if (status === 'error') msg.error = errorText(snap.error);
-    this.emit(msg);
+    this.sink.message(msg);
   }
-}
-
-/** A comparable key for a state value; most values are plain strings, which skip JSON. */
-function valueKey(value: unknown): string {
-  return typeof value === 'string' ? `"${value}` : JSON.stringify(value);
 }
 
 function errorText(err: unknown): string {
