@@ -28,7 +28,7 @@ use crate::codec::check_shards;
 use crate::engine::Engine;
 use crate::{check_params, Error, MAX_SHARDS};
 use kernel::{mul_in_place, xor_into};
-use transform::{add_derivative, fft, ifft, locator, Vectors};
+use transform::{add_derivative, fft, fft_where, ifft, locator, Vectors};
 
 // ======================================================================
 // Shape - PUBLIC
@@ -190,6 +190,16 @@ pub unsafe fn reconstruct(
         erased[pos(i)] = true;
     }
     let loc = locator(&erased);
+    // wanted_below[p] = wanted positions < p: the final FFT runs only blocks holding one.
+    let mut wanted_below = [0u16; MAX_SHARDS + 1];
+    let mut is_wanted = [false; MAX_SHARDS];
+    for &i in &wanted[..nw] {
+        is_wanted[pos(i)] = true;
+    }
+    for p in 0..MAX_SHARDS {
+        wanted_below[p + 1] = wanted_below[p] + is_wanted[p] as u16;
+    }
+    let needed = |r: usize, len: usize| wanted_below[r + len] > wanted_below[r];
     let blk = block_len(s.n, len);
     assert!(work.len() >= s.n * blk);
     let used = s.slots + k;
@@ -214,7 +224,7 @@ pub unsafe fn reconstruct(
         }
         ifft(e, w, s.n, used, 0);
         add_derivative(e, w, s.n);
-        fft(e, w, s.n, used, 0);
+        fft_where(e, w, s.n, 0, needed);
         for &i in &wanted[..nw] {
             let p = pos(i);
             mul_in_place(e, w.at(p), field::MODULUS - loc[p], w.len);

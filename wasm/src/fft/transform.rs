@@ -82,17 +82,34 @@ pub unsafe fn ifft(e: Engine, v: Vectors, size: usize, trunc: usize, offset: usi
 /// # Safety
 /// As `ifft`.
 pub unsafe fn fft(e: Engine, v: Vectors, size: usize, trunc: usize, offset: usize) {
+    fft_where(e, v, size, offset, |r, _| r < trunc)
+}
+
+/// FFT that computes a block of butterflies `[r, r + len)` only when `needed(r, len)`: the outputs
+/// in blocks it skips are left undefined. The decoder uses it to evaluate only at the erasures.
+///
+/// # Safety
+/// As `ifft`.
+pub unsafe fn fft_where(
+    e: Engine,
+    v: Vectors,
+    size: usize,
+    offset: usize,
+    needed: impl Fn(usize, usize) -> bool,
+) {
     let skew = |i: usize| SKEW[offset + i - 1];
     let mut dist = size / 2;
     if e == Engine::Simd {
         while dist >= 2 {
             let d = dist / 2;
             let mut r = 0;
-            while r < trunc {
-                let (l01, l02, l23) = (skew(r + d), skew(r + 2 * d), skew(r + 3 * d));
-                for i in r..r + d {
-                    let p = [v.at(i), v.at(i + d), v.at(i + 2 * d), v.at(i + 3 * d)];
-                    fft4(p, l01, l23, l02, v.len);
+            while r < size {
+                if needed(r, 4 * d) {
+                    let (l01, l02, l23) = (skew(r + d), skew(r + 2 * d), skew(r + 3 * d));
+                    for i in r..r + d {
+                        let p = [v.at(i), v.at(i + d), v.at(i + 2 * d), v.at(i + 3 * d)];
+                        fft4(p, l01, l23, l02, v.len);
+                    }
                 }
                 r += 4 * d;
             }
@@ -101,10 +118,12 @@ pub unsafe fn fft(e: Engine, v: Vectors, size: usize, trunc: usize, offset: usiz
     }
     while dist >= 1 {
         let mut r = 0;
-        while r < trunc {
-            let log_m = skew(r + dist);
-            for i in r..r + dist {
-                fft2(e, v.at(i), v.at(i + dist), log_m, v.len);
+        while r < size {
+            if needed(r, 2 * dist) {
+                let log_m = skew(r + dist);
+                for i in r..r + dist {
+                    fft2(e, v.at(i), v.at(i + dist), log_m, v.len);
+                }
             }
             r += 2 * dist;
         }
