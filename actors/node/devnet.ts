@@ -14,6 +14,8 @@ import { createMemoryNetwork } from '../transports/memory.js';
 import type { MemoryFaults, MemoryNetwork } from '../transports/memory-types.js';
 import type { PeerInput } from '../../machines/peer/machine.js';
 import type { DhtSettings } from './services/net-runtime.js';
+import type { NetLogger } from './services/network.js';
+import type { Transport } from '../transports/types.js';
 import { createNode } from './create-node.js';
 import type { BitDustNode, CreateNodeOptions } from './create-node.js';
 import { createPeerDirectory } from './peer-directory.js';
@@ -33,6 +35,10 @@ export interface DevnetOptions {
   dht?: DhtSettings;
   /** Discovery tick of every node. Default 1 s. */
   discoveryIntervalMs?: number;
+  /** Sees every frame a node sends, before the network (tests check what crosses the wire). */
+  tap?: (from: string, to: string, frame: Uint8Array) => void;
+  /** Where the nodes' network layers log refusals and sessions. */
+  logger?: NetLogger;
 }
 
 export interface Devnet {
@@ -52,14 +58,32 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
   const network = createMemoryNetwork({ clock, random, ...options.faults });
   const directory = createPeerDirectory();
   const nodes: BitDustNode[] = [];
+  const tap = options.tap;
+  const tapped = (t: Transport): Transport =>
+    tap
+      ? {
+          ...t,
+          kind: t.kind,
+          address: t.address,
+          maxFrameBytes: t.maxFrameBytes,
+          send: (to, frame) => {
+            tap(t.address, to, Uint8Array.from(frame));
+            return t.send(to, frame);
+          },
+          onFrame: (h) => t.onFrame(h),
+          close: () => t.close(),
+          ...(t.onPeerDown ? { onPeerDown: t.onPeerDown.bind(t) } : {})
+        }
+      : t;
   const join_ = (): NonNullable<CreateNodeOptions['network']> => ({
     directory,
-    openTransport: async (nodeId) => network.transport(nodeId),
+    openTransport: async (nodeId) => tapped(network.transport(nodeId)),
     // The first node is everyone's seed; it has none itself.
     seeds: () => (nodes[0] ? [nodes[0].id] : []),
     dht: { k: 8, ...options.dht },
     discoveryIntervalMs: options.discoveryIntervalMs ?? 1_000,
-    ...(options.peerTiming ? { peerTiming: options.peerTiming } : {})
+    ...(options.peerTiming ? { peerTiming: options.peerTiming } : {}),
+    ...(options.logger ? { logger: options.logger } : {})
   });
   const stop = async () => {
     for (const node of [...nodes].reverse()) await node.stop();
