@@ -24,6 +24,16 @@ export const OPTIONS = {
   config: { type: 'string', help: 'a JSON config file (default: <data-dir>/config.json)' },
   'log-level': { type: 'string', help: 'fatal, error, warn, info, debug, trace or silent' },
   'no-api': { type: 'boolean', help: 'do not start the local API and inspector' },
+  join: {
+    type: 'string',
+    multiple: true,
+    help: 'node start: a seed to join through, tcp://HOST:PORT (with --nats: a node id)'
+  },
+  listen: {
+    type: 'string',
+    help: "node start: this node's tcp listener (default tcp://127.0.0.1:0)"
+  },
+  nats: { type: 'string', help: 'node start: attach to this NATS server, nats://HOST:PORT' },
   out: { type: 'string', help: 'identity export: write to this file instead of stdout' },
   force: { type: 'boolean', help: 'identity import: replace an existing identity' },
   contact: { type: 'string', multiple: true, help: 'identity rotate: a contact URL (repeatable)' },

@@ -10,6 +10,7 @@ import type { NodeConfig } from '../../actors/node/config.js';
 import { EXIT } from './args.js';
 import type { Flags } from './args.js';
 import { startHost } from './host.js';
+import { networkFromFlags } from './join.js';
 import type { Io } from './main.js';
 
 const UI_DIR = fileURLToPath(new URL('../../inspector-ui/dist', import.meta.url));
@@ -22,10 +23,13 @@ export async function startCommand(config: NodeConfig, flags: Flags, io: Io): Pr
   const passphrase = process.env.BITDUST_PASSPHRASE ?? '';
   let requestStop: (reason: string) => void = () => undefined;
   const stopRequested = new Promise<string>((resolve) => (requestStop = resolve));
+  // --join/--listen/--nats: the node's own tcp or nats network instead of the devnet's link.
+  const network = networkFromFlags(flags, logger);
   const host = await startHost({
     config,
     passphrase,
     logger,
+    ...(network ? { network } : {}),
     ...(existsSync(UI_DIR) ? { uiDir: UI_DIR } : {}),
     onStopRequest: (reason) => requestStop(reason)
   });
@@ -36,13 +40,15 @@ export async function startCommand(config: NodeConfig, flags: Flags, io: Io): Pr
     dataDir: config.dataDir,
     url: host.listening?.url,
     inspector: host.listening?.inspectorUrl,
-    devnet: host.devnet.nodes.map((n) => n.id)
+    devnet: host.devnet.nodes.map((n) => n.id),
+    address: host.node.networkStats()?.address
   };
   if (flags.json) io.out(JSON.stringify(summary));
   else {
     io.out(`BitDust TS node ${summary.id} is up (data dir ${summary.dataDir})`);
     if (!passphrase) io.out('  keys are stored unsealed: set BITDUST_PASSPHRASE to seal them');
     io.out(`  devnet: ${summary.devnet.length} in-process peers`);
+    if (network) io.out(`  network: ${summary.address ?? 'not attached yet'}`);
     if (summary.inspector) io.out(`  inspector: ${summary.inspector}`);
     else io.out('  local API disabled (--no-api)');
     io.out('  Ctrl-C stops the node');
