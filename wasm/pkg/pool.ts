@@ -7,6 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { ErasureError, type ErasureErrorCode } from './errors.js';
 import type { Job, Reply } from './worker.js';
+import type { CodeName } from './abi.js';
 
 type Pending = { resolve: (r: Reply) => void; reject: (e: unknown) => void };
 type Slot = { worker: Worker; pending: Map<number, Pending> };
@@ -52,19 +53,23 @@ export class ErasurePool {
     });
   }
 
-  /** Parity shards of `data` (as `encode` in copy.ts). */
-  async encode(data: Uint8Array[], m: number): Promise<Uint8Array[]> {
-    return (await this.run({ id: 0, op: 'encode', data, m })).shards ?? [];
+  /** Parity shards of `data` (as `encode` in copy.ts); `code` as in `CodecOptions`. */
+  async encode(data: Uint8Array[], m: number, code?: CodeName): Promise<Uint8Array[]> {
+    return (await this.run({ id: 0, op: 'encode', data, m, code })).shards ?? [];
   }
 
   /** All shards with the `null` ones rebuilt (as `reconstruct` in copy.ts). */
-  async reconstruct(shards: (Uint8Array | null)[], k: number): Promise<Uint8Array[]> {
-    return (await this.run({ id: 0, op: 'reconstruct', shards, k })).shards ?? [];
+  async reconstruct(
+    shards: (Uint8Array | null)[],
+    k: number,
+    code?: CodeName
+  ): Promise<Uint8Array[]> {
+    return (await this.run({ id: 0, op: 'reconstruct', shards, k, code })).shards ?? [];
   }
 
   /** Whether parity matches data (as `verify` in copy.ts). */
-  async verify(shards: Uint8Array[], k: number): Promise<boolean> {
-    return (await this.run({ id: 0, op: 'verify', shards, k })).valid ?? false;
+  async verify(shards: Uint8Array[], k: number, code?: CodeName): Promise<boolean> {
+    return (await this.run({ id: 0, op: 'verify', shards, k, code })).valid ?? false;
   }
 
   /** Stops the workers; pending jobs reject. */

@@ -5,12 +5,14 @@
 import { parentPort } from 'node:worker_threads';
 import { encode, reconstruct, verify } from './copy.js';
 import { ErasureError } from './errors.js';
+import type { CodeName } from './abi.js';
 
-/** A job, as posted by the pool. */
-export type Job =
-  | { id: number; op: 'encode'; data: Uint8Array[]; m: number }
-  | { id: number; op: 'reconstruct'; shards: (Uint8Array | null)[]; k: number }
-  | { id: number; op: 'verify'; shards: Uint8Array[]; k: number };
+/** A job, as posted by the pool; `code` defaults to the Cauchy code. */
+export type Job = { id: number; code?: CodeName } & (
+  | { op: 'encode'; data: Uint8Array[]; m: number }
+  | { op: 'reconstruct'; shards: (Uint8Array | null)[]; k: number }
+  | { op: 'verify'; shards: Uint8Array[]; k: number }
+);
 
 /** A job's outcome. */
 export type Reply =
@@ -18,13 +20,14 @@ export type Reply =
   | { id: number; ok: false; code: string; message: string };
 
 function run(job: Job): Reply {
+  const opts = { code: job.code ?? 'cauchy' };
   switch (job.op) {
     case 'encode':
-      return { id: job.id, ok: true, shards: encode(job.data, job.m) };
+      return { id: job.id, ok: true, shards: encode(job.data, job.m, opts) };
     case 'reconstruct':
-      return { id: job.id, ok: true, shards: reconstruct(job.shards, job.k) };
+      return { id: job.id, ok: true, shards: reconstruct(job.shards, job.k, opts) };
     case 'verify':
-      return { id: job.id, ok: true, valid: verify(job.shards, job.k) };
+      return { id: job.id, ok: true, valid: verify(job.shards, job.k, opts) };
   }
 }
 

@@ -6,7 +6,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Codec, ErasureError, checkParams, encode, reconstruct, verify } from '../index.js';
+import {
+  Codec,
+  ErasureError,
+  ErasurePool,
+  checkParams,
+  encode,
+  reconstruct,
+  verify
+} from '../index.js';
 
 const code = 'fft8' as const;
 
@@ -164,4 +172,23 @@ test('fft8: fuzzed bad parameters and shard arrays raise only ErasureError', () 
     }),
     { numRuns: 200 }
   );
+});
+
+test('fft8: the worker pool runs the fft8 code when asked', async () => {
+  const pool = new ErasurePool(1);
+  try {
+    const data = Array.from({ length: 5 }, (_, i) => new Uint8Array(300).fill(i * 11 + 1));
+    const parity = await pool.encode(data, 3, code);
+    assert.deepEqual(parity, encode(data, 3, { code }));
+    assert.notDeepEqual(parity, encode(data, 3));
+    assert.equal(await pool.verify([...data, ...parity], 5, code), true);
+    const rebuilt = await pool.reconstruct(
+      [null, ...data.slice(1), null, ...parity.slice(1)],
+      5,
+      code
+    );
+    assert.deepEqual(rebuilt, [...data, ...parity]);
+  } finally {
+    await pool.close();
+  }
 });
