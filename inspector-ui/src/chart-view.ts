@@ -20,6 +20,7 @@ export class ChartView {
   /** Index into #states being shown, or undefined for live. */
   #at: number | undefined;
   #token = 0;
+  #dirty = false;
   readonly #box = byId('chart');
   readonly #title = byId('chart-title');
   readonly #state = byId('chart-state');
@@ -95,13 +96,18 @@ export class ChartView {
     if (!this.#selected || m.sid !== this.#selected.sid || m.node !== this.#selected.node) return;
     if (this.#states.at(-1)?.seq === m.seq) return;
     this.#states.push(m);
-    if (this.#at === undefined) this.#show(true);
-    else this.#updateScrub();
+    if (this.#states.length > 1000) this.#states.splice(0, this.#states.length - 1000);
+    // Painted on the next frame (refresh), however many steps arrive in between.
+    this.#dirty = true;
   }
 
-  /** Refreshes the status line (e.g. after the actor stopped). */
+  /** Once per frame: paints pending live steps and the status line (e.g. the actor stopped). */
   refresh(): void {
-    if (this.#at === undefined && this.#selected) this.#stateLine();
+    if (!this.#selected) return;
+    if (this.#dirty && this.#at === undefined) this.#show(true);
+    else if (this.#dirty) this.#updateScrub();
+    else if (this.#at === undefined) this.#stateLine();
+    this.#dirty = false;
   }
 
   /** Saves the chart as it is drawn now (with its highlight) as an SVG file. */

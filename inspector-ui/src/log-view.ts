@@ -8,10 +8,12 @@ import type { EventLog, LogEntry, LogFilter } from './event-log.js';
 import type { InspectorModel } from './model.js';
 
 const SHOWN = 300;
+const MIN_INTERVAL_MS = 250;
 
 /** The log panel. */
 export class LogView {
   #drawn = -1;
+  #at = -Infinity;
   readonly #list = byId('log-list');
   readonly #node = byId<HTMLSelectElement>('log-node');
   readonly #type = byId<HTMLInputElement>('log-type');
@@ -42,6 +44,10 @@ export class LogView {
   /** Redraws when the log changed (or when forced by a filter change). */
   render(force = false): void {
     if (!force && this.#drawn === this.log.version) return;
+    // Rebuilding hundreds of lines costs a layout: a few times a second is enough to read.
+    const now = performance.now();
+    if (!force && now - this.#at < MIN_INTERVAL_MS) return;
+    this.#at = now;
     this.#drawn = this.log.version;
     this.#syncNodes();
     const lines = this.log.filter(this.filter()).slice(-SHOWN);

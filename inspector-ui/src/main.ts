@@ -83,10 +83,15 @@ function renderTab(force = false): void {
   else if (tab === 'metrics') showMetrics([...figures.values()]);
 }
 
+let measured = 0;
 const redraw = frameScheduler(() => {
+  const start = performance.now();
   tree.render();
   chart.refresh();
   renderTab();
+  // The work of each frame, for bench/inspector.ts (a PerformanceObserver there); kept bounded.
+  performance.measure('inspector-draw', { start });
+  if (++measured % 1000 === 0) performance.clearMeasures('inspector-draw');
 });
 
 let eventsTimer: ReturnType<typeof setTimeout> | undefined;

@@ -68,7 +68,7 @@ export class TreeView {
       if (row) this.#fill(div, row, first + i);
       else if (div.dataset.key !== undefined) {
         // A spare row must not keep naming an actor it no longer shows.
-        for (const k of ['key', 'node', 'sid', 'actorId']) delete div.dataset[k];
+        for (const k of ['key', 'node', 'sid', 'actorId', 'sig']) delete div.dataset[k];
         div.className = 'tree-row';
         div.replaceChildren();
       }
@@ -76,12 +76,27 @@ export class TreeView {
   }
 
   #fill(div: HTMLDivElement, row: TreeRow, index: number): void {
+    // Most frames change few rows: skip those whose content and place are unchanged.
+    const a = row.actor;
+    const parent = a?.parent ? this.model.actor(row.node, a.parent) : undefined;
+    const sig = [
+      index,
+      row.key,
+      row.depth,
+      this.#collapsed(row),
+      a
+        ? `${a.status}|${JSON.stringify(a.value)}|${parent?.supervision?.[a.id]?.restarts ?? 0}`
+        : '',
+      a ? this.selected?.sid === a.sid : this.nodeNote(row.node)
+    ].join('|');
+    if (div.dataset.sig === sig) return;
+    div.dataset.sig = sig;
     div.style.transform = `translateY(${index * ROW_H}px)`;
     div.style.paddingLeft = `${6 + row.depth * 14}px`;
     div.dataset.key = row.key;
     div.dataset.node = row.node;
     const toggle = el('span', 'toggle', row.hasChildren ? (this.#collapsed(row) ? '▸' : '▾') : '');
-    if (!row.actor) {
+    if (!a) {
       div.className = 'tree-row node-row';
       delete div.dataset.sid;
       delete div.dataset.actorId;
@@ -92,7 +107,6 @@ export class TreeView {
       );
       return;
     }
-    const a = row.actor;
     const selected = this.selected?.sid === a.sid && this.selected.node === row.node;
     div.className = `tree-row actor-row status-${a.status}${selected ? ' selected' : ''}`;
     div.dataset.sid = a.sid;
@@ -103,7 +117,6 @@ export class TreeView {
     const state = formatValue(a.value);
     if (state) parts.push(el('span', 'state', state));
     if (a.status !== 'active') parts.push(el('span', `status status-${a.status}`, a.status));
-    const parent = a.parent ? this.model.actor(row.node, a.parent) : undefined;
     const restarts = parent?.supervision?.[a.id];
     if (restarts && restarts.restarts > 0) {
       const badge = el('span', 'restarts', `↻ ${restarts.restarts}`);
