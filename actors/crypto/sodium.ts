@@ -58,6 +58,11 @@ export interface Sodium {
   ): number;
 
   crypto_generichash(out: Bytes, input: Bytes, key?: Bytes): void;
+  /** Streaming BLAKE2b: state of STATEBYTES, then init → update* → final (whole files). */
+  crypto_generichash_STATEBYTES: number;
+  crypto_generichash_init(state: Bytes, key: Bytes | null, outlen: number): void;
+  crypto_generichash_update(state: Bytes, input: Bytes): void;
+  crypto_generichash_final(state: Bytes, out: Bytes): void;
   crypto_hash_sha256(out: Bytes, input: Bytes): void;
 
   crypto_sign_PUBLICKEYBYTES: number;

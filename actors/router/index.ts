@@ -17,3 +17,5 @@ export type {
   RouterRefusals,
   RouterStats
 } from './types.js';
+export { handleService } from './services.js';
+export type { ServiceHandlers } from './services.js';

@@ -77,13 +77,33 @@ export class StorageClient {
     return shard;
   }
 
-  /** Shard keys and sizes under `prefix` (at most `limit`; `more` says some were left out). */
-  async listFiles(supplier: string, prefix: string, limit = 1000) {
+  /** Shard keys and sizes under `prefix` from `start` (at most `limit`; `more`: some left out). */
+  async listFiles(supplier: string, prefix: string, limit = 1000, start?: string) {
+    const body = { v: 1 as const, prefix, limit, ...(start !== undefined ? { start } : {}) };
     const reply = expect(
-      await this.router.request(supplier, 'cmd.list-files', { v: 1, prefix, limit }, this.opts()),
+      await this.router.request(supplier, 'cmd.list-files', body, this.opts()),
       'cmd.files'
     );
     return reply.body as { files: { key: string; size: number }[]; more: boolean };
+  }
+
+  /** Every shard key under `prefix`, page by page (at most `maxPages` pages of 1000). */
+  async listAll(supplier: string, prefix: string, maxPages = 10_000): Promise<string[]> {
+    const keys: string[] = [];
+    let start: string | undefined;
+    for (let page = 0; page < maxPages; page++) {
+      const { files, more } = await this.listFiles(supplier, prefix, 1000, start);
+      for (const f of files) keys.push(f.key);
+      if (!more || files.length === 0) return keys;
+      start = `${files[files.length - 1]!.key}\u0000`; // the smallest key after the last one
+    }
+    throw new StorageError('ERR_STORAGE_FORMAT', `${supplier} lists more than ${maxPages} pages`);
+  }
+
+  /** Cancels storage service at `supplier` (it drops every shard of ours). */
+  async cancelService(supplier: string): Promise<void> {
+    const body = { v: 1 as const, service: STORAGE_SERVICE, payload: new Uint8Array(0) };
+    expect(await this.router.request(supplier, 'cmd.cancel-service', body, this.opts()), 'cmd.ack');
   }
 
   /** Deletes shards (at most 100 keys per call). */

@@ -1,20 +1,13 @@
 /**
  * BLAKE2b-256 through libsodium: one-shot, keyed, and incremental (for whole files, so hashing
- * never holds more than the chunk being read). The incremental calls are not in the shared typed
- * slice of sodium-native (actors/crypto/sodium.ts), so they are typed here, narrowly.
+ * never holds more than the chunk being read).
  */
 import { sodium } from '../crypto/sodium.js';
 
 /** Length of every hash this area stores: 32 bytes. */
 export const HASH_BYTES = 32;
 
-interface GenericHashStream {
-  crypto_generichash_STATEBYTES: number;
-  crypto_generichash_init(state: Uint8Array, key: Uint8Array | null, outlen: number): void;
-  crypto_generichash_update(state: Uint8Array, input: Uint8Array): void;
-  crypto_generichash_final(state: Uint8Array, out: Uint8Array): void;
-}
-const stream = sodium as unknown as GenericHashStream;
+const stream = sodium;
 
 /** BLAKE2b-256 of `data`, keyed when `key` (16..64 bytes) is given. */
 export function blake2b256(data: Uint8Array, key?: Uint8Array): Uint8Array {

@@ -4,11 +4,10 @@
  * which the router's `checkSender` ties to the authenticated session; suppliers only ever see
  * opaque shard keys.
  *
- * The router takes one handler per request type, so this registers `cmd.request-service` and
- * `cmd.cancel-service` for the storage service alone; a node offering more services needs a
- * dispatcher by `body.service` in front (see docs/storage.md).
+ * `cmd.request-service` / `cmd.cancel-service` go through the router's per-service dispatcher
+ * (`handleService`), so other services can share the node's router.
  */
-import type { Router } from '../router/index.js';
+import { handleService, type Router } from '../router/index.js';
 import { parseAuditKey, parseShardKey } from '../../machines/storage/keys.js';
 import { STORAGE_SERVICE } from '../../machines/storage/messages.js';
 import { StorageError } from './errors.js';
@@ -20,12 +19,6 @@ const ack = (note?: string) => ({
   body: note === undefined ? { v: 1 as const } : { v: 1 as const, note }
 });
 
-function checkService(service: string): void {
-  if (service !== STORAGE_SERVICE) {
-    throw new StorageError('ERR_STORAGE_REFUSED', `no service ${service} here`);
-  }
-}
-
 function shardKeyOf(key: string): string {
   if (!parseShardKey(key)) throw new StorageError('ERR_STORAGE_ARGUMENT', `bad shard key ${key}`);
   return key;
@@ -34,18 +27,18 @@ function shardKeyOf(key: string): string {
 /** Registers the storage handlers on `router`; returns their removal. */
 export function serveStorage(router: Router, supplier: SupplierStore): () => void {
   const off = [
-    router.handle('cmd.request-service', async (env) => {
-      checkService(env.body.service);
-      const account = await supplier.requestService(
-        env.from,
-        decodeServiceRequest(env.body.payload)
-      );
-      return ack(`granted ${account.grantedBytes}`);
-    }),
-    router.handle('cmd.cancel-service', async (env) => {
-      checkService(env.body.service);
-      await supplier.dropCustomer(env.from);
-      return ack();
+    handleService(router, STORAGE_SERVICE, {
+      request: async (env) => {
+        const account = await supplier.requestService(
+          env.from,
+          decodeServiceRequest(env.body.payload)
+        );
+        return ack(`granted ${account.grantedBytes}`);
+      },
+      cancel: async (env) => {
+        await supplier.dropCustomer(env.from);
+        return ack();
+      }
     }),
     router.handle('cmd.data', async (env) => {
       const { hash, shard } = unpackPiece(env.body.data);
@@ -63,7 +56,12 @@ export function serveStorage(router: Router, supplier: SupplierStore): () => voi
       return { type: 'cmd.data', body: { v: 1, key: env.body.key, data: packPiece(shard, hash) } };
     }),
     router.handle('cmd.list-files', async (env) => {
-      const { files, more } = await supplier.listFiles(env.from, env.body.prefix, env.body.limit);
+      const { files, more } = await supplier.listFiles(
+        env.from,
+        env.body.prefix,
+        env.body.limit,
+        env.body.start
+      );
       return { type: 'cmd.files', body: { v: 1, files, more } };
     }),
     router.handle('cmd.delete', async (env) => {

@@ -148,7 +148,7 @@ test('the storage commands over the router, with audit proofs', async (t) => {
   const other = await run(
     cust.request(to, 'cmd.request-service', { v: 1, service: 'proxy', payload })
   );
-  assert.equal(other.type === 'cmd.fail' && other.body.code, 'ERR_STORAGE_REFUSED');
+  assert.equal(other.type === 'cmd.fail' && other.body.code, 'ERR_ROUTER_NO_SERVICE');
 
   const shard = Uint8Array.from({ length: 40_000 }, (_, i) => (i * 7) & 255);
   const key = shardKey('b1', 0, 2);

@@ -205,11 +205,15 @@ export class SupplierStore {
     return { chunk: chunkOf(shard, chunk, chunkBytes).slice(), proof };
   }
 
-  /** Shard keys and sizes under `prefix`, at most `limit`; `more` when some were left out. */
-  async listFiles(customer: string, prefix: string, limit: number) {
+  /**
+   * Shard keys and sizes under `prefix` from `start` on (inclusive), at most `limit`; `more` when
+   * some were left out.
+   */
+  async listFiles(customer: string, prefix: string, limit: number, start?: string) {
     this.active(customer);
     const rows = await this.shards.range<StoredShard>({
       prefix: `${customer}/${prefix}`,
+      ...(start !== undefined ? { start: `${customer}/${start}` } : {}),
       limit: limit + 1
     });
     const files = rows

@@ -63,7 +63,9 @@ export const commandMessages = {
     {
       v: V,
       prefix: Type.String({ maxLength: ROUTER_LIMITS.maxKeyLength }),
-      limit: Type.Integer({ minimum: 1, maximum: ROUTER_LIMITS.maxFiles })
+      limit: Type.Integer({ minimum: 1, maximum: ROUTER_LIMITS.maxFiles }),
+      /** Paging: only keys ≥ `start` (optional, so older peers' requests still decode). */
+      start: Type.Optional(Type.String({ maxLength: ROUTER_LIMITS.maxKeyLength + 1 }))
     },
     closed
   ),
@@ -77,7 +79,7 @@ export const commandMessages = {
         ),
         { maxItems: ROUTER_LIMITS.maxFiles }
       ),
-      /** More files than fit: ask again with a narrower prefix. */
+      /** More files than fit: ask again from after the last key (`start`) or a narrower prefix. */
       more: Type.Boolean()
     },
     closed
