@@ -5,7 +5,7 @@
  */
 import type { AnyActorRef, AnyStateMachine } from 'xstate';
 import { serializeMachine } from './serialize-machine.js';
-import type { ActorInfo, ChildSupervision, DefinitionMessage } from './types.js';
+import type { ActorInfo, ChildSupervision, DefinitionMessage, StateMessage } from './types.js';
 
 /** What we read from an actor ref beyond the public AnyActorRef type. */
 interface ActorLike {
@@ -157,4 +157,45 @@ export function describeActor(ref: AnyActorRef, defs: DefinitionCache): ActorInf
     if (supervision) info.supervision = supervision;
   }
   return info;
+}
+
+/** What we read from XState's TransitionDefinition objects. */
+interface TransitionLike {
+  source: { id: string };
+  target?: { id: string }[];
+  eventType: string;
+}
+
+type Transitions = NonNullable<StateMessage['transitions']>;
+
+/** Described transitions, per XState TransitionDefinition (those live as long as their machine). */
+const described = new WeakMap<object, Transitions[number]>();
+/** The one-element lists, for the common microstep that takes a single transition. */
+const single = new WeakMap<object, Transitions>();
+
+/**
+ * A microstep's transitions as `{ source, targets, event }`. The descriptions are built once per
+ * transition of a machine and frozen, so a state change allocates nothing for them: they used to
+ * be fresh objects per message that lived until the flush, and were most of what the young
+ * generation had to copy.
+ */
+export function describeTransitions(list: readonly unknown[]): Transitions {
+  const ts = list as readonly TransitionLike[];
+  if (ts.length === 1) {
+    const t = ts[0]!;
+    let one = single.get(t);
+    if (!one) single.set(t, (one = Object.freeze([describeTransition(t)]) as Transitions));
+    return one;
+  }
+  return ts.map(describeTransition);
+}
+
+function describeTransition(t: TransitionLike): Transitions[number] {
+  let d = described.get(t);
+  if (!d) {
+    const targets = Object.freeze((t.target ?? []).map((n) => n.id)) as string[];
+    d = Object.freeze({ source: t.source.id, targets, event: t.eventType });
+    described.set(t, d);
+  }
+  return d;
 }

@@ -12,7 +12,8 @@
 import type { AnyActorRef, InspectionEvent } from 'xstate';
 import { findActor, walkActors } from './actor-tree.js';
 import type { DefinitionCache } from './describe-actor.js';
-import { describeActor, readSupervision, snapshotOf, statusOf } from './describe-actor.js';
+import { describeActor, describeTransitions, readSupervision } from './describe-actor.js';
+import { snapshotOf, statusOf } from './describe-actor.js';
 import { watchInspection, type Watch } from './intercept.js';
 import type { Sink, Transitions, Unstamped } from './message-queue.js';
 import { sameSupervision, sameValue } from './same.js';
@@ -28,12 +29,6 @@ interface Known {
   /** The context object supervision was last read from: unchanged context, unchanged counts. */
   context?: unknown;
   supervision?: Record<string, ChildSupervision>;
-}
-
-interface TransitionLike {
-  source: { id: string };
-  target?: { id: string }[];
-  eventType: string;
 }
 
 /** Translates inspection events of one node; `sink` receives messages in causal order. */
@@ -180,12 +175,7 @@ export class NodeTracker {
         const value = (ev.snapshot as { value?: unknown }).value;
         // Most microsteps keep the state (an assign): decide before building the transitions.
         if (sameValue(value, known.value)) return;
-        const transitions = (ev._transitions as unknown as TransitionLike[]).map((t) => ({
-          source: t.source.id,
-          targets: (t.target ?? []).map((n) => n.id),
-          event: t.eventType
-        }));
-        this.#state(known, value, ev.event.type, transitions);
+        this.#state(known, value, ev.event.type, describeTransitions(ev._transitions));
         return;
       }
       case '@xstate.snapshot':
