@@ -136,6 +136,11 @@ export function createInspectionBridge(options: InspectionBridgeOptions = {}): I
   const personalise = (l: ListenerState, batch: InspectMessage[]): InspectMessage[] => {
     const out: InspectMessage[] = [];
     for (const m of batch) {
+      // Nearly every message: no definition to prepend, only the snapshot's seq to honour.
+      if (m.kind === 'event' || m.kind === 'state') {
+        if (m.seq > l.afterSeq) out.push(m);
+        continue;
+      }
       if ('seq' in m && m.kind !== 'snapshot' && m.seq <= l.afterSeq) continue;
       for (const hash of hashesOf(m)) {
         const def = defs.get(hash);

@@ -10,6 +10,7 @@
  * drained at the flush, where they die young once delivered (bar the few kept in history). Other
  * messages are rare and stay objects: an `actor.started` may still be completed before the flush.
  */
+import { eventMessage, stateMessage } from './plain-messages.js';
 import type { InspectMessage, StateMessage } from './types.js';
 
 /** A message before the bridge stamps it with `seq` and `at`. */
@@ -154,8 +155,7 @@ function eventAt(s: unknown[], p: number, at: number): InspectMessage {
   const type = s[p + 3] as string;
   const from = s[p + 4] as string | undefined;
   const to = s[p + 5] as string;
-  if (from === undefined) return { kind: 'event', node, type, to, seq, at };
-  return { kind: 'event', node, type, to, from, seq, at };
+  return eventMessage(node, type, from, to, seq, at);
 }
 
 function stateAt(s: unknown[], p: number, at: number): InspectMessage {
@@ -165,10 +165,7 @@ function stateAt(s: unknown[], p: number, at: number): InspectMessage {
   const value = s[p + 4];
   const event = s[p + 5] as string;
   const transitions = s[p + 6] as Transitions;
-  if (transitions && transitions.length > 0) {
-    return { kind: 'state', node, sid, value, event, transitions, seq, at };
-  }
-  return { kind: 'state', node, sid, value, event, seq, at };
+  return stateMessage(node, sid, value, event, transitions, seq, at);
 }
 
 function keyOf(m: InspectMessage): string {

@@ -37,6 +37,8 @@ export class NodeTracker {
   /** actor.started messages whose systemId XState assigns just after announcing the actor. */
   #unresolved: [ActorStartedMessage, AnyActorRef][] = [];
   #subscription: Watch | undefined;
+  /** The last actor looked up: the event, microsteps and snapshot of one step name the same one. */
+  #last: Known | undefined;
   /** `system.inspect` as it was at attach: if someone replaces it later, we go through theirs. */
   readonly #inspectAtAttach: unknown;
 
@@ -81,6 +83,7 @@ export class NodeTracker {
     this.#subscription?.unsubscribe();
     this.#subscription = undefined;
     this.#known.clear();
+    this.#last = undefined;
     this.#unresolved = [];
   }
 
@@ -91,6 +94,7 @@ export class NodeTracker {
 
   #walk(remember: boolean): NodeSnapshot {
     const actors: NodeSnapshot['actors'] = [];
+    if (remember) this.#last = undefined; // its record is about to be replaced
     walkActors(this.root, (ref) => {
       const info = describeActor(ref, this.defs);
       actors.push(info);
@@ -150,8 +154,9 @@ export class NodeTracker {
 
   /** Known record for an actor met in any event; actors already finished are not announced. */
   #ensure(ref: AnyActorRef): Known | undefined {
+    if (this.#last?.ref === ref) return this.#last;
     const known = this.#known.get(ref.sessionId);
-    if (known) return known;
+    if (known) return (this.#last = known);
     if (statusOf(snapshotOf(ref)) !== 'active') return undefined;
     return this.#announce(ref);
   }
@@ -222,7 +227,7 @@ export class NodeTracker {
       status?: string;
       error?: unknown;
     };
-    const known = this.#known.get(ref.sessionId) ?? this.#ensure(ref);
+    const known = this.#ensure(ref);
     if (!known) return;
     if (known.machine) {
       this.#state(known, snap.value, event);
@@ -231,6 +236,7 @@ export class NodeTracker {
     const status = statusOf(snap);
     if (status === 'active') return;
     this.#known.delete(ref.sessionId);
+    if (this.#last === known) this.#last = undefined;
     const msg: Unstamped = { kind: 'actor.stopped', node: this.node, sid: ref.sessionId, status };
     if (status === 'error') msg.error = errorText(snap.error);
     this.sink.message(msg);
