@@ -92,7 +92,10 @@ export function createPeerLogic(deps: PeerLogicDeps) {
       { ...deps.handshake, identity: deps.identity },
       (frame) => {
         const bytes = prefixed(TAG.handshake, encodeHandshakeFrame(frame));
+        lastFrames.delete(address);
         lastFrames.set(address, bytes);
+        // One frame per recent peer is all a resend needs; the oldest are forgotten past the cap.
+        if (lastFrames.size > 4096) lastFrames.delete(lastFrames.keys().next().value!);
         void sendRaw(address, bytes);
       }
     );

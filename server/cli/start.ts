@@ -35,6 +35,13 @@ export async function startCommand(config: NodeConfig, flags: Flags, io: Io): Pr
   });
   logger.info({ id: host.node.id, devnet: host.devnet.nodes.length }, 'node started');
 
+  // Listen for signals before saying we are up: whoever reads the summary may signal at once, and
+  // without a listener the OS's default action would kill the process before it stops cleanly.
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  const stopping = new Promise<string>((resolve) => {
+    for (const s of signals) process.once(s, () => resolve(s));
+    void stopRequested.then(resolve);
+  });
   const summary = {
     id: host.node.id,
     dataDir: config.dataDir,
@@ -54,11 +61,7 @@ export async function startCommand(config: NodeConfig, flags: Flags, io: Io): Pr
     io.out('  Ctrl-C stops the node');
   }
 
-  const signals = ['SIGINT', 'SIGTERM'] as const;
-  const reason = await new Promise<string>((resolve) => {
-    for (const s of signals) process.once(s, () => resolve(s));
-    void stopRequested.then(resolve);
-  });
+  const reason = await stopping;
   for (const s of signals) process.removeAllListeners(s);
   if (!flags.json) io.out(`stopping (${reason})…`);
   await host.stop();
