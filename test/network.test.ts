@@ -34,7 +34,8 @@ async function advanceUntil(clock: TestClock, done: () => boolean, stepMs = 50, 
 }
 
 /** Whether `needle` occurs anywhere in `hay`. */
-const contains = (hay: Uint8Array, needle: Uint8Array) => Buffer.from(hay).includes(Buffer.from(needle));
+const contains = (hay: Uint8Array, needle: Uint8Array) =>
+  Buffer.from(hay).includes(Buffer.from(needle));
 
 describe('network: handshakes, sessions, router and DHT on the devnet', () => {
   const clock = new TestClock();
