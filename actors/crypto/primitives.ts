@@ -63,8 +63,15 @@ function nonceBytes(n: bigint): Buffer {
 }
 
 /** ENCRYPT(k, n, ad, plaintext): ciphertext with the 16-byte tag appended. */
-export function encrypt(k: Uint8Array, n: bigint, ad: Uint8Array, plaintext: Uint8Array): Buffer {
-  const out = Buffer.alloc(plaintext.byteLength + TAGLEN);
+export function encrypt(
+  k: Uint8Array,
+  n: bigint,
+  ad: Uint8Array,
+  plaintext: Uint8Array,
+  out: Buffer = Buffer.allocUnsafe(plaintext.byteLength + TAGLEN)
+): Buffer {
+  // `out` may be a view into a larger frame, so a session seals in place without another copy;
+  // it is fully written here, which is why it need not be zeroed.
   sodium.crypto_aead_chacha20poly1305_ietf_encrypt(out, plaintext, ad, null, nonceBytes(n), k);
   return out;
 }
@@ -74,7 +81,8 @@ export function decrypt(k: Uint8Array, n: bigint, ad: Uint8Array, ciphertext: Ui
   if (ciphertext.byteLength < TAGLEN) {
     throw new BitDustError('ERR_NOISE_DECRYPT', 'ciphertext shorter than its tag');
   }
-  const out = Buffer.alloc(ciphertext.byteLength - TAGLEN);
+  // Unzeroed: either libsodium writes every byte, or it fails and the buffer is never returned.
+  const out = Buffer.allocUnsafe(ciphertext.byteLength - TAGLEN);
   try {
     sodium.crypto_aead_chacha20poly1305_ietf_decrypt(out, null, ciphertext, ad, nonceBytes(n), k);
   } catch (cause) {

@@ -101,9 +101,9 @@ export class Session {
       this.#sendKey = next;
       this.#sendEpoch += 1;
     }
-    const frame = Buffer.alloc(HEADER_BYTES + plaintext.byteLength + TAGLEN);
+    const frame = Buffer.allocUnsafe(HEADER_BYTES + plaintext.byteLength + TAGLEN);
     frame.writeBigUInt64BE(BigInt(n), 0);
-    frame.set(encrypt(this.#sendKey, BigInt(n), EMPTY, plaintext), HEADER_BYTES);
+    encrypt(this.#sendKey, BigInt(n), EMPTY, plaintext, frame.subarray(HEADER_BYTES));
     this.#sendN = n + 1;
     return frame;
   }
