@@ -48,7 +48,7 @@ async function devnet(t: { after: (fn: () => unknown) => void }) {
   const run = <T>(p: Promise<T>) => pump(clock, gate, p);
   for (const [position, id] of ctx.suppliers.entries()) {
     const req = { v: 1 as const, neededBytes: 16 * MiB, position, profile: 'rs/4+2' };
-    await run(client.requestService(id, req));
+    await run(client.requestService(id!, req));
   }
   const src = join(temp.dir, 'src');
   const out = join(temp.dir, 'out');

@@ -124,6 +124,32 @@ export class Catalog {
     });
   }
 
+  /**
+   * Forgets `path` and every version of it in one durable batch; returns their backup ids (their
+   * shards should be deleted on suppliers). ERR_STORAGE_NOT_FOUND for an unknown path.
+   */
+  async removeFile(path: string): Promise<string[]> {
+    return this.serial(async () => {
+      const pk = pathKey(path);
+      if (!(await this.db.get(`file/${pk}`))) {
+        throw new StorageError('ERR_STORAGE_NOT_FOUND', `${path} is not in the catalog`);
+      }
+      const versions = await this.db.range<VersionRecord>({ prefix: `ver/${pk}/` });
+      const ops: KvOp[] = [{ type: 'remove', key: `file/${pk}` }];
+      for (const v of versions) {
+        ops.push(
+          { type: 'remove', key: v.key },
+          { type: 'remove', key: `bid/${v.value.backupId}` }
+        );
+        for (const b of await this.db.range({ prefix: `blk/${v.value.backupId}/` })) {
+          ops.push({ type: 'remove', key: b.key });
+        }
+      }
+      await this.db.batch(ops, { durable: true });
+      return versions.map((v) => v.value.backupId);
+    });
+  }
+
   /** Every file, by path key order. */
   async files(): Promise<FileRecord[]> {
     return (await this.db.range<FileRecord>({ prefix: 'file/' })).map((r) => r.value);

@@ -23,8 +23,10 @@ export interface JobContext {
   readonly catalog: Catalog;
   readonly dataKey: Uint8Array;
   /** Supplier id at each position (index = position). */
-  readonly suppliers: readonly string[];
+  readonly suppliers: readonly (string | undefined)[];
   readonly clock: Clock;
+  /** Told how each shard request to a position went (fire-hire tracks who answers). */
+  readonly onShard?: (position: number, error?: unknown) => void;
 }
 
 /** Options of {@link runBackup}. */
@@ -38,11 +40,15 @@ export interface BackupJob extends JobContext {
   readonly blockSize?: number;
   /** Positions that must acknowledge each block; default all k + m. */
   readonly minAcks?: number;
+  /** Largest shard the route carries (default STORAGE_LIMITS.maxShardBytes). */
+  readonly maxShardBytes?: number;
+  /** Blocks in flight at once (default 1): the next block is read while earlier ones travel. */
+  readonly window?: number;
 }
 
 /** Runs a backup job to its end. */
 export function runBackup(job: BackupJob): Promise<BackupOutput> {
-  const blockSize = effectiveBlockSize(job.k, job.blockSize);
+  const blockSize = effectiveBlockSize(job.k, job.blockSize, job.maxShardBytes);
   const params = { dataKey: job.dataKey, backupId: job.backupId, k: job.k, m: job.m };
   const hash = new Blake2bStream();
   let staged = new Set<number>();
@@ -50,6 +56,7 @@ export function runBackup(job: BackupJob): Promise<BackupOutput> {
   let index = 0;
   let size = 0;
   let pending: EncodedBlock | undefined;
+  const inflight: Promise<void>[] = [];
   const logic = backupMachine.provide({
     actors: {
       prepare: fromPromise(async () => {
@@ -70,30 +77,16 @@ export function runBackup(job: BackupJob): Promise<BackupOutput> {
         return { index: i, staged: false, bytes: plain.length };
       }),
       sendBlock: fromPromise<{ bytes: number }, { index: number }>(async () => {
-        const { record, shards } = pending!;
+        const block = pending!;
         pending = undefined;
-        const sent = await Promise.allSettled(
-          shards.map((s, pos) =>
-            job.client.putShard(
-              job.suppliers[pos]!,
-              shardKey(job.backupId, record.index, pos),
-              s,
-              record.shards[pos]!.hash
-            )
-          )
-        );
-        const acks = sent.filter((r) => r.status === 'fulfilled').length;
-        if (acks < (job.minAcks ?? shards.length)) {
-          throw new StorageError(
-            'ERR_STORAGE_UNDER_REPLICATED',
-            `block ${record.index}: ${acks} of ${shards.length} positions acknowledged`,
-            { blocks: [record.index] }
-          );
-        }
-        await job.catalog.stageBlock(job.backupId, record);
-        return { bytes: record.shardSize * shards.length };
+        const sent = sendEncoded(job, block);
+        sent.catch(() => undefined); // observed below or at commit; never unhandled
+        inflight.push(sent);
+        while (inflight.length >= (job.window ?? 1)) await inflight.shift();
+        return { bytes: block.record.shardSize * block.shards.length };
       }),
       commit: fromPromise(async () => {
+        while (inflight.length > 0) await inflight.shift();
         const records: BlockRecord[] = await job.catalog.stagedBlocks(job.backupId);
         const result = await job.catalog.commitVersion(
           {
@@ -120,6 +113,35 @@ export function runBackup(job: BackupJob): Promise<BackupOutput> {
   );
 }
 
+/** Sends a block's shards to their positions and stages it once enough acknowledged. */
+async function sendEncoded(job: BackupJob, { record, shards }: EncodedBlock): Promise<void> {
+  const sent = await Promise.allSettled(
+    shards.map(async (s, pos) => {
+      const supplier = job.suppliers[pos];
+      if (!supplier) throw new StorageError('ERR_STORAGE_NO_SERVICE', `no supplier at ${pos}`);
+      const key = shardKey(job.backupId, record.index, pos);
+      try {
+        await job.client.putShard(supplier, key, s, record.shards[pos]!.hash);
+        job.onShard?.(pos);
+      } catch (err) {
+        job.onShard?.(pos, err);
+        throw err;
+      }
+    })
+  );
+  const acks = sent.filter((r) => r.status === 'fulfilled').length;
+  if (acks < (job.minAcks ?? shards.length)) {
+    const first = sent.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
+    throw new StorageError(
+      'ERR_STORAGE_UNDER_REPLICATED',
+      `block ${record.index}: ${acks} of ${shards.length} positions acknowledged` +
+        (first ? ` (${String((first.reason as Error)?.message ?? first.reason)})` : ''),
+      { blocks: [record.index] }
+    );
+  }
+  await job.catalog.stageBlock(job.backupId, record);
+}
+
 /** Options of {@link runRestore}. */
 export interface RestoreJob extends JobContext {
   readonly path: string;
@@ -135,10 +157,11 @@ export interface RestoreJob extends JobContext {
  */
 export function fetchFastest(
   client: StorageClient,
-  suppliers: readonly string[],
+  suppliers: readonly (string | undefined)[],
   backupId: string,
   k: number,
-  block: BlockRecord
+  block: BlockRecord,
+  onShard?: (position: number, error?: unknown) => void
 ): Promise<(Uint8Array | null)[]> {
   const out: (Uint8Array | null)[] = block.shards.map(() => null);
   return new Promise((resolve) => {
@@ -153,8 +176,11 @@ export function fetchFastest(
         .then((shard) => {
           if (good < k) out[pos] = shard;
           good++;
+          if (supplier) onShard?.(pos);
         })
-        .catch(() => undefined)
+        .catch((err: unknown) => {
+          if (supplier) onShard?.(pos, err);
+        })
         .finally(() => {
           settled++;
           if (good >= k || settled === block.shards.length) resolve(out.slice());
@@ -178,7 +204,7 @@ export function runRestore(job: RestoreJob): Promise<RestoreOutput> {
           target: job.target,
           overwrite: job.overwrite,
           fetchShards: (b) =>
-            fetchFastest(job.client, job.suppliers, version.backupId, version.k, b)
+            fetchFastest(job.client, job.suppliers, version.backupId, version.k, b, job.onShard)
         });
         return { blockCount: await session.open() };
       }),

@@ -34,9 +34,16 @@ export interface EncodedBlock {
   readonly shards: readonly Uint8Array[];
 }
 
-/** The block size actually used: at most `blockSize`, and small enough for shards to fit a frame. */
-export function effectiveBlockSize(k: number, blockSize = DEFAULT_BLOCK_SIZE): number {
-  const cap = k * STORAGE_LIMITS.maxShardBytes - SEAL_OVERHEAD;
+/**
+ * The block size actually used: at most `blockSize`, and small enough for shards to fit a frame
+ * (`maxShardBytes`: the transport's frame less the envelope; a Noise session carries 64 KiB).
+ */
+export function effectiveBlockSize(
+  k: number,
+  blockSize = DEFAULT_BLOCK_SIZE,
+  maxShardBytes: number = STORAGE_LIMITS.maxShardBytes
+): number {
+  const cap = k * Math.min(maxShardBytes, STORAGE_LIMITS.maxShardBytes) - SEAL_OVERHEAD;
   if (!Number.isInteger(blockSize) || blockSize < 1) {
     throw new StorageError('ERR_STORAGE_ARGUMENT', `bad block size ${blockSize}`);
   }

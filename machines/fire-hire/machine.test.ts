@@ -29,7 +29,7 @@ function harness(over: Partial<FireHireInput> = {}) {
             }
             if (down.has(input.supplierId)) throw new BitDustError('ERR_ROUTER_TIMEOUT', 'no');
           }),
-          cancelService: fromPromise(async () => undefined)
+          cancelService: fromPromise<void, { supplierId: string }>(async () => undefined)
         }
       }),
       findSupplier: fromPromise(async ({ input }) => {
@@ -37,9 +37,14 @@ function harness(over: Partial<FireHireInput> = {}) {
         if (!c) throw new Error('nobody');
         return c;
       }),
-      savePosition: fromPromise(async () => undefined)
+      savePosition: fromPromise<void, { position: number; supplierId: string }>(
+        async () => undefined
+      )
     },
-    actions: { notifyHired: (_, p) => void hired.push([p.position, p.supplierId]) }
+    actions: {
+      notifyHired: (_, p: { position: number; supplierId: string }) =>
+        void hired.push([p.position, p.supplierId])
+    }
   });
   const actor = createActor(logic, {
     clock,

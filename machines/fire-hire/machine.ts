@@ -9,8 +9,9 @@
  * - `firing` (transient): closes the supplier's connector (it cancels the service), records the
  *   reason in `fired`, vacates the seat.
  * - `hiring`: `findSupplier` proposes a candidate not already used nor fired.
- * - `awaitingHire`: a connector for the candidate asks for service: `hired` → `saving`; refused,
- *   offline or no answer within `hireTimeoutMs` → the candidate is excluded and `hiring` again.
+ * - `awaitingHire`: a connector for the candidate asks for service (retrying while it gets no
+ *   answer): `hired` → `saving`; refused → excluded for good; no answer within `hireTimeoutMs` →
+ *   skipped until the next backoff; then `hiring` again.
  * - `saving`: `savePosition` records the seat in the catalog, then `notifyHired` (rebuild starts).
  * - `backoff`: no candidate (or too many refusals in a row): wait `retryMs`, then `idle`.
  *
@@ -66,6 +67,8 @@ interface FireHireContext extends FireHireInput {
   fired: FireRecord[];
   queue: PendingFire[];
   excluded: string[];
+  /** Candidates that did not answer in time: not proposed again until the next backoff ends. */
+  skipped: string[];
   hiring: { position: number; candidate: string | undefined; child: string | undefined };
   attempts: number;
   gen: number;
@@ -87,16 +90,28 @@ export const fireHireMachine = setup({
     savePosition: fromPromise<void, { position: number; supplierId: string }>(missing)
   },
   actions: {
+    /** Entry: lets the effects layer find this actor (it sends job reports to the connectors). */
+    announce: (_, _params: undefined) => undefined,
     /** Told after a hire is saved: the rebuild of that position should start. */
     notifyHired: (_, _params: { position: number; supplierId: string }) => undefined,
     /** Told after a fire, with its record. */
     notifyFired: (_, _params: FireRecord) => undefined,
-    /** The candidate did not take the seat: close its connector and never propose it again. */
+    /** The candidate refused the seat: close its connector and never propose it again. */
     dropCandidate: enqueueActions(({ context, enqueue: q }) => {
       const { child, candidate } = context.hiring;
       if (child) q.sendTo(child, { type: 'connector.close' });
       q.assign({
         excluded: candidate ? [...context.excluded, candidate] : context.excluded,
+        hiring: { position: -1, candidate: undefined, child: undefined },
+        attempts: context.attempts + 1
+      });
+    }),
+    /** The candidate did not answer in time: skip it until the next backoff ends. */
+    skipCandidate: enqueueActions(({ context, enqueue: q }) => {
+      const { child, candidate } = context.hiring;
+      if (child) q.sendTo(child, { type: 'connector.close' });
+      q.assign({
+        skipped: candidate ? [...context.skipped, candidate] : context.skipped,
         hiring: { position: -1, candidate: undefined, child: undefined },
         attempts: context.attempts + 1
       });
@@ -118,24 +133,28 @@ export const fireHireMachine = setup({
     fired: [],
     queue: [],
     excluded: [],
+    skipped: [],
     hiring: { position: -1, candidate: undefined, child: undefined },
     attempts: 0,
     gen: 1
   }),
-  entry: enqueueActions(({ context, enqueue: q }) => {
-    for (const seat of context.seats) {
-      if (!seat.supplierId || !seat.child) continue;
-      q.spawnChild('supplierConnector', {
-        id: seat.child,
-        input: {
-          position: seat.position,
-          supplierId: seat.supplierId,
-          retryMs: context.connectorRetryMs,
-          offlineLimitMs: context.offlineLimitMs
-        }
-      });
-    }
-  }),
+  entry: [
+    { type: 'announce' },
+    enqueueActions(({ context, enqueue: q }) => {
+      for (const seat of context.seats) {
+        if (!seat.supplierId || !seat.child) continue;
+        q.spawnChild('supplierConnector', {
+          id: seat.child,
+          input: {
+            position: seat.position,
+            supplierId: seat.supplierId,
+            retryMs: context.connectorRetryMs,
+            offlineLimitMs: context.offlineLimitMs
+          }
+        });
+      }
+    })
+  ],
   on: {
     'connector.state': {
       actions: assign(({ context, event }) => {
@@ -228,6 +247,7 @@ export const fireHireMachine = setup({
         input: ({ context }) => ({
           exclude: [
             ...context.excluded,
+            ...context.skipped,
             ...context.seats.flatMap((s) => (s.supplierId ? [s.supplierId] : []))
           ]
         }),
@@ -255,8 +275,18 @@ export const fireHireMachine = setup({
       }
     },
     awaitingHire: {
-      after: { hireTimeout: { target: 'hiring', actions: 'dropCandidate' } },
+      after: {
+        hireTimeout: [
+          {
+            guard: ({ context }) => context.attempts + 1 >= context.maxHireAttempts,
+            target: 'backoff',
+            actions: 'skipCandidate'
+          },
+          { target: 'hiring', actions: 'skipCandidate' }
+        ]
+      },
       on: {
+        // Offline while asking is not an answer yet: the connector retries until the timeout.
         'connector.state': [
           {
             guard: ({ context, event }) =>
@@ -266,14 +296,14 @@ export const fireHireMachine = setup({
           {
             guard: ({ context, event }) =>
               event.supplierId === context.hiring.candidate &&
-              event.status !== 'requesting' &&
+              event.status === 'refused' &&
               context.attempts + 1 >= context.maxHireAttempts,
             target: 'backoff',
             actions: 'dropCandidate'
           },
           {
             guard: ({ context, event }) =>
-              event.supplierId === context.hiring.candidate && event.status !== 'requesting',
+              event.supplierId === context.hiring.candidate && event.status === 'refused',
             target: 'hiring',
             actions: 'dropCandidate'
           }
@@ -311,7 +341,7 @@ export const fireHireMachine = setup({
       }
     },
     backoff: {
-      after: { retry: { target: 'idle', actions: assign({ attempts: 0 }) } }
+      after: { retry: { target: 'idle', actions: assign({ attempts: 0, skipped: [] }) } }
     }
   }
 });

@@ -1,0 +1,221 @@
+/**
+ * File operations of the customer: back up a tree (unchanged files skipped, unreadable and
+ * vanishing ones reported, the rest continues), restore a tree or a file, list, versions, remove,
+ * and the catalog image pushed to the suppliers after every change. A file's backup id is derived
+ * from its path, size, mtime and next version number, so a backup interrupted by a crash resumes
+ * with the same id and skips every block the suppliers already acknowledged.
+ */
+import { createReadStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import type { BackupOutput } from '../../machines/backup/machine.js';
+import type { RestoreOutput } from '../../machines/restore/machine.js';
+import { pruneImages, pushCatalog } from './catalog-backup.js';
+import type { VersionRecord } from './catalog-types.js';
+import type { CustomerStorage } from './customer.js';
+import { blake2b256, toHex } from './hash.js';
+import { runBackup, runRestore } from './jobs.js';
+import { scanTree, type ScanProblem } from './scanner.js';
+
+/** Progress of a tree job. */
+export interface TreeProgress {
+  readonly file: string;
+  readonly filesDone: number;
+  readonly filesTotal: number;
+  readonly bytesDone: number;
+  readonly bytesTotal: number;
+}
+
+/** What a tree backup did. */
+export interface BackupReport {
+  readonly files: number;
+  readonly bytes: number;
+  readonly unchanged: number;
+  readonly versions: ReadonlyArray<{ path: string; version: number }>;
+  readonly problems: readonly ScanProblem[];
+  readonly catalogSeq: number | undefined;
+}
+
+/** What a tree restore did. */
+export interface RestoreReport {
+  readonly files: number;
+  readonly bytes: number;
+  readonly failed: ReadonlyArray<{ path: string; code: string; message: string; lost: number[] }>;
+}
+
+const enc = new TextEncoder();
+
+/** Deterministic backup id of the next version of a file (see the module comment). */
+export function backupIdFor(path: string, size: number, mtimeMs: number, version: number): string {
+  const h = toHex(blake2b256(enc.encode(`${path}\0${size}\0${mtimeMs}\0${version}`)));
+  return `b${h.slice(0, 31)}`;
+}
+
+/** Runs `fn` over `items`, at most `width` at once, in order of start. */
+async function pool<T>(items: readonly T[], width: number, fn: (t: T) => Promise<void>) {
+  let next = 0;
+  const lanes = Array.from({ length: Math.max(1, width) }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  });
+  await Promise.all(lanes);
+}
+
+const kind = (code: string): ScanProblem['kind'] =>
+  code === 'ENOENT' || code === 'ENOTDIR'
+    ? 'vanished'
+    : code === 'EACCES' || code === 'EPERM' || code === 'EISDIR' || code === 'EIO'
+      ? 'unreadable'
+      : 'failed';
+
+/** Backs up every regular file under `root`; see the module comment. */
+export async function backupTree(
+  c: CustomerStorage,
+  root: string,
+  onProgress?: (p: TreeProgress) => void
+): Promise<BackupReport> {
+  const { files, problems } = await scanTree(root);
+  const bytesTotal = files.reduce((n, f) => n + f.size, 0);
+  const found: ScanProblem[] = [...problems];
+  const versions: { path: string; version: number }[] = [];
+  const pruned: string[] = [];
+  let filesDone = 0;
+  let bytesDone = 0;
+  let unchanged = 0;
+  const o = c.options;
+  await pool(files, o.parallelFiles ?? 2, async (f) => {
+    const known = await c.catalog.versions(f.path);
+    const last = known.at(-1);
+    if (last && last.size === f.size && last.mtimeMs === f.mtimeMs) {
+      unchanged++;
+    } else {
+      const next = (last?.version ?? 0) + 1;
+      const out: BackupOutput = await runBackup({
+        client: o.client,
+        catalog: c.catalog,
+        dataKey: o.dataKey,
+        suppliers: c.jobSuppliers(),
+        clock: o.clock,
+        onShard: (p, e) => c.onShard(p, e),
+        path: f.path,
+        backupId: backupIdFor(f.path, f.size, f.mtimeMs, next),
+        source: () => createReadStream(f.path, { highWaterMark: 1 << 20 }),
+        mtimeMs: f.mtimeMs,
+        k: c.k,
+        m: c.m,
+        ...(o.blockSize !== undefined ? { blockSize: o.blockSize } : {}),
+        ...(o.maxShardBytes !== undefined ? { maxShardBytes: o.maxShardBytes } : {}),
+        minAcks: c.k + c.m - Math.floor(c.m / 2),
+        window: o.window ?? 4
+      });
+      if (out.ok) {
+        versions.push({ path: f.path, version: out.version });
+        pruned.push(...out.pruned);
+      } else {
+        found.push({ path: f.path, kind: kind(out.code), detail: `${out.code}: ${out.message}` });
+      }
+    }
+    filesDone++;
+    bytesDone += f.size;
+    onProgress?.({ file: f.path, filesDone, filesTotal: files.length, bytesDone, bytesTotal });
+  });
+  await deleteBackups(c, pruned);
+  const catalogSeq = versions.length > 0 || pruned.length > 0 ? await saveCatalog(c) : undefined;
+  return {
+    files: versions.length,
+    bytes: bytesDone,
+    unchanged,
+    versions,
+    problems: found,
+    catalogSeq
+  };
+}
+
+/** Pushes a new catalog image to the suppliers and drops the ones before the previous one. */
+export async function saveCatalog(c: CustomerStorage): Promise<number> {
+  const seq = ((await c.local.get<number>('image-seq')) ?? 0) + 1;
+  const suppliers = c.suppliers();
+  const o = c.options;
+  await pushCatalog({
+    client: o.client,
+    catalog: c.catalog,
+    dataKey: o.dataKey,
+    suppliers,
+    k: c.k,
+    m: c.m,
+    seq,
+    ...(o.maxShardBytes !== undefined ? { maxShardBytes: o.maxShardBytes } : {})
+  });
+  await c.local.put('image-seq', seq, { durable: true });
+  await pruneImages(o.client, suppliers, seq - 1);
+  return seq;
+}
+
+/** Deletes the shards of `backupIds` at every supplier (best effort: rebuild never restores them). */
+export async function deleteBackups(c: CustomerStorage, backupIds: readonly string[]) {
+  if (backupIds.length === 0) return;
+  await Promise.allSettled(
+    c.suppliers().map(async (s) => {
+      if (!s) return;
+      for (const id of backupIds) {
+        const keys = await c.options.client.listAll(s, `${id}/`);
+        if (keys.length > 0) await c.options.client.delete(s, keys);
+      }
+    })
+  );
+}
+
+/** Options of {@link restoreTree}. */
+export interface RestoreTreeOptions {
+  /** A backed-up file or directory (absolute, as backed up). */
+  readonly path: string;
+  /** Directory to restore into: `<into>/<path relative to path's parent>`. */
+  readonly into: string;
+  readonly overwrite?: boolean;
+  /** A version of a single file; newest otherwise. */
+  readonly version?: number;
+  readonly onProgress?: (p: TreeProgress) => void;
+}
+
+/** Restores every file at or under `path`. */
+export async function restoreTree(
+  c: CustomerStorage,
+  o: RestoreTreeOptions
+): Promise<RestoreReport> {
+  const base = resolve(o.path);
+  const all = await Promise.all((await c.catalog.files()).map((f) => c.catalog.version(f.path)));
+  const chosen = all.filter((v) => v.path === base || v.path.startsWith(`${base}/`));
+  const bytesTotal = chosen.reduce((n, v) => n + v.size, 0);
+  const failed: { path: string; code: string; message: string; lost: number[] }[] = [];
+  let filesDone = 0;
+  let bytesDone = 0;
+  await pool(chosen, c.options.parallelFiles ?? 2, async (v: VersionRecord) => {
+    const target = join(o.into, v.path === base ? basename(base) : relative(dirname(base), v.path));
+    await mkdir(dirname(target), { recursive: true });
+    const out: RestoreOutput = await runRestore({
+      client: c.options.client,
+      catalog: c.catalog,
+      dataKey: c.options.dataKey,
+      suppliers: c.suppliers(),
+      clock: c.options.clock,
+      onShard: (p, e) => c.onShard(p, e),
+      path: v.path,
+      ...(o.version !== undefined && v.path === base ? { version: o.version } : {}),
+      target,
+      overwrite: o.overwrite === true
+    });
+    if (!out.ok)
+      failed.push({ path: v.path, code: out.code, message: out.message, lost: [...out.lost] });
+    filesDone++;
+    bytesDone += v.size;
+    o.onProgress?.({ file: v.path, filesDone, filesTotal: chosen.length, bytesDone, bytesTotal });
+  });
+  return { files: chosen.length - failed.length, bytes: bytesDone, failed };
+}
+
+/** Removes `path` (every version) from the catalog and its shards from the suppliers. */
+export async function removeFile(c: CustomerStorage, path: string): Promise<number> {
+  const ids = await c.catalog.removeFile(resolve(path));
+  await deleteBackups(c, ids);
+  await saveCatalog(c);
+  return ids.length;
+}

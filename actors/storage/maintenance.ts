@@ -1,0 +1,176 @@
+/**
+ * The customer's upkeep with its effects: the list-files orator (what each position holds), the
+ * rebuild job (missing shards put back at their positions) and the audit rounds (random Merkle
+ * challenges). Each runs its pure machine (machines/list-files, rebuild, audit) on the node clock.
+ */
+import { createActor, fromPromise, type AnyActorLogic, type AnyActorRef } from 'xstate';
+import { reconstruct } from '../../wasm/pkg/index.js';
+import type { Clock } from '../clock.js';
+import type { Random } from '../random.js';
+import { auditMachine, type AuditVerdict } from '../../machines/audit/machine.js';
+import { listFilesMachine, type ListFilesOutput } from '../../machines/list-files/machine.js';
+import { rebuildMachine, type RebuildOutput } from '../../machines/rebuild/machine.js';
+import { shardKey } from '../../machines/storage/keys.js';
+import type { Catalog } from './catalog.js';
+import type { StorageClient } from './customer-client.js';
+import { StorageError } from './errors.js';
+import { sameBytes } from './hash.js';
+import type { Holdings, MissingWork } from './holdings.js';
+import { fetchFastest } from './jobs.js';
+import { chunkCount, shardHash } from './merkle.js';
+
+/** What upkeep needs. */
+export interface UpkeepContext {
+  readonly client: StorageClient;
+  readonly catalog: Catalog;
+  readonly clock: Clock;
+  readonly holdings: Holdings;
+  /** Supplier id at each position now (`undefined`: vacant). */
+  readonly suppliers: () => readonly (string | undefined)[];
+  readonly onShard?: (position: number, error?: unknown) => void;
+}
+
+/** Lists what every given position holds into `ctx.holdings`. */
+export function runListFiles(ctx: UpkeepContext, positions: readonly number[]) {
+  const logic = listFilesMachine.provide({
+    actors: {
+      listPosition: fromPromise<number, { position: number }>(async ({ input }) => {
+        const supplier = ctx.suppliers()[input.position];
+        if (!supplier) {
+          ctx.holdings.drop(input.position);
+          throw new StorageError('ERR_STORAGE_NO_SERVICE', `no supplier at ${input.position}`);
+        }
+        try {
+          const keys = await ctx.client.listAll(supplier, '');
+          ctx.holdings.set(input.position, keys);
+          return keys.length;
+        } catch (err) {
+          ctx.holdings.drop(input.position);
+          throw err;
+        }
+      })
+    }
+  });
+  return runToEnd<ListFilesOutput>(logic, ctx.clock, { positions });
+}
+
+/** Runs a job's logic to its end (the customer runs jobs under its supervisor). */
+export type JobRunner = <O>(logic: AnyActorLogic, input: unknown) => Promise<O>;
+
+/** Rebuilds every shard missing at `positions` (all when empty); lists them first. */
+export function runRebuild(
+  ctx: UpkeepContext,
+  positions: readonly number[],
+  run: JobRunner = (logic, input) => runToEnd(logic, ctx.clock, input)
+): Promise<RebuildOutput> {
+  let work: MissingWork[] = [];
+  const logic = rebuildMachine.provide({
+    actors: {
+      scan: fromPromise(async () => {
+        const all = ctx.suppliers().map((_, i) => i);
+        await runListFiles(ctx, all);
+        work = await ctx.holdings.missing(ctx.catalog, positions);
+        return { count: work.length };
+      }),
+      rebuildBlock: fromPromise(async ({ input }) => rebuildOne(ctx, work[input.index]!))
+    }
+  });
+  return run<RebuildOutput>(logic, { positions });
+}
+
+async function rebuildOne(ctx: UpkeepContext, { version, block, positions }: MissingWork) {
+  const suppliers = ctx.suppliers();
+  // Ask only positions that hold the shard: a missing one would just answer "not found".
+  const from = suppliers.map((s, p) => (positions.includes(p) ? undefined : s));
+  const got = await fetchFastest(ctx.client, from, version.backupId, version.k, block, ctx.onShard);
+  const present = got.filter((s) => s !== null).length;
+  const name = `${version.path} v${version.version} block ${block.index}`;
+  if (present < version.k) return { sent: 0, unsent: positions.length, lost: name };
+  const all = reconstruct(got, version.k);
+  let sent = 0;
+  for (const p of positions) {
+    const shard = all[p]!;
+    const supplier = suppliers[p];
+    // The rebuilt shard must be exactly the one the catalog recorded, or nothing is sent.
+    if (!supplier || !sameBytes(shardHash(shard), block.shards[p]!.hash)) continue;
+    const key = shardKey(version.backupId, block.index, p);
+    try {
+      await ctx.client.putShard(supplier, key, shard, block.shards[p]!.hash);
+      ctx.onShard?.(p);
+      ctx.holdings.add(p, key);
+      sent++;
+    } catch (err) {
+      ctx.onShard?.(p, err);
+    }
+  }
+  return { sent, unsent: positions.length - sent };
+}
+
+/** Options of {@link auditLogic}. */
+export interface AuditOptions {
+  readonly random: Random;
+  readonly onFailed: (f: { position: number; supplierId: string; reason: string }) => void;
+  /** Told the running audit actor when it starts (and restarts). */
+  readonly onStart?: (self: AnyActorRef) => void;
+}
+
+/** Codes that mean the supplier lost or altered what it acknowledged. */
+const LIES = ['ERR_STORAGE_NOT_FOUND', 'ERR_STORAGE_CORRUPT', 'ERR_STORAGE_HASH_MISMATCH'];
+
+/** The audit machine bound to the catalog: one random chunk of one random block per position. */
+export function auditLogic(ctx: UpkeepContext, options: AuditOptions): AnyActorLogic {
+  return auditMachine.provide({
+    actors: {
+      challenge: fromPromise<readonly AuditVerdict[]>(async () => {
+        const versions = await ctx.catalog.allVersions();
+        const suppliers = ctx.suppliers();
+        const rounds = suppliers.map(async (supplier, position): Promise<AuditVerdict> => {
+          const skip = { position, supplierId: supplier ?? '', result: 'skip' as const };
+          const eligible = versions.filter((v) => position < v.k + v.m);
+          if (!supplier || eligible.length === 0) return skip;
+          const version = eligible[options.random.int(eligible.length)]!;
+          const blocks = await ctx.catalog.blocks(version.backupId);
+          const block = blocks[options.random.int(blocks.length)]!;
+          const key = shardKey(version.backupId, block.index, position);
+          // A shard not listed there yet (new supplier, rebuild pending) is not a lie.
+          if (!ctx.holdings.has(position, key)) return skip;
+          const leaves = chunkCount(block.shardSize, version.chunkBytes);
+          const chunk = options.random.int(leaves);
+          try {
+            const ok = await ctx.client.audit(
+              supplier,
+              key,
+              chunk,
+              block.shards[position]!.root,
+              leaves
+            );
+            return ok
+              ? { position, supplierId: supplier, result: 'pass' }
+              : { position, supplierId: supplier, result: 'fail', detail: `bad proof for ${key}` };
+          } catch (err) {
+            const code = (err as { code?: string }).code ?? '';
+            if (!LIES.includes(code)) return skip;
+            return { position, supplierId: supplier, result: 'fail', detail: `${code} for ${key}` };
+          }
+        });
+        return Promise.all(rounds);
+      })
+    },
+    actions: {
+      reportFailed: (_, params) => options.onFailed(params),
+      announce: ({ self }) => options.onStart?.(self)
+    }
+  });
+}
+
+/** Starts `logic` on `clock` and resolves with its output. */
+export function runToEnd<O>(logic: AnyActorLogic, clock: Clock, input: unknown): Promise<O> {
+  return new Promise((resolve, reject) => {
+    const actor = createActor(logic, { clock, input });
+    actor.subscribe({
+      complete: () => resolve(actor.getSnapshot().output as O),
+      error: reject
+    });
+    actor.start();
+  });
+}
