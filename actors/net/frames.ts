@@ -9,6 +9,7 @@
  *
  *   0x01 liveness    ‖ wire envelope `peer.ping` / `peer.pong` (one-way, never retried)
  *   0x02 router      ‖ wire envelope of the router's command set (requests and replies)
+ *   0x03 fragment    ‖ one part of a router envelope too large for one message (fragments.ts)
  *
  * Nothing but handshake frames ever travels outside a session, so the channel byte and every
  * envelope (types, ids, node ids) are encrypted.
@@ -18,7 +19,7 @@ import { MAX_PLAINTEXT } from '../crypto/session.js';
 /** Outer tags. */
 export const TAG = { handshake: 0x01, session: 0x02 } as const;
 /** Channels inside a session. */
-export const CHANNEL = { liveness: 0x01, router: 0x02 } as const;
+export const CHANNEL = { liveness: 0x01, router: 0x02, fragment: 0x03 } as const;
 export type Channel = (typeof CHANNEL)[keyof typeof CHANNEL];
 
 /** The largest payload one channel message carries (one session frame, less the channel byte). */

@@ -89,6 +89,7 @@ export function createInbound(deps: InboundDeps): (from: string, bytes: Uint8Arr
     }
     if (!opened) return void counters.session.noSession++;
     if (opened.channel === CHANNEL.router) return channel.deliver(from, opened.payload);
+    if (opened.channel === CHANNEL.fragment) return channel.deliverFragment(from, opened.payload);
     if (opened.channel !== CHANNEL.liveness) return void counters.session.badChannel++;
     try {
       const envelope = deps.liveness.decode(opened.payload);

@@ -7,12 +7,18 @@
  * With no session yet, a router frame waits in a small bounded queue while `connect(address)` (the
  * network layer) starts or wakes the peer actor, and is flushed once its handshake is established;
  * a failed handshake drops the queue (the router's retries take over).
+ *
+ * An envelope larger than one Noise message (up to the router's 1 MiB) is split into fragments,
+ * each its own session message, and reassembled on the other side (fragments.ts).
  */
+import type { Clock } from '../clock.js';
 import type { Session } from '../crypto/session.js';
 import { TransportError } from '../transports/errors.js';
 import type { FrameHandler, Transport } from '../transports/types.js';
 import { CHANNEL, MAX_CHANNEL_PAYLOAD, prefixed, TAG } from './frames.js';
 import type { Channel } from './frames.js';
+import { MAX_ENVELOPE_BYTES, Reassembler, splitEnvelope } from './fragments.js';
+import type { ReassemblyOptions, ReassemblyStats } from './fragments.js';
 
 /** One authenticated session. */
 export interface SessionEntry {
@@ -30,6 +36,11 @@ export interface ChannelStats {
   /** Router frames dropped: queue full, or the handshake they waited for failed. */
   queueDropped: number;
   sendErrors: number;
+  /** Envelopes sent in fragments, and the fragments. */
+  fragmentedOut: number;
+  fragmentsOut: number;
+  /** Incoming fragments: reassembled messages, drops by reason, what is held now. */
+  reassembly: ReassemblyStats;
 }
 
 export interface SecureChannelOptions {
@@ -38,6 +49,12 @@ export interface SecureChannelOptions {
   connect: (address: string) => void;
   /** Router frames held per address while its handshake runs. Default 256. */
   maxQueued?: number;
+  /** Bytes of router frames held per address while its handshake runs. Default 4 MiB. */
+  maxQueuedBytes?: number;
+  /** The clock of the reassembly timeout. */
+  clock: Clock;
+  /** Limits of incoming fragmented messages (defaults in fragments.ts). */
+  reassembly?: Omit<ReassemblyOptions, 'clock'>;
 }
 
 export class SecureChannel {
@@ -45,19 +62,31 @@ export class SecureChannel {
   readonly #sessions = new Map<string, SessionEntry>();
   readonly #byNode = new Map<string, string>();
   readonly #queues = new Map<string, Uint8Array[]>();
+  readonly #queuedBytes = new Map<string, number>();
+  /** Next fragmented-message id per session; restarts with each session. */
+  readonly #fragmentIds = new Map<string, number>();
+  readonly #reassembler: Reassembler;
   readonly #handlers = new Set<FrameHandler>();
   readonly #options: SecureChannelOptions;
-  readonly #stats = { framesOut: 0, framesIn: 0, queueDropped: 0, sendErrors: 0 };
+  readonly #stats = {
+    framesOut: 0,
+    framesIn: 0,
+    queueDropped: 0,
+    sendErrors: 0,
+    fragmentedOut: 0,
+    fragmentsOut: 0
+  };
   /** What the router runs over. */
   readonly transport: Transport;
 
   constructor(options: SecureChannelOptions) {
     this.#options = options;
     this.#raw = options.raw;
+    this.#reassembler = new Reassembler({ ...options.reassembly, clock: options.clock });
     this.transport = {
       kind: `noise+${this.#raw.kind}`,
       address: this.#raw.address,
-      maxFrameBytes: MAX_CHANNEL_PAYLOAD,
+      maxFrameBytes: MAX_ENVELOPE_BYTES,
       send: async (to, frame) => this.#sendRouter(to, frame),
       onFrame: (handler) => {
         this.#handlers.add(handler);
@@ -84,7 +113,8 @@ export class SecureChannel {
     this.#byNode.set(entry.nodeId, address);
     const queue = this.#queues.get(address) ?? [];
     this.#queues.delete(address);
-    for (const frame of queue) this.sendOn(address, CHANNEL.router, frame);
+    this.#queuedBytes.delete(address);
+    for (const frame of queue) this.#sendEnvelope(address, frame);
   }
 
   /** Forgets the session with `address` and wipes its keys; `dropQueue` also fails what waits. */
@@ -95,9 +125,13 @@ export class SecureChannel {
       if (this.#byNode.get(entry.nodeId) === address) this.#byNode.delete(entry.nodeId);
       entry.session.destroy();
     }
+    // Fragment ids restart with the next session, so nothing half-received may outlive this one.
+    this.#fragmentIds.delete(address);
+    this.#reassembler.forget(address);
     if (dropQueue) {
       this.#stats.queueDropped += this.#queues.get(address)?.length ?? 0;
       this.#queues.delete(address);
+      this.#queuedBytes.delete(address);
     }
   }
 
@@ -128,6 +162,12 @@ export class SecureChannel {
     for (const h of [...this.#handlers]) h(address, payload);
   }
 
+  /** Takes a decrypted fragment; the router gets the envelope once its last fragment is in. */
+  deliverFragment(address: string, payload: Uint8Array): void {
+    const whole = this.#reassembler.accept(address, payload);
+    if (whole) this.deliver(address, whole);
+  }
+
   /** Addresses with a session. */
   addresses(): string[] {
     return [...this.#sessions.keys()];
@@ -136,27 +176,51 @@ export class SecureChannel {
   stats(): ChannelStats {
     let queued = 0;
     for (const q of this.#queues.values()) queued += q.length;
-    return { ...this.#stats, sessions: this.#sessions.size, queued };
+    return {
+      ...this.#stats,
+      sessions: this.#sessions.size,
+      queued,
+      reassembly: this.#reassembler.stats()
+    };
   }
 
   /** Drops every session and queue (the network service is closing). */
   clear(): void {
     for (const address of [...this.#sessions.keys()]) this.drop(address);
     this.#queues.clear();
+    this.#queuedBytes.clear();
   }
 
   #sendRouter(to: string, frame: Uint8Array): void {
-    if (frame.byteLength > MAX_CHANNEL_PAYLOAD) {
-      throw TransportError.tooLarge(frame.byteLength, MAX_CHANNEL_PAYLOAD);
+    if (frame.byteLength > MAX_ENVELOPE_BYTES) {
+      throw TransportError.tooLarge(frame.byteLength, MAX_ENVELOPE_BYTES);
     }
-    if (this.sendOn(to, CHANNEL.router, frame)) return;
+    if (this.#sendEnvelope(to, frame)) return;
     const queue = this.#queues.get(to) ?? [];
-    if (queue.length >= (this.#options.maxQueued ?? 256)) {
+    const bytes = (this.#queuedBytes.get(to) ?? 0) + frame.byteLength;
+    if (
+      queue.length >= (this.#options.maxQueued ?? 256) ||
+      bytes > (this.#options.maxQueuedBytes ?? 4 << 20)
+    ) {
       this.#stats.queueDropped++;
       return;
     }
     queue.push(Uint8Array.from(frame));
     this.#queues.set(to, queue);
+    this.#queuedBytes.set(to, bytes);
     this.#options.connect(to);
+  }
+
+  /** One session message, or fragments when the envelope is larger; false with no session. */
+  #sendEnvelope(to: string, frame: Uint8Array): boolean {
+    if (frame.byteLength <= MAX_CHANNEL_PAYLOAD) return this.sendOn(to, CHANNEL.router, frame);
+    if (!this.#sessions.has(to)) return false;
+    const id = this.#fragmentIds.get(to) ?? 0;
+    this.#fragmentIds.set(to, (id + 1) % 2 ** 32);
+    const parts = splitEnvelope(id, frame);
+    this.#stats.fragmentedOut++;
+    this.#stats.fragmentsOut += parts.length;
+    for (const part of parts) this.sendOn(to, CHANNEL.fragment, part);
+    return true;
   }
 }

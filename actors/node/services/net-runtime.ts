@@ -50,7 +50,7 @@ export interface NetRuntime {
 
 export function createNetRuntime(o: RuntimeOptions, documents: PeerDocuments): NetRuntime {
   const nodeId = o.identity.document.body.id;
-  const channel = new SecureChannel({ raw: o.raw, connect: o.connect });
+  const channel = new SecureChannel({ raw: o.raw, connect: o.connect, clock: o.clock });
   const guard = new HandshakeGuard({ clock: o.clock, ...o.guard });
   const kind = o.raw.kind;
   const late: { dht?: DhtNode } = {};
