@@ -9,7 +9,11 @@ import { startDevnet } from '../actors/node/devnet.js';
 import type { Devnet } from '../actors/node/devnet.js';
 import type { BitDustNode } from '../actors/node/create-node.js';
 import { updateIdentityDocument } from '../actors/identity/document.js';
-import { encodeHandshakeFrame } from '../actors/crypto/handshake-actors.js';
+import {
+  choosePattern,
+  encodeHandshakeFrame,
+  IK_FRESH_MS
+} from '../actors/crypto/handshake-actors.js';
 import type { Transport } from '../actors/transports/types.js';
 import { TAG, prefixed } from '../actors/net/frames.js';
 import { peerSystemId } from '../machines/peer/machine.js';
@@ -201,13 +205,47 @@ describe('network: handshakes, sessions, router and DHT on the devnet', () => {
     await advanceUntil(clock, () => peerState(b, a.id) === 'connected');
   });
 
-  it("reconnects after a crash with XK, the peer's Noise key known from its document", async () => {
+  it('reaches a peer whose key was confirmed minutes ago with IK', async () => {
+    const [a, b] = nodes as [BitDustNode, BitDustNode];
+    const ik = a.networkStats()!.handshakes.byPattern.IK ?? 0;
+    const ref = a.root.system.get(peerSystemId(b.id)) as AnyActorRef;
+    ref.send({ type: 'peer.unreachable' });
+    await advanceUntil(clock, () => (a.networkStats()!.handshakes.byPattern.IK ?? 0) > ik);
+    await advanceUntil(clock, () => peerState(a, b.id) === 'connected');
+  });
+
+  it("reconnects after a crash with the peer's key known from its document", async () => {
     const [a, , c] = nodes as [BitDustNode, BitDustNode, BitDustNode];
+    const known = () =>
+      nodes.reduce((sum, n) => {
+        const p = n.networkStats()!.handshakes.byPattern;
+        return sum + (p.XK ?? 0) + (p.IK ?? 0);
+      }, 0);
+    const before = known();
     devnet.network.crash(c.id);
     await advanceUntil(clock, () => peerState(a, c.id) === 'offline');
     devnet.network.restart(c.id);
     await advanceUntil(clock, () => peerState(a, c.id) === 'connected');
-    const xk = nodes.reduce((sum, n) => sum + (n.networkStats()!.handshakes.byPattern.XK ?? 0), 0);
-    assert.ok(xk >= 1, 'a known peer is reached with XK');
+    assert.ok(known() > before, 'a known peer is reached with IK or XK');
+  });
+
+  it('after a handshake failed (a partition), learns the key again with XX', async () => {
+    const [a, , c] = nodes as [BitDustNode, BitDustNode, BitDustNode];
+    const failed = a.networkStats()!.handshakes.failed;
+    const xx = a.networkStats()!.handshakes.byPattern.XX ?? 0;
+    devnet.network.partition([a.id], [c.id]);
+    await advanceUntil(clock, () => a.networkStats()!.handshakes.failed > failed);
+    devnet.network.heal();
+    await advanceUntil(clock, () => (a.networkStats()!.handshakes.byPattern.XX ?? 0) > xx);
+    await advanceUntil(clock, () => peerState(a, c.id) === 'connected');
+  });
+
+  it('picks XX without a key or after a failure, IK for a fresh key, XK for an older one', () => {
+    const key = new Uint8Array(32);
+    assert.equal(choosePattern(null), 'XX');
+    assert.equal(choosePattern(key, { confirmedAt: 0, now: IK_FRESH_MS, lastFailed: true }), 'XX');
+    assert.equal(choosePattern(key, { confirmedAt: 0, now: IK_FRESH_MS }), 'IK');
+    assert.equal(choosePattern(key, { confirmedAt: 0, now: IK_FRESH_MS + 1 }), 'XK');
+    assert.equal(choosePattern(key), 'XK');
   });
 });

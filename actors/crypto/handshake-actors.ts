@@ -55,9 +55,36 @@ function asHandle(handle: NoiseHandle): NoiseHandshake {
   return handle;
 }
 
-/** XK when the peer's Noise key is known from its document, XX otherwise. */
-export function choosePattern(remoteStatic?: Uint8Array | null): HandshakePatternName {
-  return remoteStatic ? 'XK' : 'XX';
+/** How long a peer's Noise key counts as current after we last saw it proven or published. */
+export const IK_FRESH_MS = 10 * 60_000;
+
+/** What the initiator knows of the peer's Noise key when it picks a pattern. */
+export interface PatternHints {
+  /** Clock time the peer's document was last accepted (a handshake proof, a push, the DHT). */
+  confirmedAt?: number | null;
+  now?: number;
+  /** The last handshake with this peer failed: the key we hold may be a rotated one. */
+  lastFailed?: boolean;
+}
+
+/**
+ * The pattern of an outgoing handshake:
+ * - XX without the peer's key, or after a failed attempt (a rotated key fails IK and XK alike
+ *   and only XX learns the current one from the peer's proof);
+ * - IK when the key was confirmed within {@link IK_FRESH_MS}: one round trip instead of one and a
+ *   half. IK's first message carries our identity proof encrypted to the peer's static key alone
+ *   (not forward secret), so it is only sent to a key we have reason to think is still in use —
+ *   never to an old one that may have been rotated away because it leaked;
+ * - XK otherwise: our identity travels only after the forward-secret `ee`.
+ */
+export function choosePattern(
+  remoteStatic?: Uint8Array | null,
+  hints: PatternHints = {}
+): HandshakePatternName {
+  if (!remoteStatic || hints.lastFailed) return 'XX';
+  const { confirmedAt, now } = hints;
+  if (confirmedAt != null && now !== undefined && now - confirmedAt <= IK_FRESH_MS) return 'IK';
+  return 'XK';
 }
 
 /** msgpack-encode a frame. */

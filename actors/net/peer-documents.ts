@@ -19,13 +19,20 @@ export interface DocumentStats {
 
 export class PeerDocuments {
   readonly #docs = new Map<string, SignedIdentityDocument>();
+  /** When each held document was last accepted (new or the same revision again). */
+  readonly #confirmed = new Map<string, number>();
   readonly #max: number;
+  readonly #now: () => number;
   readonly #refused: Record<string, number> = {};
   #accepted = 0;
 
-  /** At most `max` documents are kept; the oldest learned are forgotten first. */
-  constructor(max = 10_000) {
+  /**
+   * At most `max` documents are kept; the oldest learned are forgotten first. `now` dates each
+   * acceptance (the injected Clock's), which is what lets a recently confirmed key be used for IK.
+   */
+  constructor(max = 10_000, now: () => number = () => 0) {
     this.#max = max;
+    this.#now = now;
   }
 
   /**
@@ -47,9 +54,13 @@ export class PeerDocuments {
         this.#accepted++;
         if (this.#docs.size > this.#max) {
           const oldest = this.#docs.keys().next().value;
-          if (oldest !== undefined) this.#docs.delete(oldest);
+          if (oldest !== undefined) {
+            this.#docs.delete(oldest);
+            this.#confirmed.delete(oldest);
+          }
         }
       }
+      this.#confirmed.set(id, this.#now());
       return document;
     } catch (err) {
       const code = err instanceof BitDustError ? err.code : 'ERR_IDENTITY_INVALID';
@@ -62,9 +73,14 @@ export class PeerDocuments {
     return this.#docs.get(id);
   }
 
-  /** The peer's Noise static key, when its document is known (XK instead of XX). */
+  /** The peer's Noise static key, when its document is known (XK or IK instead of XX). */
   noiseKey(id: string | null): Uint8Array | null {
     return (id && this.#docs.get(id)?.body.noiseKey) || null;
+  }
+
+  /** When the document of `id` was last accepted, on the clock given to the constructor. */
+  confirmedAt(id: string | null): number | null {
+    return id === null ? null : (this.#confirmed.get(id) ?? null);
   }
 
   /** The contact of `id` for a transport kind (`tcp`, `nats`, `memory`), from its document. */

@@ -1,6 +1,7 @@
 /**
  * The peer machine of one address wired to real effects: `prepare` picks a fresh handshake id and
- * XK when the peer's document (hence its Noise static key) is known, XX otherwise; the invoked
+ * the pattern (`choosePattern`: IK for a key confirmed in the last minutes, XK for an older one, XX
+ * without one or after a failed attempt); the invoked
  * `handshake` is the real Noise machine whose frames go out tagged on the raw transport;
  * `established` installs the Session and learns the peer's document; liveness pings travel on the
  * session's liveness channel. The last handshake frame sent to each address is kept, so a
@@ -52,6 +53,8 @@ const HID_CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789';
 /** A factory of peer logic per address, sharing one map of last handshake frames. */
 export function createPeerLogic(deps: PeerLogicDeps) {
   const lastFrames = new Map<string, Uint8Array>();
+  /** Addresses whose last handshake failed: the next attempt is XX (see choosePattern). */
+  const failedLast = new Set<string>();
   const selfId = deps.identity.document.body.id;
   let pingIds = 0;
 
@@ -105,7 +108,12 @@ export function createPeerLogic(deps: PeerLogicDeps) {
           async ({ input }) => {
             deps.counters.handshakes.started++;
             const remoteStatic = deps.documents.noiseKey(input.nodeId);
-            return { hid: hid(), pattern: choosePattern(remoteStatic), remoteStatic };
+            const pattern = choosePattern(remoteStatic, {
+              confirmedAt: deps.documents.confirmedAt(input.nodeId),
+              now: deps.clock.now(),
+              lastFailed: failedLast.has(address)
+            });
+            return { hid: hid(), pattern, remoteStatic: pattern === 'XX' ? null : remoteStatic };
           }
         ),
         handshake: handshakeLogic
@@ -123,8 +131,15 @@ export function createPeerLogic(deps: PeerLogicDeps) {
           });
           deps.channel.sendOn(address, CHANNEL.liveness, frame);
         },
-        established: (_, params) => established(params),
+        established: (_, params) => {
+          failedLast.delete(address);
+          established(params);
+        },
         handshakeFailed: (_, params) => {
+          // One entry per address, removed when it connects again; the oldest go past the cap.
+          failedLast.delete(address);
+          failedLast.add(address);
+          if (failedLast.size > 4096) failedLast.delete(failedLast.values().next().value!);
           deps.counters.handshakes.failed++;
           bump(deps.counters.handshakes.failures, params.reason.split(':')[0] ?? 'unknown');
           deps.log('info', { address, reason: params.reason }, 'handshake failed');

@@ -78,7 +78,7 @@ export function networkService(options: NetworkOptions): {
 } {
   const { clock } = options;
   const counters = createNetCounters();
-  const documents = new PeerDocuments();
+  const documents = new PeerDocuments(10_000, () => clock.now());
   const liveness = createCodec({ messages: peerMessages, maxFrameBytes: 4096 });
   const maxPeers = options.maxPeers ?? 256;
   const logged: Record<string, number> = {};
