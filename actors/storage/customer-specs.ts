@@ -64,6 +64,9 @@ export function fireHireSpec(get: () => CustomerStorage): ChildSpec {
     get connectorRetryMs() {
       return o().connectorRetryMs ?? 30_000;
     },
+    get connectorCheckMs() {
+      return o().connectorCheckMs ?? 60_000;
+    },
     get hireTimeoutMs() {
       return o().hireTimeoutMs ?? 60_000;
     },
@@ -91,7 +94,7 @@ export function auditSpec(get: () => CustomerStorage): ChildSpec {
       return get().holdings;
     },
     suppliers: () => get().suppliers(),
-    onShard: (p, e) => get().onShard(p, e)
+    onShard: (p, e, k) => get().onShard(p, e, k)
   };
   const logic = auditLogic(ctx, {
     get random() {

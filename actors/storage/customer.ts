@@ -57,6 +57,10 @@ export interface CustomerOptions {
   readonly offlineLimitMs?: number;
   readonly connectorRetryMs?: number;
   readonly hireTimeoutMs?: number;
+  /** How often a hired supplier is asked again when nothing else talks to it (ms). */
+  readonly connectorCheckMs?: number;
+  /** Opens a file to back up (default: a read stream); tests inject read errors here. */
+  readonly openFile?: (path: string) => AsyncIterable<Uint8Array> | undefined;
   readonly auditIntervalMs?: number;
   readonly auditFailLimit?: number;
   /** Blocks in flight per backup job. */
@@ -107,7 +111,7 @@ export class CustomerStorage {
       clock: this.options.clock,
       holdings: this.holdings,
       suppliers: () => this.suppliers(),
-      onShard: (p, e) => this.onShard(p, e)
+      onShard: (p, e, k) => this.onShard(p, e, k)
     };
   }
 
@@ -254,7 +258,8 @@ export class CustomerStorage {
   }
 
   /** A job's word on one shard request: tell that position's connector. */
-  onShard(position: number, error?: unknown): void {
+  onShard(position: number, error?: unknown, stored?: string): void {
+    if (error === undefined && stored !== undefined) this.holdings.add(position, stored);
     const seat = this.seats()[position];
     const child = seat?.child && this.fireHire?.getSnapshot().children[seat.child];
     if (!child) return;

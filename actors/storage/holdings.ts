@@ -42,7 +42,9 @@ export class Holdings {
 
   /** Marks one shard as present (a rebuild just sent it). */
   add(position: number, key: string): void {
-    this.held.get(position)?.add(key);
+    let keys = this.held.get(position);
+    if (!keys) this.held.set(position, (keys = new Set()));
+    keys.add(key);
   }
 
   has(position: number, key: string): boolean {

@@ -26,7 +26,7 @@ export interface JobContext {
   readonly suppliers: readonly (string | undefined)[];
   readonly clock: Clock;
   /** Told how each shard request to a position went (fire-hire tracks who answers). */
-  readonly onShard?: (position: number, error?: unknown) => void;
+  readonly onShard?: (position: number, error?: unknown, key?: string) => void;
 }
 
 /** Options of {@link runBackup}. */
@@ -122,7 +122,7 @@ async function sendEncoded(job: BackupJob, { record, shards }: EncodedBlock): Pr
       const key = shardKey(job.backupId, record.index, pos);
       try {
         await job.client.putShard(supplier, key, s, record.shards[pos]!.hash);
-        job.onShard?.(pos);
+        job.onShard?.(pos, undefined, key);
       } catch (err) {
         job.onShard?.(pos, err);
         throw err;

@@ -27,7 +27,7 @@ export interface UpkeepContext {
   readonly holdings: Holdings;
   /** Supplier id at each position now (`undefined`: vacant). */
   readonly suppliers: () => readonly (string | undefined)[];
-  readonly onShard?: (position: number, error?: unknown) => void;
+  readonly onShard?: (position: number, error?: unknown, key?: string) => void;
 }
 
 /** Lists what every given position holds into `ctx.holdings`. */
@@ -85,7 +85,8 @@ async function rebuildOne(ctx: UpkeepContext, { version, block, positions }: Mis
   const got = await fetchFastest(ctx.client, from, version.backupId, version.k, block, ctx.onShard);
   const present = got.filter((s) => s !== null).length;
   const name = `${version.path} v${version.version} block ${block.index}`;
-  if (present < version.k) return { sent: 0, unsent: positions.length, lost: name };
+  // Lost for good: counted as lost, not as unsent (no later run can do better).
+  if (present < version.k) return { sent: 0, unsent: 0, lost: name };
   const all = reconstruct(got, version.k);
   let sent = 0;
   for (const p of positions) {
@@ -96,7 +97,7 @@ async function rebuildOne(ctx: UpkeepContext, { version, block, positions }: Mis
     const key = shardKey(version.backupId, block.index, p);
     try {
       await ctx.client.putShard(supplier, key, shard, block.shards[p]!.hash);
-      ctx.onShard?.(p);
+      ctx.onShard?.(p, undefined, key);
       ctx.holdings.add(p, key);
       sent++;
     } catch (err) {

@@ -54,6 +54,7 @@ function harness(over: Partial<FireHireInput> = {}) {
       suppliers: [],
       offlineLimitMs: 10_000,
       connectorRetryMs: 1_000,
+      connectorCheckMs: 60_000,
       hireTimeoutMs: 5_000,
       retryMs: 2_000,
       maxHireAttempts: 3,

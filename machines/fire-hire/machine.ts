@@ -49,6 +49,8 @@ export interface FireHireInput {
   readonly suppliers: readonly (string | undefined)[];
   readonly offlineLimitMs: number;
   readonly connectorRetryMs: number;
+  /** How often a hired supplier is asked again (liveness without traffic). */
+  readonly connectorCheckMs: number;
   readonly hireTimeoutMs: number;
   readonly retryMs: number;
   /** Refused candidates in a row before backing off. */
@@ -149,6 +151,7 @@ export const fireHireMachine = setup({
             position: seat.position,
             supplierId: seat.supplierId,
             retryMs: context.connectorRetryMs,
+            checkMs: context.connectorCheckMs,
             offlineLimitMs: context.offlineLimitMs
           }
         });
@@ -266,6 +269,7 @@ export const fireHireMachine = setup({
                 position,
                 supplierId: event.output,
                 retryMs: context.connectorRetryMs,
+                checkMs: context.connectorCheckMs,
                 offlineLimitMs: context.offlineLimitMs
               }
             });

@@ -6,7 +6,8 @@
  * States
  * - `requesting`: `requestService` sends `cmd.request-service` (quota and position).
  * - `hired`: the supplier accepted; jobs and audits report `connector.unreachable` when it stops
- *   answering and `connector.refused` when it refuses (quota, disk full, rejected).
+ *   answering and `connector.refused` when it refuses (quota, disk full, rejected). Every
+ *   `checkMs` it goes through `checking` (the request again, reported only if the answer changes).
  * - `offline`: it did not answer; asks again every `retryMs`. After `offlineLimitMs` in a row it
  *   goes to `gone`, which fire-hire takes as the reason to fire it.
  * - `gone`: offline past the limit; still retried, and back to `hired` if it answers.
@@ -30,6 +31,8 @@ export interface ConnectorInput {
   readonly retryMs: number;
   /** Offline this long in a row: `gone` (ms). */
   readonly offlineLimitMs: number;
+  /** While hired, ask again this often, so a silent supplier is noticed without traffic (ms). */
+  readonly checkMs: number;
 }
 
 /** What the parent hears. */
@@ -94,6 +97,7 @@ export const supplierConnectorMachine = setup({
   },
   delays: {
     retry: ({ context }) => context.retryMs,
+    check: ({ context }) => context.checkMs,
     offlineLimit: ({ context }) => context.offlineLimitMs
   }
 }).createMachine({
@@ -135,6 +139,7 @@ export const supplierConnectorMachine = setup({
         assign({ code: undefined, reason: undefined }),
         { type: 'report', params: { status: 'hired' } }
       ],
+      after: { check: 'checking' },
       on: {
         'connector.unreachable': 'unavailable',
         'connector.refused': {
@@ -181,6 +186,26 @@ export const supplierConnectorMachine = setup({
         },
         waiting: { after: { retry: 'probing' } }
       }
+    },
+    // A quiet re-request while hired: nothing is reported unless the answer changes.
+    checking: {
+      invoke: {
+        src: 'requestService',
+        input: ({ context }) => ({ supplierId: context.supplierId, position: context.position }),
+        onDone: 'hired',
+        onError: [
+          {
+            guard: ({ event }) => REFUSAL_CODES.includes(codeOf(event.error)),
+            target: 'refused',
+            actions: assign({
+              code: ({ event }) => codeOf(event.error),
+              reason: ({ event }) => messageOf(event.error)
+            })
+          },
+          { target: 'unavailable' }
+        ]
+      },
+      on: { 'connector.unreachable': 'unavailable' }
     },
     refused: { entry: { type: 'report', params: { status: 'refused' } } },
     releasing: {

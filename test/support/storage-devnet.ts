@@ -56,6 +56,8 @@ export interface StorageDevnet {
     dir: string,
     extra?: Partial<NonNullable<StorageServicesOptions['customer']>>
   ): Promise<void>;
+  /** Waits until fire-hire has fired at least `n` suppliers, at most `timeoutMs`. */
+  firedAtLeast(n: number, timeoutMs?: number): Promise<void>;
   /** Waits until every seat is hired (and, if asked, rebuilt), at most `timeoutMs`. */
   ready(opts?: { rebuilt?: boolean; timeoutMs?: number }): Promise<Seat[]>;
   stop(): Promise<void>;
@@ -135,6 +137,10 @@ export async function storageDevnet(o: StorageDevnetOptions): Promise<StorageDev
       net.customerNode = await node(dir, 'customer', services);
       await up(net.customerNode, 'customer');
     },
+    firedAtLeast: async (n, timeoutMs = 60_000) => {
+      const ref = net.customerNode.root.system.get('storage.fire-hire') as AnyActorRef;
+      await waitFor(ref, (x) => (x.context.fired as unknown[]).length >= n, { timeout: timeoutMs });
+    },
     ready: async ({ rebuilt = false, timeoutMs = 60_000 } = {}) => {
       const ref = net.customerNode.root.system.get('storage.fire-hire') as AnyActorRef;
       const s = await waitFor(
@@ -161,8 +167,9 @@ export async function storageDevnet(o: StorageDevnetOptions): Promise<StorageDev
 /** Waits until service `name` of `node` is up (30 s at most). */
 export async function up(node: BitDustNode, name: string): Promise<void> {
   const ref = node.root.system.get(serviceSystemId(name)) as AnyActorRef;
-  const s = await waitFor(ref, (x) => ['up', 'failed'].includes(String(x.value)), {
-    timeout: 30_000
+  // A failed open is retried by the service machine (e.g. routes not known yet): wait for up.
+  await waitFor(ref, (x) => x.value === 'up', { timeout: 30_000 }).catch((err: unknown) => {
+    const reason = (ref.getSnapshot() as { context: { reason?: string } }).context.reason;
+    throw new Error(`${name} did not start: ${reason ?? String(err)}`);
   });
-  if (s.value !== 'up') throw new Error(`${name} did not start: ${s.context.reason}`);
 }

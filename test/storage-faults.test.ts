@@ -1,0 +1,175 @@
+// Storage faults on a devnet of real nodes: suppliers that corrupt or withhold shards are caught by
+// audits and replaced, a restore never returns wrong bytes and names the blocks lost beyond the
+// tolerance; `--from-key` restore into a fresh data dir; bad input (unreadable and vanishing files,
+// a supplier whose disk fills up, restoring onto an existing file).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { exportIdentity, importIdentity, saveIdentity } from '../actors/identity/identity.js';
+import { MIN_LIMITS } from '../actors/identity/keystore.js';
+import { backupTree, restoreTree } from '../actors/storage/customer-files.js';
+import { storageDevnet, type StorageDevnet } from './support/storage-devnet.js';
+import { diffTrees, makeTree, seededBytes } from './support/storage-data.js';
+
+const MiB = 1024 * 1024;
+
+/** Rewrites (or removes) every shard supplier `i` holds for the customer under `prefix`. */
+async function tamper(
+  net: StorageDevnet,
+  supplierId: string,
+  prefix: string,
+  how: 'flip' | 'drop'
+) {
+  const i = net.suppliers.findIndex((s) => s.id === supplierId);
+  const shards = net.suppliers[i]!.store()!.sub('supplier').sub('shards');
+  const cust = net.customerNode.id;
+  const rows = await shards.range<{ h: Uint8Array; d: Uint8Array; t: number }>({
+    prefix: `${cust}/${prefix}`
+  });
+  for (const r of rows) {
+    if (how === 'drop') await shards.remove(r.key);
+    else {
+      const d = Uint8Array.from(r.value.d);
+      d[d.length >> 1]! ^= 0x40;
+      await shards.put(r.key, { ...r.value, d });
+    }
+  }
+  return rows.length;
+}
+
+test(
+  'corrupting and withholding suppliers: caught by audits and replaced; no wrong bytes',
+  { timeout: 120_000 },
+  async (t) => {
+    const net = await storageDevnet({ suppliers: 8, k: 4, m: 2, customer: { auditFailLimit: 2 } });
+    t.after(() => net.stop());
+    const seats = await net.ready({ rebuilt: true });
+    const src = join(net.base, 'src');
+    mkdirSync(src);
+    writeFileSync(join(src, 'a.bin'), seededBytes(1, 'a', 2 * MiB));
+    writeFileSync(join(src, 'b.bin'), seededBytes(1, 'b', MiB));
+    const c = net.customer();
+    assert.equal((await backupTree(c, src)).files, 2);
+    const bOf = (await c.catalog.version(join(src, 'b.bin'))).backupId;
+    assert.ok((await tamper(net, seats[1]!.supplierId!, '', 'flip')) > 0);
+    assert.ok((await tamper(net, seats[3]!.supplierId!, '', 'drop')) > 0);
+    // A third bad position for b only: beyond what 4+2 tolerates.
+    await tamper(net, seats[5]!.supplierId!, `${bOf}/`, 'flip');
+    const out = join(net.base, 'out');
+    const r1 = await restoreTree(c, { path: src, into: out });
+    assert.equal(
+      readFileSync(join(out, 'src', 'a.bin')).equals(seededBytes(1, 'a', 2 * MiB)),
+      true
+    );
+    assert.equal(r1.failed.length, 1);
+    const lost = r1.failed[0]!;
+    assert.equal(lost.code, 'ERR_STORAGE_UNRECOVERABLE');
+    assert.ok(lost.lost.length > 0 && lost.message.includes(`blocks ${lost.lost.join(', ')}`));
+    assert.equal(existsSync(join(out, 'src', 'b.bin')), false);
+    // Audits find both liars; each is fired and replaced at its own position.
+    for (let round = 0; round < 40 && c.fired().length < 2; round++) {
+      c.auditNow();
+      await net.firedAtLeast(Math.min(2, c.fired().length + 1), 2_000).catch(() => undefined);
+    }
+    const fired = new Map(c.fired().map((f) => [f.position, f]));
+    assert.equal(fired.get(1)?.code, 'ERR_STORAGE_AUDIT');
+    assert.equal(fired.get(3)?.code, 'ERR_STORAGE_AUDIT');
+    const after = await net.ready({ rebuilt: true });
+    assert.notEqual(after[1]!.supplierId, seats[1]!.supplierId);
+    assert.notEqual(after[3]!.supplierId, seats[3]!.supplierId);
+    rmSync(out, { recursive: true });
+    const r2 = await restoreTree(c, { path: join(src, 'a.bin'), into: out });
+    assert.deepEqual(r2.failed, []);
+    assert.equal(readFileSync(join(out, 'a.bin')).equals(seededBytes(1, 'a', 2 * MiB)), true);
+  }
+);
+
+test(
+  '--from-key: a fresh data dir with only the identity export restores everything',
+  { timeout: 120_000 },
+  async (t) => {
+    const net = await storageDevnet({ suppliers: 6, k: 4, m: 2 });
+    t.after(() => net.stop());
+    await net.ready();
+    const src = join(net.base, 'src');
+    makeTree(src, 4 * MiB, 11);
+    assert.deepEqual((await backupTree(net.customer(), src)).problems, []);
+    const exported = await exportIdentity(net.customerNode.identity(), 'correct horse', {
+      limits: MIN_LIMITS
+    });
+    await net.customerNode.stop();
+    const fresh = join(net.base, 'fresh');
+    mkdirSync(fresh);
+    await saveIdentity(fresh, await importIdentity(exported, 'correct horse'), '', {
+      allowPlaintext: true,
+      limits: MIN_LIMITS
+    });
+    await net.startCustomer('fresh', { fromKey: true });
+    await net.ready();
+    const c = net.customer();
+    assert.ok((await c.catalog.files()).length > 0);
+    const out = join(net.base, 'out');
+    const r = await restoreTree(c, { path: src, into: out });
+    assert.deepEqual(r.failed, []);
+    assert.deepEqual(diffTrees(src, join(out, 'src')), []);
+  }
+);
+
+test(
+  'bad input: unreadable and vanishing files reported, disk-full supplier replaced, no overwrite',
+  { timeout: 120_000 },
+  async (t) => {
+    const policy = { capacityBytes: 64 * MiB, maxCustomerBytes: 64 * MiB };
+    const net = await storageDevnet({
+      suppliers: 7,
+      k: 4,
+      m: 2,
+      policy: (i) =>
+        i === 0 ? policy : { capacityBytes: 1024 * MiB, maxCustomerBytes: 512 * MiB },
+      customer: {
+        neededBytes: 64 * MiB,
+        parallelFiles: 1,
+        openFile: (path) => {
+          if (!path.endsWith('secret.bin')) return undefined;
+          return (async function* () {
+            yield* [];
+            throw Object.assign(new Error(`EACCES: permission denied, open '${path}'`), {
+              code: 'EACCES'
+            });
+          })();
+        }
+      }
+    });
+    t.after(() => net.stop());
+    const seats = await net.ready({ rebuilt: true });
+    assert.equal(seats[0]!.supplierId, net.suppliers[0]!.id);
+    const src = join(net.base, 'src');
+    mkdirSync(src);
+    for (const n of ['a', 'b', 'c', 'secret'])
+      writeFileSync(join(src, `${n}.bin`), seededBytes(3, n, MiB));
+    // The supplier at position 0 fills up: its disk is now full for us.
+    (policy as { capacityBytes: number }).capacityBytes = 1;
+    const report = await backupTree(net.customer(), src, (p) => {
+      if (p.filesDone === 1) rmSync(join(src, 'c.bin')); // vanishes before its turn
+    });
+    const kinds = new Map(report.problems.map((p) => [p.path.split('/').pop(), p.kind]));
+    assert.equal(kinds.get('secret.bin'), 'unreadable');
+    assert.equal(kinds.get('c.bin'), 'vanished');
+    assert.equal(report.files, 2);
+    await net.firedAtLeast(1);
+    const c = net.customer();
+    assert.deepEqual(
+      c.fired().map((f) => [f.position, f.code]),
+      [[0, 'ERR_STORAGE_QUOTA']]
+    );
+    const after = await net.ready({ rebuilt: true });
+    assert.notEqual(after[0]!.supplierId, net.suppliers[0]!.id);
+    const out = join(net.base, 'out');
+    assert.deepEqual((await restoreTree(c, { path: src, into: out })).failed, []);
+    const again = await restoreTree(c, { path: src, into: out });
+    assert.deepEqual([...new Set(again.failed.map((f) => f.code))], ['ERR_STORAGE_EXISTS']);
+    assert.deepEqual((await restoreTree(c, { path: src, into: out, overwrite: true })).failed, []);
+    assert.equal(readFileSync(join(out, 'src', 'a.bin')).equals(seededBytes(3, 'a', MiB)), true);
+  }
+);
