@@ -5,8 +5,7 @@
  * States
  * - `starting` (transient): a responder (started by the peer's first handshake frame) goes
  *   straight to `handshaking`; everyone else to `connecting`.
- * - `connecting`: `prepare` (provided) picks a handshake id and the pattern: XK when the peer's
- *   Noise key is known from its identity document, XX on first contact.
+ * - `connecting`: `prepare` (provided) picks a handshake id and the pattern (IK, XK or XX).
  * - `handshaking`: the `handshake` machine runs as the invoked child `handshake` (its frames are
  *   forwarded to it). Established → `connected`, with `established` installing the session.
  *   Failed → `offline` with a longer backoff.
@@ -29,12 +28,21 @@
  * Failure and retry: a failed handshake is final for that attempt (Noise cannot resume); the peer
  * retries with fresh ephemerals after its backoff. A responder whose final message never came
  * times out, goes `offline` and initiates itself, so a lost last message cannot leave one side
- * connected and the other not for longer than a backoff. Effects are provided by actors/.
+ * connected and the other not for longer than a backoff. Effects: actors/. Guards, delays and
+ * context updates: logic.ts.
  */
 import { assign, fromPromise, sendTo, setup } from 'xstate';
 import type { ActorRefFrom, SnapshotFrom } from 'xstate';
 import { handshakeMachine } from '../handshake/machine.js';
-import type { HandshakeInput, HandshakeOutput } from '../handshake/types.js';
+import {
+  handshakeInput,
+  handshakeLost,
+  peerDelays,
+  peerGuards,
+  ping,
+  resend,
+  sessionUp
+} from './logic.js';
 import type {
   PeerContext,
   PeerEstablishedParams,
@@ -45,40 +53,7 @@ import type {
 } from './types.js';
 
 export type * from './types.js';
-
-export const peerSystemId = (peerId: string): string => `peer.${peerId}`;
-
-/** The handshake id this peer is running now (the responder's comes from the first frame). */
-const currentHid = (c: PeerContext): string | null =>
-  c.role === 'responder' ? (c.firstFrame?.hid ?? null) : (c.prepared?.hid ?? null);
-
-const handshakeInput = (c: PeerContext): HandshakeInput => {
-  const common = {
-    timeoutMs: c.handshakeTimeoutMs,
-    maxRetries: c.handshakeRetries,
-    ...(c.nodeId && c.role === 'initiator' ? { expectedPeerId: c.nodeId } : {})
-  };
-  if (c.role === 'responder' && c.firstFrame) {
-    const f = c.firstFrame;
-    return { ...common, role: 'responder', hid: f.hid, pattern: f.pattern, firstFrame: f };
-  }
-  const p = c.prepared ?? { hid: 'unprepared', pattern: 'XX' as const, remoteStatic: null };
-  return {
-    ...common,
-    role: 'initiator',
-    hid: p.hid,
-    pattern: p.pattern,
-    ...(p.remoteStatic ? { remoteStatic: p.remoteStatic } : {})
-  };
-};
-
-const ping = {
-  type: 'send' as const,
-  params: ({ context }: { context: PeerContext }) => ({
-    type: 'peer.ping' as const,
-    body: { seq: context.seq }
-  })
-};
+export { peerSystemId } from './logic.js';
 
 export const peerMachine = setup({
   types: {
@@ -111,34 +86,11 @@ export const peerMachine = setup({
     })),
     bump: assign(({ context }) => ({ attempts: context.attempts + 1 })),
     nextPing: assign(({ context }) => ({ seq: (context.seq + 1) % 2 ** 31 })),
+    countResend: assign(({ context }) => ({ resends: context.resends + 1 })),
     countPong: assign(({ context }) => ({ pongs: context.pongs + 1, missed: 0, attempts: 0 }))
   },
-  guards: {
-    isCurrentPong: ({ context, event }) => event.type === 'peer.pong' && event.seq === context.seq,
-    tooManyMissed: ({ context }) => context.missed + 1 >= context.maxMissed,
-    isResponder: ({ context }) => context.firstFrame !== null,
-    isFirstFrame: ({ event }) => event.type === 'peer.handshake' && event.frame.step === 0,
-    ofRunningHandshake: ({ context, event }) =>
-      event.type === 'peer.handshake' && event.frame.hid === currentHid(context),
-    mustAnswer: ({ context, event }) =>
-      event.type === 'peer.handshake' &&
-      event.frame.step === 0 &&
-      (context.role === 'responder' || event.yields),
-    repeatsFinal: ({ context, event }) =>
-      event.type === 'peer.handshake' &&
-      event.frame.hid === context.sessionHid &&
-      context.role === 'initiator' &&
-      context.resends < context.handshakeRetries
-  },
-  delays: {
-    backoff: ({ context }) =>
-      Math.min(
-        context.maxBackoffMs,
-        context.initialBackoffMs * 2 ** Math.max(0, context.attempts - 1)
-      ),
-    timeout: ({ context }) => context.timeoutMs,
-    pingInterval: ({ context }) => context.pingIntervalMs
-  }
+  guards: peerGuards,
+  delays: peerDelays
 }).createMachine({
   id: 'peer',
   context: ({ input }) => ({
@@ -210,18 +162,7 @@ export const peerMachine = setup({
             guard: ({ event }) => event.output.status === 'established',
             target: 'connected',
             actions: [
-              assign(({ context, event }) => {
-                const out = event.output as Extract<HandshakeOutput, { status: 'established' }>;
-                return {
-                  nodeId: out.peerId,
-                  sessionHid: out.hid,
-                  handshakes: context.handshakes + 1,
-                  lastFailure: null,
-                  attempts: 0,
-                  missed: 0,
-                  resends: 0
-                };
-              }),
+              assign(({ context, event }) => sessionUp(context, event.output)),
               {
                 type: 'established',
                 params: ({ context, event }) => ({
@@ -234,13 +175,7 @@ export const peerMachine = setup({
           {
             target: 'offline',
             actions: [
-              assign(({ context, event }) => ({
-                attempts: context.attempts + 1,
-                lastFailure:
-                  event.output.status === 'failed'
-                    ? `${event.output.reason.code}: ${event.output.reason.message}`
-                    : 'no outcome'
-              })),
+              assign(({ context, event }) => handshakeLost(context, event.output)),
               {
                 type: 'handshakeFailed',
                 params: ({ context }) => ({
@@ -274,10 +209,7 @@ export const peerMachine = setup({
         'peer.handshake': [
           {
             guard: 'repeatsFinal',
-            actions: [
-              assign({ resends: ({ context }) => context.resends + 1 }),
-              { type: 'resendFinal', params: ({ context }) => ({ peerId: context.peerId }) }
-            ]
+            actions: ['countResend', resend]
           },
           { guard: 'isFirstFrame', target: 'handshaking', actions: 'asResponder' }
         ]
@@ -305,10 +237,7 @@ export const peerMachine = setup({
         'peer.handshake': [
           {
             guard: 'repeatsFinal',
-            actions: [
-              assign({ resends: ({ context }) => context.resends + 1 }),
-              { type: 'resendFinal', params: ({ context }) => ({ peerId: context.peerId }) }
-            ]
+            actions: ['countResend', resend]
           },
           { guard: 'isFirstFrame', target: 'handshaking', actions: 'asResponder' }
         ]

@@ -17,10 +17,8 @@ import type { LocalIdentity } from '../../identity/identity.js';
 import { createCodec } from '../../wire/index.js';
 import { childSpec, supervisorLogic, supervisorSpec } from '../../supervisor/index.js';
 import type { Transport } from '../../transports/types.js';
-import { peerSystemId } from '../../../machines/peer/machine.js';
 import type { PeerInput } from '../../../machines/peer/machine.js';
 import { peerMessages } from '../../../machines/peer/messages.js';
-import type { HandshakeFrame } from '../../../machines/handshake/messages.js';
 import { createInbound } from '../../net/inbound.js';
 import { createPeerLogic } from '../../net/peer-logic.js';
 import { PeerDocuments } from '../../net/peer-documents.js';
@@ -31,6 +29,7 @@ import type { ServiceDefinition } from '../service-graph.js';
 import { createNetRuntime, needRuntime } from './net-runtime.js';
 import type { DhtSettings, NetRuntime } from './net-runtime.js';
 import { discoveryLogic } from './discovery.js';
+import { createPeerRegistry } from './peer-registry.js';
 import { networkStats } from './network-stats.js';
 import type { NetworkStats } from './network-stats.js';
 
@@ -68,9 +67,6 @@ export interface NetworkOptions extends NetworkAttachment {
   publishContacts?: (transport: Transport) => Promise<LocalIdentity>;
 }
 
-/** Peer actors offline after this many failed attempts are retired (unless seeds). */
-const RETIRE_AFTER = 6;
-
 export function networkService(options: NetworkOptions): {
   definition: ServiceDefinition;
   stats: () => NetworkStats;
@@ -87,8 +83,6 @@ export function networkService(options: NetworkOptions): {
   let system: { get(id: string): AnyActorRef | undefined } | undefined;
   let peerLogic: ReturnType<typeof createPeerLogic> | undefined;
   let kick = () => undefined as void;
-  const peers = new Map<string, { seed: boolean }>();
-  const nodeAt = new Map<string, string>();
   const seeds = () =>
     typeof options.seeds === 'function' ? options.seeds() : (options.seeds ?? []);
 
@@ -102,68 +96,23 @@ export function networkService(options: NetworkOptions): {
     if ((n & (n - 1)) === 0) log('warn', { reason, address, detail, count: n }, 'frame refused');
   };
 
-  const peerRef = (address: string) => system?.get(peerSystemId(address));
-  const startPeer = (
-    address: string,
-    input: { expectedId?: string; firstFrame?: HandshakeFrame }
-  ): boolean => {
-    const sup = system?.get('peers');
-    if (!sup || !peerLogic || address === rt?.raw.address) return false;
-    if (!peers.has(address) && peers.size >= maxPeers) return false;
-    peers.set(address, { seed: peers.get(address)?.seed ?? seeds().includes(address) });
-    const spec = childSpec(peerSystemId(address), peerLogic(address), {
-      systemId: peerSystemId(address),
-      restart: 'transient',
-      shutdown: 'brutal_kill',
-      input: { ...options.peerTiming, ...input, peerId: address }
-    });
-    sup.send({ type: 'supervisor.start_child', spec });
-    return true;
-  };
-  const stopPeer = (address: string) => {
-    peers.delete(address);
-    nodeAt.delete(address);
-    rt?.channel.drop(address);
-    system?.get('peers')?.send({ type: 'supervisor.terminate_child', id: peerSystemId(address) });
-  };
-  const connect = (address: string) => {
-    const ref = peerRef(address);
-    if (!ref) return void startPeer(address, {});
-    if (String(ref.getSnapshot().value) === 'offline') ref.send({ type: 'peer.connect' });
-  };
-
-  const onEstablished = (address: string, nodeId: string) => {
-    nodeAt.set(address, nodeId);
-    // The same node at another address (it restarted on a new port): that address is stale.
-    for (const [other, id] of [...nodeAt]) {
-      if (other === address || id !== nodeId || peers.get(other)?.seed) continue;
-      counters.stalePeersRemoved++;
-      stopPeer(other);
-    }
-    rt?.dht.observe({ id: nodeId, address });
-    kick();
-  };
-
-  const sync = (contacts: { id: string; address: string }[]) => {
-    for (const c of contacts) {
-      if (!peers.has(c.address)) startPeer(c.address, { expectedId: c.id });
-    }
-    for (const [address, p] of [...peers]) {
-      const snap = peerRef(address)?.getSnapshot() as
-        { value: unknown; context: { attempts: number } } | undefined;
-      if (!snap) peers.delete(address);
-      else if (!p.seed && snap.value === 'offline' && snap.context.attempts >= RETIRE_AFTER) {
-        stopPeer(address);
-      }
-    }
-  };
+  const registry = createPeerRegistry({
+    maxPeers,
+    ...(options.peerTiming ? { peerTiming: options.peerTiming } : {}),
+    counters,
+    seeds,
+    system: () => system,
+    runtime: () => rt,
+    peerLogic: () => peerLogic,
+    kick: () => kick()
+  });
+  const { peerRef, connect } = registry;
 
   const transportLink = fromCallback(({ system: sys }) => {
     const r = needRuntime(rt);
     system = sys;
     // A restart of this child restarts every later sibling (rest_for_one): nothing survives.
-    peers.clear();
-    nodeAt.clear();
+    registry.clear();
     r.channel.clear();
     const inbound = createInbound({
       ownAddress: r.raw.address,
@@ -172,7 +121,7 @@ export function networkService(options: NetworkOptions): {
       liveness,
       counters,
       peer: peerRef,
-      startResponder: (address, frame) => startPeer(address, { firstFrame: frame }),
+      startResponder: (address, frame) => registry.startPeer(address, { firstFrame: frame }),
       log: logRefusal
     });
     const offFrame = r.raw.onFrame(inbound);
@@ -203,7 +152,7 @@ export function networkService(options: NetworkOptions): {
     runtime: () => needRuntime(rt),
     identityDocument: () => (identity ?? options.identity()).document.bytes,
     connect,
-    sync,
+    sync: (contacts) => registry.sync(contacts),
     setKick: (fn) => void (kick = fn),
     log
   });
@@ -242,7 +191,7 @@ export function networkService(options: NetworkOptions): {
         liveness,
         documents,
         counters,
-        onEstablished,
+        onEstablished: (address, nodeId) => registry.onEstablished(address, nodeId),
         onUnreachable: (address) => peerRef(address)?.send({ type: 'peer.unreachable' }),
         log
       });
@@ -273,8 +222,7 @@ export function networkService(options: NetworkOptions): {
       const open = rt;
       rt = undefined;
       peerLogic = undefined;
-      peers.clear();
-      nodeAt.clear();
+      registry.clear();
       if (identity) options.directory?.leave(identity.document.body.id);
       open?.channel.clear();
       await open?.raw.close();
@@ -282,7 +230,7 @@ export function networkService(options: NetworkOptions): {
   };
   return {
     definition,
-    stats: () => networkStats({ counters, documents, liveness, rt, peers: peers.size }),
+    stats: () => networkStats({ counters, documents, liveness, rt, peers: registry.size }),
     runtime: () => rt
   };
 }
