@@ -86,7 +86,7 @@ test('a node joined over tcp: its handshake and peer states are in the inspector
     m.some((x) => x.kind === 'actor.started' && x.parent === peerSid && x.id === 'handshake')
   );
   const states = () =>
-    a.seen.filter((x) => x.kind === 'state' && x.sid === peerSid).map((x) => x.value);
+    a.seen.flatMap((x) => (x.kind === 'state' && x.sid === peerSid ? [x.value] : []));
   await a.until('the peer connected', () => states().includes('connected'));
   assert.ok(states().includes('handshaking'), `peer states ${JSON.stringify(states())}`);
 
