@@ -1,0 +1,128 @@
+/**
+ * A proxy-aware {@link Transport} around a plain one, so the node layer can run unchanged:
+ *
+ * - `direct`: our own address; frames to a `proxy:<router>#<token>` address go to that router as
+ *   routed frames; routed frames from exit routers arrive with the hidden sender's proxy address
+ *   as `from`. Every node should use at least this mode, or it cannot answer hidden nodes.
+ * - `nat` (1 hop) and `privacy` (3 hops): a {@link ProxyReceiver} keeps a circuit up; `address` is
+ *   the circuit's proxy address (empty while none is up) and every frame goes out through the
+ *   circuit, so no peer ever sees this node's own address.
+ *
+ * Proxy cells and routed frames for other roles (a router on the same transport) are never
+ * handed to the node layer.
+ */
+import type { FrameHandler, PeerDownHandler, Transport } from '../transports/types.js';
+import { TransportError } from '../transports/errors.js';
+import * as wire from '../../machines/proxy/circuit/messages.js';
+import { ProxyReceiver, type ProxyReceiverOptions, type ReceiverStatus } from './receiver.js';
+import { ProxyError } from './errors.js';
+
+/**
+ * Largest frame one circuit carries: each layer is one Noise message (65,519 B of plaintext), less
+ * the data command (3 B + a peer address of up to 1 KiB) and 25 B per outer layer, rounded down.
+ */
+export const PROXY_MAX_FRAME = 64_000;
+
+/** How to wrap a transport. */
+export interface ProxyTransportOptions extends Partial<Omit<ProxyReceiverOptions, 'transport'>> {
+  base: Transport;
+  mode: 'direct' | 'nat' | 'privacy';
+}
+
+/** The wrapper: a Transport plus the receiver's status and address changes. */
+export interface ProxyTransport extends Transport {
+  readonly mode: ProxyTransportOptions['mode'];
+  readonly receiver: ProxyReceiver | null;
+  /** Resolves with the address once one is published (at once in direct mode). */
+  whenReady(): Promise<string>;
+  /** Told each new address ('' while a relayed node has no circuit): publish it as the contact. */
+  onAddress(h: (address: string) => void): () => void;
+  status(): ReceiverStatus | null;
+}
+
+/** Wraps `options.base`; in `nat`/`privacy` mode starts a receiver (needs `directory`). */
+export function createProxyTransport(options: ProxyTransportOptions): ProxyTransport {
+  const { base, mode } = options;
+  const frames = new Set<FrameHandler>();
+  const addressHandlers = new Set<(address: string) => void>();
+  const deliver = (from: string, frame: Uint8Array) => {
+    for (const h of [...frames]) h(from, frame);
+  };
+  let receiver: ProxyReceiver | null = null;
+  if (mode !== 'direct') {
+    if (!options.directory) throw new TypeError('a relayed proxy transport needs a directory');
+    receiver = new ProxyReceiver({
+      ...options,
+      directory: options.directory,
+      transport: base,
+      privacy: mode === 'privacy'
+    });
+    receiver.onData(deliver);
+    receiver.onAddress((a) => {
+      for (const h of [...addressHandlers]) h(a ?? '');
+    });
+  }
+  const offBase = base.onFrame((from, frame) => {
+    if (!wire.isProxyFrame(frame)) return deliver(from, frame);
+    if (frame[0] !== wire.ROUTED_TAG) return; // cells: circuit clients and routers
+    try {
+      const f = wire.decodeRouted(frame);
+      if (f.token === '') deliver(f.from || from, new Uint8Array(f.payload));
+    } catch {
+      /* malformed routed frame: dropped, as a transport drops garbage */
+    }
+  });
+  const maxFrameBytes = mode === 'direct' ? base.maxFrameBytes : PROXY_MAX_FRAME;
+  return {
+    kind: `proxy+${base.kind}`,
+    mode,
+    receiver,
+    get address() {
+      return receiver ? (receiver.address ?? '') : base.address;
+    },
+    maxFrameBytes,
+    async send(to, frame) {
+      if (frame.byteLength > maxFrameBytes) {
+        throw TransportError.tooLarge(frame.byteLength, maxFrameBytes);
+      }
+      if (receiver) return receiver.send(to, frame);
+      const p = wire.parseProxyAddress(to);
+      if (!p) return base.send(to, frame);
+      if (frame.byteLength > PROXY_MAX_FRAME)
+        throw ProxyError.tooLarge(frame.byteLength, PROXY_MAX_FRAME);
+      return base.send(
+        p.router,
+        wire.encodeRouted({ token: p.token, from: base.address, payload: frame })
+      );
+    },
+    onFrame(h) {
+      frames.add(h);
+      return () => frames.delete(h);
+    },
+    onPeerDown(h: PeerDownHandler) {
+      return base.onPeerDown?.(h) ?? (() => {});
+    },
+    whenReady() {
+      if (!receiver) return Promise.resolve(base.address);
+      const r = receiver;
+      if (r.address) return Promise.resolve(r.address);
+      return new Promise((resolve) => {
+        const off = r.onAddress((a) => {
+          if (!a) return;
+          off();
+          resolve(a);
+        });
+      });
+    },
+    onAddress(h) {
+      addressHandlers.add(h);
+      return () => addressHandlers.delete(h);
+    },
+    status: () => receiver?.status() ?? null,
+    async close() {
+      receiver?.stop();
+      offBase();
+      await base.close();
+    }
+  };
+}

@@ -1,0 +1,212 @@
+/**
+ * The proxy receiver with real effects: runs the receiver machine (find routers, build a circuit,
+ * publish its address, rebuild on failure) and the reachability machine, over a plain transport
+ * that only ever talks to the circuit's first hop.
+ */
+import { createActor, fromCallback, fromPromise, type Actor } from 'xstate';
+import { realClock, type Clock } from '../clock.js';
+import { createRandom, type Random } from '../random.js';
+import { seekService } from '../dht/index.js';
+import type { DhtNode } from '../dht/types.js';
+import type { Transport } from '../transports/types.js';
+import {
+  receiverMachine,
+  type ReceiverContext,
+  type ReceiverEvent
+} from '../../machines/proxy/receiver/machine.js';
+import { reachabilityMachine } from '../../machines/proxy/reachability/machine.js';
+import { CELL_TAG, decodeCell } from '../../machines/proxy/circuit/messages.js';
+import { CircuitClient, type CircuitTiming, type RouterInfo } from './circuit-client.js';
+import { ProxyError } from './errors.js';
+
+/** Where routers come from: the DHT proxy-routers layer, or a fixed list (tests, preferred). */
+export type RouterDirectory = () => Promise<RouterInfo[]>;
+
+/** A fixed list of routers. */
+export const staticDirectory =
+  (routers: RouterInfo[]): RouterDirectory =>
+  async () => [...routers];
+
+/** Routers announced in the DHT proxy-routers layer with a `noiseKey` (hex) in their meta. */
+export const dhtDirectory =
+  (dht: DhtNode): RouterDirectory =>
+  async () =>
+    (await seekService(dht, 'proxy-routers'))
+      .filter(
+        (c) =>
+          typeof c.meta?.noiseKey === 'string' && /^[0-9a-f]{64}$/.test(String(c.meta.noiseKey))
+      )
+      .map((c) => ({ address: c.address, noiseKey: Buffer.from(String(c.meta?.noiseKey), 'hex') }));
+
+/** How to run a receiver. */
+export interface ProxyReceiverOptions {
+  transport: Transport;
+  directory: RouterDirectory;
+  /** Routers per circuit: 1 for NAT only (default), 3 in privacy mode. */
+  hops?: number;
+  /** Privacy mode: never `direct`, even when inbound works. */
+  privacy?: boolean;
+  timing?: CircuitTiming;
+  retryDelayMs?: number;
+  clock?: Clock;
+  random?: Random;
+}
+
+/** What the API and inspector show of a receiver. */
+export interface ReceiverStatus extends ReceiverContext {
+  state: string;
+  reachability: { state: string; reason: string };
+  authFailures: number;
+}
+
+/** A running proxy receiver. */
+export class ProxyReceiver {
+  readonly actor: Actor<typeof receiverMachine>;
+  readonly reachability: Actor<typeof reachabilityMachine>;
+  #circuit: CircuitClient | null = null;
+  #authFailures = 0;
+  readonly #data = new Set<(peer: string, payload: Uint8Array) => void>();
+  readonly #address = new Set<(address: string | null) => void>();
+  readonly #off: (() => void)[] = [];
+
+  constructor(readonly options: ProxyReceiverOptions) {
+    const { transport, directory } = options;
+    const clock = options.clock ?? realClock;
+    const random = options.random ?? createRandom();
+    const hops = options.hops ?? (options.privacy ? 3 : 1);
+    const known = new Map<string, RouterInfo>();
+    this.reachability = createActor(reachabilityMachine, {
+      input: { privacy: options.privacy },
+      clock
+    });
+    this.actor = createActor(
+      receiverMachine.provide({
+        actors: {
+          findRouters: fromPromise(async ({ input }) => {
+            const all = (await directory()).filter((r) => r.address !== transport.address);
+            for (const r of all) known.set(r.address, r);
+            const rank = new Map(all.map((r) => [r.address, random.next()]));
+            const score = (a: string) => (input.suspects[a] ?? 0) + (rank.get(a) ?? 0);
+            return all.map((r) => r.address).sort((a, b) => score(a) - score(b));
+          }),
+          circuit: fromCallback(({ sendBack, input }) => {
+            const path = input.path.map((a) => known.get(a) as RouterInfo);
+            const c = new CircuitClient(
+              transport,
+              path,
+              this.#handlers(sendBack),
+              options.timing,
+              clock
+            );
+            this.#circuit = c;
+            c.start();
+            return () => {
+              if (this.#circuit === c) this.#circuit = null;
+              c.close();
+            };
+          })
+        },
+        actions: {
+          publishContacts: (_, { address }) => {
+            this.reachability.send({ type: 'reach.relayed', via: address, hops });
+            for (const h of this.#address) h(address);
+          },
+          withdrawContacts: ({ event }) => {
+            const reason = event.type === 'circuit.failed' ? event.reason : 'receiver stopped';
+            this.reachability.send({ type: 'reach.relay-lost', reason });
+            for (const h of this.#address) h(null);
+          }
+        }
+      }),
+      { input: { hops, retryDelayMs: options.retryDelayMs }, clock }
+    );
+    this.#off.push(
+      transport.onFrame((from, frame) => {
+        const c = this.#circuit;
+        if (frame[0] !== CELL_TAG || !c || from !== c.path[0]?.address) return;
+        try {
+          const cell = decodeCell(frame);
+          if (cell.circId === c.circId) c.onCell(cell);
+        } catch {
+          /* not a cell of ours: the router role or nobody */
+        }
+      })
+    );
+    const offDown = transport.onPeerDown?.((peer, reason) => {
+      if (this.#circuit && peer === this.#circuit.path[0]?.address) this.#circuit.linkDown(reason);
+    });
+    if (offDown) this.#off.push(offDown);
+    this.reachability.start();
+    if (!options.privacy)
+      this.reachability.send({ type: 'reach.inbound', ok: false, detail: 'behind NAT' });
+    this.actor.start();
+    this.actor.send({ type: 'receiver.start' });
+  }
+
+  /** The published proxy address, or null while (re)building. */
+  get address(): string | null {
+    return this.actor.getSnapshot().context.address;
+  }
+
+  /** Sends `payload` to `peer` through the circuit. */
+  send(peer: string, payload: Uint8Array): Promise<void> {
+    const c = this.#circuit;
+    if (!c) return Promise.reject(ProxyError.notReady());
+    return c.send(peer, payload);
+  }
+
+  /** Frames that came down the circuit: `peer` is the sender's reply address. */
+  onData(h: (peer: string, payload: Uint8Array) => void): () => void {
+    this.#data.add(h);
+    return () => this.#data.delete(h);
+  }
+
+  /** Told the new address when a circuit comes up, null when it goes down. */
+  onAddress(h: (address: string | null) => void): () => void {
+    this.#address.add(h);
+    return () => this.#address.delete(h);
+  }
+
+  /** Counters and states, for the API and tests. */
+  status(): ReceiverStatus {
+    const snap = this.actor.getSnapshot();
+    const reach = this.reachability.getSnapshot();
+    return {
+      ...snap.context,
+      state: JSON.stringify(snap.value),
+      reachability: { state: String(reach.value), reason: reach.context.reason },
+      authFailures: this.#authFailures
+    };
+  }
+
+  /** Stops: tears the circuit down and withdraws the contacts. */
+  stop(): void {
+    this.actor.send({ type: 'receiver.stop' });
+    this.actor.stop();
+    this.reachability.stop();
+    for (const off of this.#off.splice(0)) off();
+  }
+
+  #handlers(sendBack: (e: ReceiverEvent) => void) {
+    return {
+      onReady: (address: string | null) =>
+        sendBack({ type: 'circuit.ready', address: address ?? '' }),
+      onEnd: (o: { status: string; code: string | null; reason: string; suspects: string[] }) => {
+        if (o.status === 'failed') {
+          sendBack({
+            type: 'circuit.failed',
+            code: o.code ?? 'ERR_PROXY_CIRCUIT',
+            reason: o.reason,
+            suspects: o.suspects
+          });
+        }
+      },
+      onData: (peer: string, payload: Uint8Array) => {
+        for (const h of this.#data) h(peer, payload);
+      },
+      onAuthFailure: () => {
+        this.#authFailures++;
+      }
+    };
+  }
+}

@@ -1,0 +1,274 @@
+/**
+ * Wire schema of the proxy protocol: link cells between neighbouring hops, the relay commands
+ * carried (encrypted) inside them, and routed frames between an exit router and ordinary peers.
+ *
+ * cell         = 0xB0 ‖ type u8 ‖ circId u32 BE ‖ body
+ * routed frame = 0xB1 ‖ token (u8 len) ‖ from (u16 len) ‖ payload
+ * relay        = cmd u8 ‖ fields (strings u16 length + UTF-8, bytes to the end)
+ *
+ * circIds are chosen by the side that sent `create` on that link; cells from that side travel
+ * `*-fwd`, cells from the other side `*-back`, so the two directions never collide. Decoding never
+ * throws anything but {@link ProxyDecodeError}.
+ */
+
+/** First byte of a link cell. */
+export const CELL_TAG = 0xb0;
+/** First byte of a routed frame (exit router ⇄ ordinary peer). */
+export const ROUTED_TAG = 0xb1;
+/** Longest address or reason string on the wire, in bytes. */
+export const MAX_STRING_BYTES = 1024;
+
+const CELL_TYPES = [
+  'create',
+  'created',
+  'relay-fwd',
+  'relay-back',
+  'destroy-fwd',
+  'destroy-back'
+] as const;
+/** What a link cell does: open a hop, carry a layer, or close the circuit in one direction. */
+export type CellType = (typeof CELL_TYPES)[number];
+
+/** One cell on the link between two neighbouring hops. */
+export interface Cell {
+  type: CellType;
+  circId: number;
+  body: Uint8Array;
+}
+
+/** A relay command, read by exactly one hop after it removed its layer. */
+export type RelayCommand =
+  | { cmd: 'forward'; inner: Uint8Array } // not for me: pass the rest to the next hop
+  | { cmd: 'extend'; address: string; handshake: Uint8Array }
+  | { cmd: 'extended'; handshake: Uint8Array }
+  | { cmd: 'register' } // act as my proxy router: accept frames for me under a token
+  | { cmd: 'registered'; address: string }
+  | { cmd: 'data'; peer: string; payload: Uint8Array } // to a peer (fwd), from a peer (back)
+  | { cmd: 'ping'; seq: number }
+  | { cmd: 'pong'; seq: number }
+  | { cmd: 'failed'; reason: string };
+
+const RELAY_CMDS = [
+  'forward',
+  'extend',
+  'extended',
+  'register',
+  'registered',
+  'data',
+  'ping',
+  'pong',
+  'failed'
+] as const;
+
+/** A frame for (or from) a node behind a proxy router. */
+export interface RoutedFrame {
+  /** The registration token at the router; '' when the recipient is an ordinary peer. */
+  token: string;
+  /** The sender's reply address, as the exit router states it. */
+  from: string;
+  payload: Uint8Array;
+}
+
+/** Malformed proxy input; `code` is ERR_PROXY_DECODE_<WHAT>. */
+export class ProxyDecodeError extends Error {
+  constructor(
+    readonly code: string,
+    message: string
+  ) {
+    super(`${code}: ${message}`);
+    this.name = 'ProxyDecodeError';
+  }
+}
+
+const enc = new TextEncoder();
+const dec = new TextDecoder('utf-8', { fatal: true });
+
+class Writer {
+  readonly parts: Uint8Array[] = [];
+  u8(n: number): this {
+    this.parts.push(Uint8Array.of(n));
+    return this;
+  }
+  u32(n: number): this {
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setUint32(0, n);
+    this.parts.push(b);
+    return this;
+  }
+  str(s: string, lenBytes: 1 | 2 = 2): this {
+    const b = enc.encode(s);
+    if (b.byteLength > (lenBytes === 1 ? 255 : MAX_STRING_BYTES)) {
+      throw new RangeError(`string of ${b.byteLength} B too long for the proxy wire`);
+    }
+    if (lenBytes === 1) this.u8(b.byteLength);
+    else this.parts.push(Uint8Array.of(b.byteLength >> 8, b.byteLength & 0xff));
+    this.parts.push(b);
+    return this;
+  }
+  bytes(b: Uint8Array): this {
+    this.parts.push(b);
+    return this;
+  }
+  done(): Uint8Array {
+    let n = 0;
+    for (const p of this.parts) n += p.byteLength;
+    const out = new Uint8Array(n);
+    let at = 0;
+    for (const p of this.parts) {
+      out.set(p, at);
+      at += p.byteLength;
+    }
+    return out;
+  }
+}
+
+class Reader {
+  at = 0;
+  constructor(readonly b: Uint8Array) {}
+  need(n: number): void {
+    if (this.at + n > this.b.byteLength)
+      throw new ProxyDecodeError('ERR_PROXY_DECODE_SHORT', 'truncated');
+  }
+  u8(): number {
+    this.need(1);
+    return this.b[this.at++] as number;
+  }
+  u32(): number {
+    this.need(4);
+    const v = new DataView(this.b.buffer, this.b.byteOffset + this.at, 4).getUint32(0);
+    this.at += 4;
+    return v;
+  }
+  str(lenBytes: 1 | 2 = 2): string {
+    const n = lenBytes === 1 ? this.u8() : (this.u8() << 8) | this.u8();
+    if (n > MAX_STRING_BYTES) throw new ProxyDecodeError('ERR_PROXY_DECODE_STRING', `${n} B`);
+    this.need(n);
+    const s = this.b.subarray(this.at, this.at + n);
+    this.at += n;
+    try {
+      return dec.decode(s);
+    } catch {
+      throw new ProxyDecodeError('ERR_PROXY_DECODE_STRING', 'invalid UTF-8');
+    }
+  }
+  rest(): Uint8Array {
+    const r = this.b.subarray(this.at);
+    this.at = this.b.byteLength;
+    return r;
+  }
+}
+
+/** Encodes a link cell. */
+export function encodeCell(cell: Cell): Uint8Array {
+  const w = new Writer().u8(CELL_TAG).u8(CELL_TYPES.indexOf(cell.type)).u32(cell.circId);
+  return w.bytes(cell.body).done();
+}
+
+/** Decodes a link cell; the body is a view into `frame`. */
+export function decodeCell(frame: Uint8Array): Cell {
+  const r = new Reader(frame);
+  if (r.u8() !== CELL_TAG) throw new ProxyDecodeError('ERR_PROXY_DECODE_TAG', 'not a cell');
+  const type = CELL_TYPES[r.u8()];
+  if (!type) throw new ProxyDecodeError('ERR_PROXY_DECODE_TYPE', 'unknown cell type');
+  const circId = r.u32();
+  return { type, circId, body: r.rest() };
+}
+
+/** Encodes a relay command (the plaintext of one layer). */
+export function encodeRelay(c: RelayCommand): Uint8Array {
+  const w = new Writer().u8(RELAY_CMDS.indexOf(c.cmd));
+  switch (c.cmd) {
+    case 'forward':
+      return w.bytes(c.inner).done();
+    case 'extend':
+      return w.str(c.address).bytes(c.handshake).done();
+    case 'extended':
+      return w.bytes(c.handshake).done();
+    case 'register':
+      return w.done();
+    case 'registered':
+      return w.str(c.address).done();
+    case 'data':
+      return w.str(c.peer).bytes(c.payload).done();
+    case 'ping':
+    case 'pong':
+      return w.u32(c.seq).done();
+    case 'failed':
+      return w.str(c.reason).done();
+  }
+}
+
+/** Decodes a relay command; byte fields are views into `b`. */
+export function decodeRelay(b: Uint8Array): RelayCommand {
+  const r = new Reader(b);
+  const cmd = RELAY_CMDS[r.u8()];
+  switch (cmd) {
+    case 'forward':
+      return { cmd, inner: r.rest() };
+    case 'extend':
+      return { cmd, address: r.str(), handshake: r.rest() };
+    case 'extended':
+      return { cmd, handshake: r.rest() };
+    case 'register':
+      return { cmd };
+    case 'registered':
+      return { cmd, address: r.str() };
+    case 'data':
+      return { cmd, peer: r.str(), payload: r.rest() };
+    case 'ping':
+    case 'pong':
+      return { cmd, seq: r.u32() };
+    case 'failed':
+      return { cmd, reason: r.str() };
+    default:
+      throw new ProxyDecodeError('ERR_PROXY_DECODE_COMMAND', 'unknown relay command');
+  }
+}
+
+/** Encodes a routed frame. */
+export function encodeRouted(f: RoutedFrame): Uint8Array {
+  return new Writer().u8(ROUTED_TAG).str(f.token, 1).str(f.from).bytes(f.payload).done();
+}
+
+/** Decodes a routed frame; the payload is a view into `frame`. */
+export function decodeRouted(frame: Uint8Array): RoutedFrame {
+  const r = new Reader(frame);
+  if (r.u8() !== ROUTED_TAG) throw new ProxyDecodeError('ERR_PROXY_DECODE_TAG', 'not routed');
+  const token = r.str(1);
+  return { token, from: r.str(), payload: r.rest() };
+}
+
+/** True for frames the proxy layer owns (the node layer never sees them). */
+export function isProxyFrame(frame: Uint8Array): boolean {
+  return frame[0] === CELL_TAG || frame[0] === ROUTED_TAG;
+}
+
+/** `proxy:<router transport address>#<token>`: where peers reach a node behind that router. */
+export function formatProxyAddress(router: string, token: string): string {
+  return `proxy:${router}#${token}`;
+}
+
+/** The router address and token of a proxy address, or null for an ordinary address. */
+export function parseProxyAddress(address: string): { router: string; token: string } | null {
+  if (!address.startsWith('proxy:')) return null;
+  const hash = address.lastIndexOf('#');
+  if (hash < 0) return null;
+  return { router: address.slice(6, hash), token: address.slice(hash + 1) };
+}
+
+/** Body of a destroy cell: how many hops it travelled back, and why. */
+export interface DestroyBody {
+  depth: number;
+  reason: string;
+}
+
+/** Encodes a destroy body (depth is capped at 255). */
+export function encodeDestroy(d: DestroyBody): Uint8Array {
+  return new Writer().u8(Math.min(255, d.depth)).str(d.reason).done();
+}
+
+/** Decodes a destroy body. */
+export function decodeDestroy(b: Uint8Array): DestroyBody {
+  const r = new Reader(b);
+  return { depth: r.u8(), reason: r.str() };
+}
