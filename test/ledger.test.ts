@@ -139,7 +139,7 @@ describe('ledger', () => {
       entry.body.settled.payment.amount = 5_000_000;
       await raw.put(key, Buffer.from(packPlain(entry)));
       const third = Buffer.from(raw.get(Buffer.from(entryKey(3)))!);
-      third[third.length - 3] ^= 1;
+      third.writeUInt8(third.readUInt8(third.length - 3) ^ 1, third.length - 3);
       await raw.put(Buffer.from(entryKey(3)), third);
       await env.close();
       const reopened = openLmdbStore({ path });

@@ -1,0 +1,67 @@
+/**
+ * What both halves of a node's payment service share: keys, ledger, clock, router, policies, the
+ * meter and the contracts. Kept in one object so the supplier and customer halves stay small.
+ */
+import { BitDustError } from '../errors.js';
+import type { Clock } from '../clock.js';
+import type { IdentityKeys } from '../identity/keys.js';
+import type { Ledger } from '../ledger/index.js';
+import type { Router } from '../router/index.js';
+import type { FairnessPolicy } from '../../machines/payment/fairness.js';
+import type { MeterState } from '../../machines/payment/meter.js';
+import type { SignedContract } from '../../machines/payment/records.js';
+import type { DateWindow } from '../../machines/payment/validate.js';
+import { encodePayment, PAYMENT_SERVICE, type PaymentMessage } from './wire.js';
+
+/** Timing of the customer's payment machines (defaults in {@link DEFAULT_TIMING}). */
+export interface PaymentTiming {
+  payDelayMs: number;
+  receiptTimeoutMs: number;
+  retryMs: number;
+  maxAttempts: number;
+  deadlineMs: number;
+}
+
+/** Pay 10 minutes after accepting; retry every 15 minutes; give up on funds after 30 days. */
+export const DEFAULT_TIMING: PaymentTiming = {
+  payDelayMs: 600_000,
+  receiptTimeoutMs: 120_000,
+  retryMs: 900_000,
+  maxAttempts: 5,
+  deadlineMs: 30 * 86_400_000
+};
+
+/** The shared state of one node's payment service. */
+export interface PaymentCtx {
+  id: string;
+  keys: IdentityKeys;
+  ledger: Ledger;
+  clock: Clock;
+  router: Router;
+  fairness: FairnessPolicy;
+  timing: PaymentTiming;
+  meter: { state: MeterState };
+  contracts: Map<string, SignedContract>;
+  /** Statements older than this or further ahead than the skew are refused. */
+  maxAgeMs: number;
+  maxSkewMs: number;
+}
+
+/** The date window at the node's now. */
+export const windowOf = (c: PaymentCtx): DateWindow => ({
+  now: c.clock.now(),
+  maxAgeMs: c.maxAgeMs,
+  maxSkewMs: c.maxSkewMs
+});
+
+/** Sends `m` to `to`; a `cmd.fail` reply becomes a BitDustError with the peer's code. */
+export async function sendPayment(c: PaymentCtx, to: string, m: PaymentMessage): Promise<void> {
+  const body = { v: 1 as const, service: PAYMENT_SERVICE, payload: encodePayment(m) };
+  const reply = await c.router.request(to, 'cmd.request-service', body);
+  if (reply.type === 'cmd.fail') throw new BitDustError(reply.body.code, reply.body.reason);
+}
+
+/** Throws the verdict's code when it is a refusal. */
+export function must(v: { ok: true } | { ok: false; code: string; reason: string }): void {
+  if (!v.ok) throw new BitDustError(v.code, v.reason);
+}

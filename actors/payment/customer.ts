@@ -1,0 +1,162 @@
+/**
+ * The customer's half: one payment machine per invoice (machines/payment/machine.ts), provided
+ * here with real effects. `verify` checks the invoice against our own meter and the contract;
+ * `pay` claims a waiver when our acknowledged donation covers our consumption in the fairness
+ * window (sending those receipts as evidence), otherwise reserves the credits and pays.
+ */
+import { createActor, fromPromise, type ActorRefFrom } from 'xstate';
+import { BitDustError } from '../errors.js';
+import { hashOf, settle, signAccept, signPayment, verifyInvoice } from '../ledger/index.js';
+import type {
+  Receipt,
+  SettledPayment,
+  SignedAccept,
+  SignedInvoice
+} from '../../machines/payment/records.js';
+import { paymentMachine } from '../../machines/payment/machine.js';
+import { usageAt } from '../../machines/payment/meter.js';
+import { isExempt } from '../../machines/payment/fairness.js';
+import type { Verdict } from '../../machines/payment/validate.js';
+import { big } from '../../machines/payment/units.js';
+import { sendPayment, windowOf, type PaymentCtx } from './context.js';
+import { verifyValue } from '../ledger/index.js';
+
+/** Our usage may differ from the supplier's by this fraction (reports cross in flight). */
+const USAGE_TOLERANCE_PPM = 10_000n;
+
+/** The customer half of one node. */
+export function createCustomer(c: PaymentCtx, onOutcome: (id: string, outcome: string) => void) {
+  const runs = new Map<string, ActorRefFrom<typeof paymentMachine>>();
+  const receipts = new Map<string, (r: Receipt) => void>();
+  const mine: SignedAccept[] = [];
+  const donations: SignedAccept[] = [];
+  const seen = new Map<string, bigint>();
+
+  const verify = (si: SignedInvoice): Verdict => {
+    const v = verifyInvoice(si, windowOf(c));
+    if (!v.ok) return v;
+    const inv = si.invoice;
+    const k = c.contracts.get(inv.contractId);
+    if (!k || k.terms.customer !== c.id || k.terms.supplier !== inv.supplier) {
+      return {
+        ok: false,
+        code: 'ERR_PAYMENT_UNKNOWN_CONTRACT',
+        reason: 'no such contract with us'
+      };
+    }
+    // Our meter is cumulative: the period is the growth since the last invoice we verified.
+    const now = usageAt(c.meter.state, 'customer', inv.supplier, inv.periodEnd).byteMs;
+    const ours = now - (seen.get(inv.supplier) ?? 0n);
+    const theirs = big(inv.storedByteMs);
+    const diff = theirs > ours ? theirs - ours : ours - theirs;
+    if (diff * 1_000_000n > ours * USAGE_TOLERANCE_PPM) {
+      return {
+        ok: false,
+        code: 'ERR_PAYMENT_USAGE',
+        reason: `billed ${theirs} byte-ms, metered ${ours}`
+      };
+    }
+    seen.set(inv.supplier, now);
+    return { ok: true };
+  };
+
+  const inWindow = (list: SignedAccept[], end: number) =>
+    list.filter((a) => a.accept.periodEnd > end - c.fairness.windowMs && a.accept.periodEnd <= end);
+
+  const payments = new Map<string, ReturnType<typeof signPayment>>();
+  async function pay(si: SignedInvoice): Promise<SettledPayment> {
+    const inv = si.invoice;
+    let sp = payments.get(inv.id);
+    if (!sp) {
+      const consumed = inWindow(mine, inv.periodEnd).reduce(
+        (n, a) => n + big(a.accept.storedByteMs),
+        0n
+      );
+      const evidence = inWindow(donations, inv.periodEnd).slice(-64);
+      const donated = evidence.reduce((n, a) => n + big(a.accept.storedByteMs), 0n);
+      const waived = isExempt(donated, consumed, c.fairness);
+      const id = hashOf({ invoice: inv.id, payer: c.id }).slice(0, 32);
+      const amount = waived ? 0 : inv.amount;
+      if (!c.ledger.reserve(id, amount))
+        throw new BitDustError('ERR_PAYMENT_FUNDS', `cannot pay ${amount}`);
+      const payment = {
+        v: 1 as const,
+        id,
+        invoiceId: inv.id,
+        payer: c.id,
+        payee: inv.supplier,
+        amount,
+        waived,
+        consumedByteMs: consumed.toString(),
+        ts: c.clock.now()
+      };
+      sp = signPayment(c.keys, payment, waived ? evidence : []);
+      payments.set(inv.id, sp);
+    }
+    const paid = sp;
+    const got = new Promise<Receipt>((resolve) => receipts.set(paid.payment.id, resolve));
+    await sendPayment(c, inv.supplier, { kind: 'payment', body: paid });
+    const settled = settle(paid, await got);
+    await c.ledger.recordPayment(settled);
+    return settled;
+  }
+
+  function onInvoice(from: string, si: SignedInvoice): void {
+    if (si.invoice?.supplier !== from)
+      throw new BitDustError('ERR_PAYMENT_MISMATCH', 'not from its supplier');
+    if (runs.has(si.invoice.id)) return; // a re-sent invoice: its machine is already running
+    const machine = paymentMachine.provide({
+      actors: {
+        verify: fromPromise(async ({ input }) => verify(input.invoice)),
+        sendAccept: fromPromise(async ({ input }) => {
+          const inv = input.invoice.invoice;
+          const accept = {
+            v: 1 as const,
+            invoiceId: inv.id,
+            invoiceHash: hashOf(inv),
+            supplier: inv.supplier,
+            customer: c.id,
+            periodEnd: inv.periodEnd,
+            storedByteMs: inv.storedByteMs,
+            ts: c.clock.now()
+          };
+          const sa = signAccept(c.keys, accept);
+          await c.ledger.recordUsage(sa);
+          mine.push(sa);
+          await sendPayment(c, inv.supplier, { kind: 'accept', body: sa });
+        }),
+        sendDispute: fromPromise(async ({ input }) => {
+          const v = input.verdict as { code: string; reason: string };
+          const body = { invoiceId: input.invoice.invoice.id, code: v.code, reason: v.reason };
+          await sendPayment(c, input.invoice.invoice.supplier, { kind: 'dispute', body });
+        }),
+        pay: fromPromise(async ({ input }) => pay(input.invoice))
+      }
+    });
+    const actor = createActor(machine, { input: { invoice: si, ...c.timing }, clock: c.clock });
+    runs.set(si.invoice.id, actor);
+    actor.subscribe({
+      complete: () => onOutcome(si.invoice.id, String(actor.getSnapshot().value))
+    });
+    actor.start();
+  }
+
+  function onReceipt(from: string, r: Receipt): void {
+    const sp = [...payments.values()].find((p) => p.payment.id === r.paymentId);
+    if (!sp || sp.payment.payee !== from)
+      throw new BitDustError('ERR_PAYMENT_MISMATCH', 'no such payment');
+    const body = { paymentId: r.paymentId, paymentHash: hashOf(sp.payment) };
+    if (
+      r.paymentHash !== body.paymentHash ||
+      !verifyValue(from, r.payeeKey, 'receipt', body, r.payeeSig)
+    ) {
+      throw new BitDustError('ERR_PAYMENT_SIGNATURE', 'receipt does not countersign our payment');
+    }
+    receipts.get(r.paymentId)?.(r);
+  }
+
+  /** A customer of ours acknowledged our storage: keep it as waiver evidence. */
+  const addDonation = (sa: SignedAccept) => void donations.push(sa);
+
+  return { onInvoice, onReceipt, addDonation, runs, verify };
+}

@@ -1,0 +1,155 @@
+/**
+ * payment — the customer's side of one invoice: verify → accept → pay → receipt.
+ *
+ * States
+ * - `verifying`: the provided `verify` actor checks the invoice (signature, contract, usage against
+ *   our own meter, dates, amounts); a bad one goes to `disputing`.
+ * - `accepting`: `sendAccept` delivers our signed usage acknowledgement (the supplier's donation
+ *   receipt), then `waiting`.
+ * - `waiting`: `payDelayMs`, so the donation receipts our own customers send for the same period
+ *   arrive before we claim a waiver.
+ * - `paying`: `pay` signs the payment (or the waiver, with evidence), sends it and resolves with
+ *   the countersigned receipt; `receiptTimeoutMs` bounds each attempt.
+ * - `backingOff` between attempts; `unfunded` while funds lack (retried every `retryMs` until
+ *   `deadlineMs` after the invoice arrived, then `defaulted`).
+ * - final: `settled`, `disputed`, `defaulted`, `failed`.
+ *
+ * Events: none from outside; actors' done/error and `after` timers drive it.
+ *
+ * Failure and retry: every retry re-sends the same ids (invoice id, payment id), and the supplier
+ * answers a payment it already countersigned with the same receipt, so retries never pay twice.
+ */
+import { assign, fromPromise, setup } from 'xstate';
+import type { SettledPayment, SignedInvoice } from './records.js';
+import type { Verdict } from './validate.js';
+
+/** Input of one payment machine. */
+export interface PaymentInput {
+  invoice: SignedInvoice;
+  payDelayMs: number;
+  receiptTimeoutMs: number;
+  retryMs: number;
+  maxAttempts: number;
+  deadlineMs: number;
+}
+
+interface PaymentContext extends PaymentInput {
+  attempts: number;
+  waited: number;
+  verdict: Verdict | undefined;
+  settled: SettledPayment | undefined;
+  lastError: string | undefined;
+}
+
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+type Inv = { invoice: SignedInvoice };
+
+/** The payment machine; provide `verify`, `sendAccept`, `sendDispute` and `pay`. */
+export const paymentMachine = setup({
+  types: {
+    input: {} as PaymentInput,
+    context: {} as PaymentContext,
+    output: {} as { outcome: string; settled: SettledPayment | undefined; verdict?: Verdict }
+  },
+  actors: {
+    verify: fromPromise<Verdict, Inv>(() => Promise.reject(new Error('verify not provided'))),
+    sendAccept: fromPromise<void, Inv>(() => Promise.reject(new Error('not provided'))),
+    sendDispute: fromPromise<void, Inv & { verdict: Verdict }>(() =>
+      Promise.reject(new Error('not provided'))
+    ),
+    pay: fromPromise<SettledPayment, Inv>(() => Promise.reject(new Error('pay not provided')))
+  },
+  delays: {
+    pay: ({ context }) => context.payDelayMs,
+    receipt: ({ context }) => context.receiptTimeoutMs,
+    retry: ({ context }) => context.retryMs
+  },
+  guards: {
+    exhausted: ({ context }) => context.attempts >= context.maxAttempts,
+    pastDeadline: ({ context }) => context.waited >= context.deadlineMs,
+    unfunded: ({ event }) => message((event as { error?: unknown }).error).includes('FUNDS')
+  }
+}).createMachine({
+  id: 'payment',
+  context: ({ input }) => ({
+    ...input,
+    attempts: 0,
+    waited: 0,
+    verdict: undefined,
+    settled: undefined,
+    lastError: undefined
+  }),
+  initial: 'verifying',
+  output: ({ context, self }) => ({
+    outcome: String(self.getSnapshot().value),
+    settled: context.settled,
+    ...(context.verdict ? { verdict: context.verdict } : {})
+  }),
+  states: {
+    verifying: {
+      invoke: {
+        src: 'verify',
+        input: ({ context }) => ({ invoice: context.invoice }),
+        onDone: [
+          { guard: ({ event }) => event.output.ok, target: 'accepting' },
+          { target: 'disputing', actions: assign({ verdict: ({ event }) => event.output }) }
+        ],
+        onError: {
+          target: 'failed',
+          actions: assign({ lastError: ({ event }) => message(event.error) })
+        }
+      }
+    },
+    accepting: {
+      invoke: {
+        src: 'sendAccept',
+        input: ({ context }) => ({ invoice: context.invoice }),
+        onDone: 'waiting',
+        onError: {
+          target: 'failed',
+          actions: assign({ lastError: ({ event }) => message(event.error) })
+        }
+      }
+    },
+    waiting: { after: { pay: 'paying' } },
+    paying: {
+      entry: assign({ attempts: ({ context }) => context.attempts + 1 }),
+      invoke: {
+        src: 'pay',
+        input: ({ context }) => ({ invoice: context.invoice }),
+        onDone: { target: 'settled', actions: assign({ settled: ({ event }) => event.output }) },
+        onError: [
+          { guard: 'unfunded', target: 'unfunded' },
+          {
+            target: 'backingOff',
+            actions: assign({ lastError: ({ event }) => message(event.error) })
+          }
+        ]
+      },
+      after: {
+        receipt: { target: 'backingOff', actions: assign({ lastError: 'receipt timeout' }) }
+      }
+    },
+    backingOff: {
+      always: { guard: 'exhausted', target: 'failed' },
+      after: { retry: 'paying' }
+    },
+    unfunded: {
+      entry: assign({ waited: ({ context }) => context.waited + context.retryMs, attempts: 0 }),
+      always: { guard: 'pastDeadline', target: 'defaulted' },
+      after: { retry: 'paying' }
+    },
+    disputing: {
+      invoke: {
+        src: 'sendDispute',
+        input: ({ context }) => ({ invoice: context.invoice, verdict: context.verdict! }),
+        onDone: 'disputed',
+        onError: 'disputed'
+      }
+    },
+    settled: { type: 'final' },
+    disputed: { type: 'final' },
+    defaulted: { type: 'final' },
+    failed: { type: 'final' }
+  }
+});
