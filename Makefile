@@ -5,6 +5,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 APT_PACKAGES := rustc cargo libstd-rust-dev-wasm32 lld nats-server chromium binaryen wabt
+# Only the benchmarks compare against restic.
+BENCH_APT_PACKAGES := restic
 NODE_TEST := node --import tsx --test --test-concurrency=2 --test-reporter=spec
 TEST_DIRS := machines actors server wasm test inspector-ui/src docs/examples
 STAMPS := .stamps
@@ -31,7 +33,7 @@ help:
 setup: apt npm wasm ui
 
 apt:
-	@missing=""; for p in $(APT_PACKAGES); do \
+	@missing=""; for p in $(APT_PACKAGES) $(EXTRA_APT); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
@@ -79,6 +81,7 @@ run-node: setup
 demo: setup
 	node --import tsx server/cli/main.ts demo $(SCENARIO)
 
+bench: EXTRA_APT = $(BENCH_APT_PACKAGES)
 bench: setup
 	@for f in bench/*.ts; do case $$f in */report.ts) continue;; esac; \
 	  echo "== $$f"; node --import tsx --expose-gc $$f || exit 1; done
