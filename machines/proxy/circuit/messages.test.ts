@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import * as wire from './messages.js';
+
+const bytes = fc.uint8Array({ maxLength: 64 }).map((b) => new Uint8Array(b));
+const str = fc.string({ maxLength: 40 });
+const relay: fc.Arbitrary<wire.RelayCommand> = fc.oneof(
+  bytes.map((inner) => ({ cmd: 'forward' as const, inner })),
+  fc.record({ cmd: fc.constant('extend' as const), address: str, handshake: bytes }),
+  fc.record({ cmd: fc.constant('data' as const), peer: str, payload: bytes }),
+  fc.record({ cmd: fc.constant('ping' as const), seq: fc.nat() }),
+  fc.record({ cmd: fc.constant('failed' as const), reason: str }),
+  fc.constant({ cmd: 'register' as const })
+);
+
+describe('proxy wire', () => {
+  it('relay commands round-trip', () => {
+    fc.assert(
+      fc.property(relay, (c) => assert.deepEqual(wire.decodeRelay(wire.encodeRelay(c)), { ...c })),
+      { numRuns: 200 }
+    );
+  });
+
+  it('cells and routed frames round-trip', () => {
+    const type = fc.constantFrom<wire.CellType>(
+      'create',
+      'created',
+      'relay-fwd',
+      'relay-back',
+      'destroy-fwd',
+      'destroy-back'
+    );
+    fc.assert(
+      fc.property(type, fc.nat({ max: 2 ** 32 - 1 }), bytes, str, (t, circId, body, s) => {
+        assert.deepEqual(wire.decodeCell(wire.encodeCell({ type: t, circId, body })), {
+          type: t,
+          circId,
+          body
+        });
+        const r = { token: s.slice(0, 20), from: s, payload: body };
+        assert.deepEqual(wire.decodeRouted(wire.encodeRouted(r)), r);
+      }),
+      { numRuns: 200 }
+    );
+  });
+
+  it('random bytes never throw anything but ProxyDecodeError', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 80 }), (b) => {
+        for (const decode of [
+          wire.decodeCell,
+          wire.decodeRelay,
+          wire.decodeRouted,
+          wire.decodeDestroy
+        ]) {
+          try {
+            decode(b);
+          } catch (err) {
+            assert.ok(err instanceof wire.ProxyDecodeError, String(err));
+          }
+        }
+      }),
+      { numRuns: 500 }
+    );
+  });
+
+  it('parses proxy addresses', () => {
+    assert.deepEqual(wire.parseProxyAddress(wire.formatProxyAddress('tcp://127.0.0.3:9', 'tok')), {
+      router: 'tcp://127.0.0.3:9',
+      token: 'tok'
+    });
+    assert.equal(wire.parseProxyAddress('tcp://127.0.0.3:9'), null);
+  });
+});
