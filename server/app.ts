@@ -14,6 +14,7 @@ import { ApiError } from './errors.js';
 import { installGuard } from './plugins/guard.js';
 import { installSecurityHeaders } from './plugins/security-headers.js';
 import { apiRoutes } from './routes/api.js';
+import { storageRoutes } from './routes/storage.js';
 import { teachingRoutes } from './routes/teaching.js';
 import { uiRoutes } from './routes/ui.js';
 import { inspectRoute } from './ws/inspect-route.js';
@@ -79,6 +80,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bridge: options.bridge,
     onStop: options.onStop
   });
+  await app.register(storageRoutes, { nodes: options.nodes });
   await app.register(inspectRoute, {
     bridge: options.bridge,
     maxBuffered: options.maxBufferedPerSocket

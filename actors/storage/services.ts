@@ -58,6 +58,13 @@ export interface StorageServices {
   customer(): CustomerStorage | undefined;
 }
 
+const byNode = new Map<string, StorageServices>();
+
+/** The storage services attached to node `nodeId` in this process (the REST routes read this). */
+export function storageOf(nodeId: string): StorageServices | undefined {
+  return byNode.get(nodeId);
+}
+
 /** The DHT suppliers layer as a finder, shuffled with the node's randomness. */
 export function dhtFinder(node: BitDustNode): SupplierFinder {
   return {
@@ -208,5 +215,14 @@ export function storageServices(options: StorageServicesOptions): StorageService
       }
     });
   }
-  return { definitions, attach, supplier: () => supplier, customer: () => customer };
+  const services: StorageServices = {
+    definitions,
+    attach: (node) => {
+      byNode.set(node.id, services);
+      attach(node);
+    },
+    supplier: () => supplier,
+    customer: () => customer
+  };
+  return services;
 }

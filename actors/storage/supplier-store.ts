@@ -143,9 +143,13 @@ export class SupplierStore {
     });
   }
 
-  /** Stores a shard whose hash the customer announced; resolves once durable. */
-  put(customer: string, key: string, hash: Uint8Array, shard: Uint8Array): Promise<void> {
-    return this.serial(async () => {
+  /**
+   * Stores a shard whose hash the customer announced; resolves once durable. The checks and the
+   * account update happen in turn (serial), but the durable write is only started there: writes
+   * of concurrent puts then share one LMDB commit (group commit) instead of one fsync each.
+   */
+  async put(customer: string, key: string, hash: Uint8Array, shard: Uint8Array): Promise<void> {
+    const written = await this.serial(async () => {
       const a = this.active(customer);
       if (shard.length > STORAGE_LIMITS.maxShardBytes) {
         throw new StorageError('ERR_STORAGE_ARGUMENT', `shard of ${shard.length} bytes`);
@@ -163,10 +167,25 @@ export class SupplierStore {
         throw new StorageError('ERR_STORAGE_QUOTA', 'supplier disk full');
       }
       const next = { ...a, usedBytes: a.usedBytes + delta, shards: a.shards + (old ? 0 : 1) };
-      await this.commit(next, [
-        { type: 'put', key: id, value: { h: hash, d: shard, t: this.now() }, sub: 'shards' }
-      ]);
+      const touched = { ...next, lastActivity: this.now() };
+      this.accounts.set(customer, touched);
+      const ops: KvOp[] = [
+        { type: 'put', key: id, value: { h: hash, d: shard, t: this.now() }, sub: 'shards' },
+        { type: 'put', key: customer, value: touched, sub: 'customers' }
+      ];
+      return { done: this.options.store.batch(ops, { durable: true }) };
     });
+    try {
+      await written.done;
+    } catch (err) {
+      // Not stored: give the bytes back (later puts' accounts were computed on top of ours).
+      const now = this.accounts.get(customer);
+      if (now) {
+        const delta = shard.length;
+        this.accounts.set(customer, { ...now, usedBytes: Math.max(0, now.usedBytes - delta) });
+      }
+      throw err;
+    }
   }
 
   /** Writes `ops` and the account in one durable batch, then updates the cached account. */

@@ -1,0 +1,94 @@
+/**
+ * Storage benchmark: back up and restore 1 GiB of mixed files on an in-process devnet of real
+ * nodes (LMDB, Noise sessions, router, the WASM coder) with 14 suppliers at 10+4 and one spare,
+ * then the time to rebuild one lost supplier's shards on its replacement; in the same run, restic
+ * (Debian package, local repository) backing up and restoring the same tree. Figures are MB/s of
+ * file data; the targets are ratios to restic's in this run.
+ * Run: node --import tsx --expose-gc bench/storage.ts [MiB, default 1024]
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { backupTree, restoreTree } from '../actors/storage/customer-files.js';
+import { diffTrees, makeTree } from '../test/support/storage-data.js';
+import { storageDevnet } from '../test/support/storage-devnet.js';
+import { table, writeSection } from './report.js';
+
+const MiB = 1024 * 1024;
+const size = Number(process.argv[2] ?? 1024) * MiB;
+const now = () => Number(process.hrtime.bigint()) / 1e9;
+const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
+const mbps = (bytes: number, s: number) => bytes / 1e6 / s;
+
+async function timed<T>(fn: () => Promise<T> | T): Promise<[T, number]> {
+  gc();
+  const t0 = now();
+  const out = await fn();
+  return [out, now() - t0];
+}
+
+const net = await storageDevnet({
+  suppliers: 15,
+  k: 10,
+  m: 4,
+  policy: () => ({ capacityBytes: 8192 * MiB, maxCustomerBytes: 4096 * MiB }),
+  customer: { neededBytes: 1024 * MiB, parallelFiles: 4, window: 4, timeoutMs: 60_000 }
+});
+const src = join(net.base, 'src');
+try {
+  makeTree(src, size, 4242);
+  await net.ready({ rebuilt: true });
+  const c = net.customer();
+  const [backup, tBackup] = await timed(() => backupTree(c, src));
+  if (backup.problems.length > 0) throw new Error(JSON.stringify(backup.problems.slice(0, 3)));
+  const out = join(net.base, 'out');
+  const [restore, tRestore] = await timed(() => restoreTree(c, { path: src, into: out }));
+  if (restore.failed.length > 0) throw new Error(JSON.stringify(restore.failed.slice(0, 3)));
+  if (diffTrees(src, join(out, 'src')).length > 0) throw new Error('restore differs');
+  rmSync(out, { recursive: true, force: true });
+
+  // One supplier lost for good: fire it at once (no offline wait), time hire + rebuild.
+  const lost = c.seats()[3]!.supplierId!;
+  net.kill(net.suppliers.findIndex((s) => s.id === lost));
+  const before = c.rebuilds.length;
+  const [, tRebuild] = await timed(async () => {
+    c.fire(3, 'bench: supplier lost');
+    await net.firedAtLeast(1);
+    await net.ready({ rebuilt: true, timeoutMs: 600_000 });
+  });
+  const rebuilt = c.rebuilds.slice(before).find((r) => r.ok && r.sent > 0);
+  const shardBytes = rebuilt?.ok ? rebuilt.sent : 0;
+
+  // restic on the same tree, local repository, same machine, same run.
+  if (!existsSync('/usr/bin/restic')) throw new Error('restic is missing: apt-get install restic');
+  const repo = join(net.base, 'restic-repo');
+  const env = { ...process.env, RESTIC_PASSWORD: 'bench', RESTIC_CACHE_DIR: join(net.base, 'rc') };
+  const restic = (...args: string[]) =>
+    execFileSync('/usr/bin/restic', ['--repo', repo, '--quiet', ...args], { env, stdio: 'pipe' });
+  restic('init');
+  const [, tResticBackup] = await timed(() => restic('backup', src));
+  const rout = join(net.base, 'restic-out');
+  mkdirSync(rout);
+  const [, tResticRestore] = await timed(() => restic('restore', 'latest', '--target', rout));
+
+  const rows = [
+    ['backup', mbps(size, tBackup).toFixed(1), mbps(size, tResticBackup).toFixed(1)],
+    ['restore', mbps(size, tRestore).toFixed(1), mbps(size, tResticRestore).toFixed(1)]
+  ].map(([op, ours, theirs]) => [op!, ours!, theirs!, (Number(ours) / Number(theirs)).toFixed(2)]);
+  const body = [
+    `### Storage: ${size / MiB} MiB of mixed files, 10+4 over 14 suppliers (in-process devnet)`,
+    '',
+    table(['operation', 'BitDust MB/s', 'restic MB/s', 'ratio (target ≥ 1.0)'], rows),
+    '',
+    `Rebuild of one lost supplier's shards (fire, hire, list, fetch k, reconstruct, send): ` +
+      `${tRebuild.toFixed(1)} s for ${shardBytes} shards.`,
+    '',
+    'BitDust: every shard through a Noise session and the router, acknowledged only once durable in',
+    "the supplier's LMDB, shards as large as one router frame allows. restic: local repository,",
+    'default settings (compression auto), same tree, same run.'
+  ].join('\n');
+  console.log(body);
+  writeSection('storage', body);
+} finally {
+  await net.stop();
+}
