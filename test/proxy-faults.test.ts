@@ -69,7 +69,7 @@ describe('proxy: bad routers are detected and avoided', () => {
       () => (_to, f) => {
         if (!isRelay(f)) return 'pass';
         const t = new Uint8Array(f);
-        t[t.length - 1] ^= 1;
+        t[t.length - 1] = (t[t.length - 1] as number) ^ 1;
         return t;
       },
       'ERR_PROXY_CIRCUIT_AUTH'
