@@ -30,5 +30,6 @@ describe('router machine', () => {
       'refuse c: router full: 2 of 2 circuits in use'
     ]);
     assert.equal(actor.getSnapshot().context.refused, 2);
+    actor.stop(); // its reannounce timer runs on real time
   });
 });
