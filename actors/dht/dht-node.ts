@@ -102,7 +102,8 @@ export function createDhtNode(options: DhtNodeOptions): DhtNode {
 
   const lookup = async (target: string, mode: 'node' | 'value'): Promise<LookupOutput> => {
     stats.lookups++;
-    const out = await run(lookupLogic, { ...lookupInput(target), mode });
+    // Every value read collects all publishers (layers have many); see LookupInput.collect.
+    const out = await run(lookupLogic, { ...lookupInput(target), mode, collect: mode === 'value' });
     if (!out.ok) stats.lookupFailures++;
     for (const failed of out.failed) table.remove(failed);
     return out;

@@ -20,6 +20,7 @@ import { createNode } from './create-node.js';
 import type { BitDustNode, CreateNodeOptions } from './create-node.js';
 import { createPeerDirectory } from './peer-directory.js';
 import type { PeerDirectory } from './peer-directory.js';
+import type { ServiceDefinition } from './service-graph.js';
 
 export interface DevnetOptions {
   /** How many peers to start. */
@@ -39,6 +40,14 @@ export interface DevnetOptions {
   tap?: (from: string, to: string, frame: Uint8Array) => void;
   /** Where the nodes' network layers log refusals and sessions. */
   logger?: NetLogger;
+  /**
+   * Services each peer runs besides store, identity and network (e.g. storage as a supplier);
+   * `attach` is called with the node once it exists.
+   */
+  services?: (index: number) => {
+    definitions: ServiceDefinition[];
+    attach?(node: BitDustNode): void;
+  };
 }
 
 export interface Devnet {
@@ -91,6 +100,7 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
   };
   try {
     for (let i = 1; i <= options.nodes; i++) {
+      const extra = options.services?.(i);
       nodes.push(
         await createNode({
           config: {
@@ -102,9 +112,11 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
           },
           clock,
           devnet: true,
-          network: join_()
+          network: join_(),
+          ...(extra ? { services: extra.definitions } : {})
         })
       );
+      extra?.attach?.(nodes[nodes.length - 1]!);
     }
   } catch (err) {
     await stop();

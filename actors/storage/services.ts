@@ -72,7 +72,8 @@ export function dhtFinder(node: BitDustNode): SupplierFinder {
       const dht = node.network()?.dht;
       if (!dht) return [];
       const found = await seekService(dht, 'suppliers', (n) => node.random.int(n));
-      return found.map((c) => c.nodeId);
+      // A node that is also a supplier finds its own announcement: it never hires itself.
+      return found.map((c) => c.nodeId).filter((id) => id !== node.id);
     }
   };
 }

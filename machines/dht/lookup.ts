@@ -33,6 +33,12 @@ export interface LookupInput {
   alpha: number;
   queryTimeoutMs: number;
   maxQueries: number;
+  /**
+   * Value lookups only: keep going until the `k` closest have answered, merging every publisher's
+   * records, instead of stopping at the first value. A layer key (suppliers, proxy routers) has
+   * many publishers, and any one node may hold only some of them.
+   */
+  collect?: boolean;
 }
 
 /** What a lookup found. */
@@ -67,7 +73,8 @@ export const lookupMachine = setup({
   },
   actors: { query: queryMachine },
   guards: {
-    valueFound: ({ context }) => context.mode === 'value' && context.records.length > 0,
+    valueFound: ({ context }) =>
+      context.mode === 'value' && !context.collect && context.records.length > 0,
     exhausted: ({ context }) =>
       context.inFlight === 0 &&
       (context.queries >= context.maxQueries || pickNext(context, 1).length === 0),

@@ -76,6 +76,9 @@ Usage
   bitdust node stop [options]    stop the node running from the data dir
   bitdust node status [options]  show the running node's services
   bitdust actors [options]       show the live supervisor and actor tree
+  bitdust backup <path>          back up a file or a tree to the node's suppliers
+  bitdust restore <path> --into <dir> [--overwrite] [--version n]
+  bitdust ls | versions <path> | suppliers | rm <path>
   bitdust identity show          show this node's identity document
   bitdust identity export        print the identity, sealed with BITDUST_PASSPHRASE, for recovery
   bitdust identity import FILE   restore an exported identity into the data dir

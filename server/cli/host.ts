@@ -27,6 +27,7 @@ import { serviceSystemId } from '../../machines/service/machine.js';
 import type { ServiceSnapshot } from '../../machines/service/machine.js';
 import { createNode } from '../../actors/node/create-node.js';
 import type { BitDustNode, CreateNodeOptions } from '../../actors/node/create-node.js';
+import { devnetSupplier, operatorStorage } from './storage-setup.js';
 import { startDevnet } from '../../actors/node/devnet.js';
 import type { Devnet } from '../../actors/node/devnet.js';
 import type { NodeConfig } from '../../actors/node/config.js';
@@ -77,6 +78,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
     nodes: config.devnet,
     baseDir: join(config.dataDir, 'devnet'),
     clock,
+    services: () => devnetSupplier(),
     ...(config.seed !== undefined ? { seed: config.seed } : {})
   });
   const teaching = teachingClock
@@ -111,14 +113,17 @@ export async function startHost(options: HostOptions): Promise<Host> {
     }
   };
 
+  // Storage finds its suppliers through the DHT, so only a node on the devnet can be a customer.
+  const storage = operatorStorage(options.network ? 0 : config.devnet);
   try {
     node = await createNode({
       config,
       clock: options.network ? (options.clock ?? realClock) : clock,
       ...(options.passphrase !== undefined ? { passphrase: options.passphrase } : {}),
       network: options.network ?? devnet.join(),
-      services: config.api ? [api] : []
+      services: [...(config.api ? [api] : []), ...storage.definitions]
     });
+    storage.attach(node);
   } catch (err) {
     await devnet.stop();
     teachingClock?.dispose();

@@ -8,7 +8,13 @@ import type { NodeConfig } from '../../actors/node/config.js';
 import { EXIT, HELP, parse, UsageError } from './args.js';
 import type { Flags } from './args.js';
 import { startCommand } from './start.js';
-import { actorsCommand, statusCommand, stopCommand } from './remote.js';
+import {
+  actorsCommand,
+  statusCommand,
+  stopCommand,
+  STORAGE_COMMANDS,
+  storageCommand
+} from './remote.js';
 
 /** Output streams, replaceable in tests. */
 export interface Io {
@@ -24,6 +30,13 @@ const defaultIo: Io = {
 /** Runs one command; resolves with the exit code (`node start` resolves when the node stops). */
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
   try {
+    const storage = STORAGE_COMMANDS.find((c) => c === argv[0]);
+    if (storage) {
+      // Storage commands have options of their own (--into, --overwrite, --version): only the
+      // options that find the node are read here, the rest goes to the command.
+      const { global, rest } = splitGlobalOptions(argv.slice(1));
+      return await storageCommand(storage, rest, configFrom(parse(global).flags), io);
+    }
     const { positionals, flags } = parse(argv);
     if (flags.version) {
       const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
@@ -69,6 +82,19 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     io.err(`bitdust: ${err instanceof Error ? err.message : String(err)}`);
     return EXIT.failure;
   }
+}
+
+/** `--data-dir`/`--config` (with their values) apart from everything else. */
+function splitGlobalOptions(argv: string[]): { global: string[]; rest: string[] } {
+  const global: string[] = [];
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--data-dir' || a === '--config') global.push(a, argv[++i] ?? '');
+    else if (a.startsWith('--data-dir=') || a.startsWith('--config=')) global.push(a);
+    else rest.push(a);
+  }
+  return { global, rest };
 }
 
 function configFrom(flags: Flags): NodeConfig {

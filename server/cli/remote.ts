@@ -120,3 +120,42 @@ export function actorsCommand(config: NodeConfig, flags: Flags, io: Io): Promise
     return EXIT.ok;
   });
 }
+
+/** The storage commands (`backup`, `restore`, `ls`, `versions`, `suppliers`, `rm`). */
+export const STORAGE_COMMANDS = ['backup', 'restore', 'ls', 'versions', 'suppliers', 'rm'] as const;
+
+/** Runs one storage command against the running node's REST routes. */
+export function storageCommand(
+  name: (typeof STORAGE_COMMANDS)[number],
+  args: string[],
+  config: NodeConfig,
+  io: Io
+): Promise<number> {
+  return withNode(config, io, async (running) => {
+    const storage = await import('./storage-commands.js');
+    const backend = storage.remoteBackend(async (method, path, body) => {
+      const res = await fetch(`${running.url}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${running.token}`,
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {})
+        },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        // A backup or restore answers when it is done: allow it the time a large tree takes.
+        signal: AbortSignal.timeout(24 * 3600_000)
+      });
+      const text = await res.text();
+      if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${text}`);
+      return JSON.parse(text) as unknown;
+    });
+    const handlers = {
+      backup: storage.backupCommand,
+      restore: storage.restoreCommand,
+      ls: storage.lsCommand,
+      versions: storage.versionsCommand,
+      suppliers: storage.suppliersCommand,
+      rm: storage.rmCommand
+    };
+    return handlers[name](backend, args, io);
+  });
+}

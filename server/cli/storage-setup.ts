@@ -1,0 +1,27 @@
+/**
+ * Storage on a host: every devnet peer donates space as a supplier, and the operator's node is
+ * both a supplier and a customer keeping its files on the devnet with the largest ECC profile the
+ * devnet can hold (7 peers or more: 4+3; 4 to 6: 2+2; 2 or 3: 1+1).
+ */
+import { storageServices } from '../../actors/storage/services.js';
+import type { StorageServices } from '../../actors/storage/services.js';
+import { ECC_PROFILES } from '../../wasm/pkg/profiles.js';
+
+const GiB = 1024 ** 3;
+
+/** What a devnet peer offers: 4 GiB in all, at most 2 GiB to one customer. */
+export const DEVNET_SUPPLIER = { capacityBytes: 4 * GiB, maxCustomerBytes: 2 * GiB };
+
+/** Supplier services for devnet peer `index` (the devnet's `services` option). */
+export function devnetSupplier(): StorageServices {
+  return storageServices({ supplier: DEVNET_SUPPLIER });
+}
+
+/** The operator's storage: supplier always; customer when the devnet has room for a profile. */
+export function operatorStorage(devnetPeers: number): StorageServices {
+  const profile = [...ECC_PROFILES].reverse().find((p) => p.suppliers <= devnetPeers);
+  return storageServices({
+    supplier: DEVNET_SUPPLIER,
+    ...(profile ? { customer: { k: profile.k, m: profile.m, neededBytes: GiB } } : {})
+  });
+}
