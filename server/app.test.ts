@@ -212,3 +212,20 @@ test('the UI is served from uiDir, with a clear message when it was not built', 
   assert.equal(asset.statusCode, 200);
   assert.equal((await app.inject({ url: '/app.js' })).statusCode, 401);
 });
+
+test('GET /api/counters shows each node its counters, bigints as strings; 401 without the token', async (t) => {
+  const { app, operator } = await setupApp();
+  t.after(() => app.close());
+  Object.assign(operator, {
+    counters: () => ({ network: { refused: { malformed: 3 }, bytes: 12n } })
+  });
+  const reply = await app.inject({ url: '/api/counters', headers: auth });
+  assert.equal(reply.statusCode, 200);
+  assert.deepEqual(reply.json(), {
+    nodes: [
+      { node: 'alice', counters: { network: { refused: { malformed: 3 }, bytes: '12' } } },
+      { node: 'bob', counters: {} }
+    ]
+  });
+  assert.equal((await app.inject({ url: '/api/counters' })).statusCode, 401);
+});

@@ -57,6 +57,11 @@ export const NodeInfo = Type.Object({
 
 export const NodesReply = Type.Object({ nodes: Type.Array(NodeInfo) });
 
+/** Per node, the live counters its network (and later services) keep. */
+export const CountersReply = Type.Object({
+  nodes: Type.Array(Type.Object({ node: Type.String(), counters: Type.Unknown() }))
+});
+
 export const ActorTreeNode = Type.Recursive(
   (Self) =>
     Type.Object({

@@ -192,6 +192,7 @@ export async function createNode(options: CreateNodeOptions = {}): Promise<BitDu
     store: store.get,
     services,
     networkStats: () => network?.stats(),
+    counters: () => ({ network: network?.stats() }),
     network: () => network?.runtime(),
     stop: (timeoutMs = 30_000) => stopSupervisor(root, timeoutMs)
   };

@@ -29,4 +29,9 @@ export interface HostedNode {
   /** The root supervisor actor: its XState system is what the inspection bridge watches. */
   readonly root: AnyActorRef;
   info(): NodeInfo;
+  /**
+   * Live counters the operator may need when something is refused: decode errors by code,
+   * handshakes and refusals by reason, sessions, router and DHT (JSON, served by /api/counters).
+   */
+  counters?(): unknown;
 }

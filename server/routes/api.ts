@@ -12,6 +12,7 @@ import {
   ActorsQuery,
   ActorsReply,
   ContextReply,
+  CountersReply,
   ErrorReply,
   HealthReply,
   HistoryReply,
@@ -35,6 +36,13 @@ function ordered(nodes: HostedNode[]): HostedNode[] {
   return [...nodes].sort((a, b) => Number(a.info().devnet) - Number(b.info().devnet));
 }
 
+/** Counters may hold bigints (byte totals): JSON carries them as decimal strings. */
+function jsonSafe(value: unknown): unknown {
+  return JSON.parse(
+    JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))
+  );
+}
+
 /** Registers the /api routes. */
 export async function apiRoutes(app: FastifyInstance, options: ApiRoutesOptions): Promise<void> {
   const { nodes, bridge, onStop } = options;
@@ -49,6 +57,14 @@ export async function apiRoutes(app: FastifyInstance, options: ApiRoutesOptions)
     '/api/node',
     { schema: { querystring: TokenQuery, response: { 200: NodesReply, ...errors } } },
     async () => ({ nodes: ordered(nodes()).map((n) => n.info()) })
+  );
+
+  app.get(
+    '/api/counters',
+    { schema: { querystring: TokenQuery, response: { 200: CountersReply, ...errors } } },
+    async () => ({
+      nodes: ordered(nodes()).map((n) => ({ node: n.id, counters: jsonSafe(n.counters?.() ?? {}) }))
+    })
   );
 
   app.get<{ Querystring: ActorsQuery }>(
