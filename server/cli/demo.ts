@@ -12,6 +12,7 @@ import type { NodeConfig } from '../../actors/node/config.js';
 import { peerSystemId } from '../../machines/peer/machine.js';
 import { EXIT, UsageError } from './args.js';
 import type { Flags } from './args.js';
+import { supplierDies } from './demo-storage.js';
 import { startHost } from './host.js';
 import type { Host } from './host.js';
 import type { Io } from './main.js';
@@ -65,6 +66,7 @@ async function until(check: () => boolean, ms: number): Promise<boolean> {
 }
 
 const SCENARIOS: Record<string, Scenario> = {
+  'supplier-dies': supplierDies,
   handshake: {
     summary:
       'the Noise XX handshake between two devnet identities, one message per clock step (node handshake-lab)',
