@@ -50,10 +50,12 @@ test(
     page.on('response', (r) => r.status() >= 400 && errors.push(`${r.status()} ${r.url()}`));
     await page.goto(host.listening!.inspectorUrl);
     await page.locator('#status[data-state="live"]').waitFor(WAIT);
-    // The tree is virtualized (only rows in sight exist): search brings the lab into view.
-    await page.locator('.node-row').nth(3).waitFor(WAIT);
-    assert.equal(await page.locator('.node-row').count(), 4, 'operator, two peers and the lab');
-    await page.locator('#search').fill(LAB_NODE);
+    // The tree is virtualized (only rows in sight exist, and every node now runs storage actors
+    // too): search brings each node into view — the operator, both peers and the lab.
+    for (const node of [host.node.id, ...host.devnet.nodes.map((n) => n.id), LAB_NODE]) {
+      await page.locator('#search').fill(node);
+      await page.locator(`.node-row[data-node="${node}"]`).waitFor(WAIT);
+    }
 
     // The tree: the operator, both peers and the lab, each with its actors.
     const row = (id: string) =>
