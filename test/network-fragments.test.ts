@@ -3,33 +3,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AnyActorRef } from 'xstate';
 import { TestClock } from '../actors/clock.js';
 import { startDevnet } from '../actors/node/devnet.js';
 import type { Devnet } from '../actors/node/devnet.js';
 import type { BitDustNode } from '../actors/node/create-node.js';
 import { CHANNEL } from '../actors/net/frames.js';
 import { MAX_ENVELOPE_BYTES, splitEnvelope } from '../actors/net/fragments.js';
-import { peerSystemId } from '../machines/peer/machine.js';
-
-const settle = async () => {
-  for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-};
-
-function peerState(node: BitDustNode, address: string): string | undefined {
-  const ref = node.root.system.get(peerSystemId(address)) as AnyActorRef | undefined;
-  return ref ? String(ref.getSnapshot().value) : undefined;
-}
-
-/** Advance simulated time in steps until `done()` holds; bounded in steps, never sleeps. */
-async function advanceUntil(clock: TestClock, done: () => boolean, stepMs = 50, maxSteps = 2000) {
-  for (let i = 0; i < maxSteps; i++) {
-    if (done()) return;
-    clock.increment(stepMs);
-    await settle();
-  }
-  assert.fail(`condition not reached within ${maxSteps * stepMs} simulated ms`);
-}
+import { advanceUntil, peerState, settle } from './support/sim.js';
 
 /** `n` deterministic bytes that differ per `seed`. */
 const bytes = (n: number, seed: number) => {

@@ -17,25 +17,7 @@ import {
 import type { Transport } from '../actors/transports/types.js';
 import { TAG, prefixed } from '../actors/net/frames.js';
 import { peerSystemId } from '../machines/peer/machine.js';
-
-const settle = async () => {
-  for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-};
-
-function peerState(node: BitDustNode, address: string): string | undefined {
-  const ref = node.root.system.get(peerSystemId(address)) as AnyActorRef | undefined;
-  return ref ? String(ref.getSnapshot().value) : undefined;
-}
-
-/** Advance simulated time in steps until `done()` holds; bounded in steps, never sleeps. */
-async function advanceUntil(clock: TestClock, done: () => boolean, stepMs = 50, maxSteps = 2000) {
-  for (let i = 0; i < maxSteps; i++) {
-    if (done()) return;
-    clock.increment(stepMs);
-    await settle();
-  }
-  assert.fail(`condition not reached within ${maxSteps * stepMs} simulated ms`);
-}
+import { advanceUntil, peerState } from './support/sim.js';
 
 /** Whether `needle` occurs anywhere in `hay`. */
 const contains = (hay: Uint8Array, needle: Uint8Array) =>
