@@ -1,0 +1,135 @@
+// Storage payload schemas: valid payloads accepted and round-tripped through the wire codec,
+// anything out of bounds or malformed refused.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { Value } from '@sinclair/typebox/value';
+import { packPlain } from '../../actors/wire/index.js';
+import {
+  decodeAuditAnswer,
+  decodeServiceRequest,
+  encodeAuditAnswer,
+  encodeServiceRequest
+} from '../../actors/storage/wire.js';
+import { STORAGE_LIMITS } from './keys.js';
+import {
+  AuditAnswerSchema,
+  ServiceRequestSchema,
+  STORAGE_PROTOCOL_VERSION,
+  STORAGE_SERVICE,
+  type AuditAnswer,
+  type ServiceRequest
+} from './messages.js';
+
+const request: ServiceRequest = { v: 1, neededBytes: 1 << 20, position: 3, profile: 'rs/4+2' };
+const answer: AuditAnswer = { v: 1, chunk: new Uint8Array([1, 2, 3]), proof: new Uint8Array(41) };
+const MAX_PROOF = 9 + 32 * 32;
+
+const formatError = (fn: () => unknown) =>
+  assert.throws(fn, (e: unknown) => (e as { code?: string }).code === 'ERR_STORAGE_FORMAT');
+
+describe('storage messages', () => {
+  it('names the service and version', () => {
+    assert.equal(STORAGE_SERVICE, 'storage');
+    assert.equal(STORAGE_PROTOCOL_VERSION, 1);
+  });
+
+  it('service request: round trip and bounds', () => {
+    assert.deepEqual(decodeServiceRequest(encodeServiceRequest(request)), request);
+    const ok = (over: object) => Value.Check(ServiceRequestSchema, { ...request, ...over });
+    assert.ok(ok({ neededBytes: 0 }));
+    assert.ok(ok({ neededBytes: Number.MAX_SAFE_INTEGER }));
+    assert.ok(ok({ position: STORAGE_LIMITS.maxPositions - 1 }));
+    assert.ok(ok({ profile: 'x'.repeat(32) }));
+    for (const bad of [
+      { v: 2 },
+      { neededBytes: -1 },
+      { neededBytes: 1.5 },
+      { neededBytes: Number.MAX_SAFE_INTEGER + 2 },
+      { neededBytes: '10' },
+      { position: -1 },
+      { position: STORAGE_LIMITS.maxPositions },
+      { position: 0.5 },
+      { profile: 'x'.repeat(33) },
+      { profile: 4 },
+      { extra: true }
+    ]) {
+      assert.equal(ok(bad), false, JSON.stringify(bad));
+      formatError(() => decodeServiceRequest(packPlain({ ...request, ...bad })));
+    }
+    const { profile: _omit, ...missing } = request;
+    assert.equal(Value.Check(ServiceRequestSchema, missing), false);
+  });
+
+  it('audit answer: round trip and byte limits', () => {
+    const back = decodeAuditAnswer(encodeAuditAnswer(answer));
+    assert.deepEqual([...back.chunk], [1, 2, 3]);
+    assert.equal(back.proof.length, 41);
+    const ok = (over: object) => Value.Check(AuditAnswerSchema, { ...answer, ...over });
+    assert.ok(ok({ chunk: new Uint8Array(0) }));
+    assert.ok(ok({ chunk: new Uint8Array(STORAGE_LIMITS.maxShardBytes) }));
+    assert.ok(ok({ proof: new Uint8Array(MAX_PROOF) }));
+    for (const bad of [
+      { v: 0 },
+      { chunk: new Uint8Array(STORAGE_LIMITS.maxShardBytes + 1) },
+      { proof: new Uint8Array(MAX_PROOF + 1) },
+      { chunk: [1, 2, 3] },
+      { proof: 'abc' },
+      { extra: 1 }
+    ]) {
+      assert.equal(ok(bad), false, Object.keys(bad).join());
+      formatError(() => decodeAuditAnswer(packPlain({ ...answer, ...bad })));
+    }
+  });
+
+  it('garbage bytes are ERR_STORAGE_FORMAT, never a crash', () => {
+    formatError(() => decodeServiceRequest(new Uint8Array([0xc1])));
+    formatError(() => decodeAuditAnswer(new Uint8Array(0)));
+    formatError(() => decodeServiceRequest(encodeAuditAnswer(answer)));
+    formatError(() => decodeAuditAnswer(encodeServiceRequest(request)));
+  });
+
+  it('property: a service request is accepted exactly when every field is in bounds', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.constant(1), fc.integer({ min: -2, max: 3 })),
+        fc.oneof(fc.nat(), fc.integer(), fc.double({ noNaN: true })),
+        fc.integer({ min: -5, max: 300 }),
+        fc.string({ maxLength: 40 }),
+        (v, neededBytes, position, profile) => {
+          const r = { v, neededBytes, position, profile };
+          const valid =
+            v === 1 &&
+            Number.isInteger(neededBytes) &&
+            neededBytes >= 0 &&
+            neededBytes <= Number.MAX_SAFE_INTEGER &&
+            position >= 0 &&
+            position < STORAGE_LIMITS.maxPositions &&
+            profile.length <= 32;
+          assert.equal(Value.Check(ServiceRequestSchema, r), valid);
+          if (valid)
+            assert.deepEqual(decodeServiceRequest(encodeServiceRequest(r as ServiceRequest)), r);
+          else formatError(() => decodeServiceRequest(packPlain(r)));
+        }
+      ),
+      { numRuns: 300 }
+    );
+  });
+
+  it('property: arbitrary values and arbitrary bytes are refused as ERR_STORAGE_FORMAT', () => {
+    fc.assert(
+      fc.property(fc.anything({ maxDepth: 2 }), fc.uint8Array({ maxLength: 64 }), (x, bytes) => {
+        assert.equal(Value.Check(ServiceRequestSchema, x), false);
+        assert.equal(Value.Check(AuditAnswerSchema, x), false);
+        for (const decode of [decodeServiceRequest, decodeAuditAnswer]) {
+          try {
+            decode(bytes);
+          } catch (e) {
+            assert.equal((e as { code?: string }).code, 'ERR_STORAGE_FORMAT');
+          }
+        }
+      }),
+      { numRuns: 300 }
+    );
+  });
+});
