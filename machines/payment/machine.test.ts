@@ -205,16 +205,12 @@ test('dispute: a dispute that cannot be delivered still ends disputed', async ()
   assert.equal(h.disputes.length, 1);
 });
 
-test(
-  'output.outcome names the final state',
-  { todo: 'bug: output() reads self.getSnapshot(), which is still the previous state' },
-  async () => {
-    const h = harness({ verdict: { ok: false, code: 'ERR_PAYMENT_USAGE', reason: 'x' } });
-    h.actor.start();
-    await flush();
-    assert.equal(h.actor.getSnapshot().output?.outcome, 'disputed');
-  }
-);
+test('output.outcome names the final state', async () => {
+  const h = harness({ verdict: { ok: false, code: 'ERR_PAYMENT_USAGE', reason: 'x' } });
+  h.actor.start();
+  await flush();
+  assert.equal(h.actor.getSnapshot().output?.outcome, 'disputed');
+});
 
 test('verify throwing ends failed with its message, nothing sent', async () => {
   const h = harness({ verdict: new Error('ERR_PAYMENT_SIGNATURE: bad sig') });

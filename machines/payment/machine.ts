@@ -39,6 +39,8 @@ interface PaymentContext extends PaymentInput {
   verdict: Verdict | undefined;
   settled: SettledPayment | undefined;
   lastError: string | undefined;
+  /** The final state reached, for the output. */
+  outcome: 'settled' | 'disputed' | 'defaulted' | 'failed' | undefined;
 }
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -77,11 +79,12 @@ export const paymentMachine = setup({
     waited: 0,
     verdict: undefined,
     settled: undefined,
-    lastError: undefined
+    lastError: undefined,
+    outcome: undefined
   }),
   initial: 'verifying',
-  output: ({ context, self }) => ({
-    outcome: String(self.getSnapshot().value),
+  output: ({ context }) => ({
+    outcome: context.outcome ?? 'unknown',
     settled: context.settled,
     ...(context.verdict ? { verdict: context.verdict } : {})
   }),
@@ -147,9 +150,10 @@ export const paymentMachine = setup({
         onError: 'disputed'
       }
     },
-    settled: { type: 'final' },
-    disputed: { type: 'final' },
-    defaulted: { type: 'final' },
-    failed: { type: 'final' }
+    // Each final state names itself: output() runs before the snapshot shows the final state.
+    settled: { type: 'final', entry: assign({ outcome: 'settled' }) },
+    disputed: { type: 'final', entry: assign({ outcome: 'disputed' }) },
+    defaulted: { type: 'final', entry: assign({ outcome: 'defaulted' }) },
+    failed: { type: 'final', entry: assign({ outcome: 'failed' }) }
   }
 });

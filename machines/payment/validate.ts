@@ -44,7 +44,7 @@ const isTime = (x: unknown): x is number =>
 function fields(x: unknown, spec: Record<string, (v: unknown) => boolean>): Verdict {
   if (!isObj(x)) return fail('ERR_PAYMENT_MALFORMED', 'not an object');
   for (const k of Object.keys(x)) {
-    if (!(k in spec)) return fail('ERR_PAYMENT_MALFORMED', `unknown field ${k}`);
+    if (!Object.hasOwn(spec, k)) return fail('ERR_PAYMENT_MALFORMED', `unknown field ${k}`);
   }
   for (const [k, check] of Object.entries(spec)) {
     if (!check(x[k])) {

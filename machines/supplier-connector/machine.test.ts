@@ -73,7 +73,7 @@ describe('supplier-connector machine', () => {
     const t = start(['ok']);
     assert.equal(t.actor.getSnapshot().value, 'requesting');
     await settle();
-    assert.equal(t.actor.getSnapshot().value, 'hired');
+    assert.ok(t.actor.getSnapshot().matches('hired'), 'hired');
     assert.deepEqual(t.requests, [{ supplierId: 'sup-1', position: 2, at: 0 }]);
     assert.deepEqual(t.statuses(), ['requesting', 'hired']);
     assert.equal(t.actor.getSnapshot().context.attempts, 1);
@@ -145,7 +145,7 @@ describe('supplier-connector machine', () => {
       t.requests.map((r) => r.at),
       [0, 300, 600, 900, 1300]
     );
-    assert.equal(t.actor.getSnapshot().value, 'hired');
+    assert.ok(t.actor.getSnapshot().matches('hired'), 'hired');
     assert.deepEqual(t.statuses(), ['requesting', 'offline', 'gone', 'hired']);
     assert.deepEqual(t.reports.at(-1), { status: 'hired', code: undefined, reason: undefined });
     t.actor.stop();
@@ -171,7 +171,7 @@ describe('supplier-connector machine', () => {
     assert.deepEqual(t.actor.getSnapshot().value, { unavailable: 'offline' });
     t.actor.send({ type: 'connector.reachable' });
     await settle();
-    assert.equal(t.actor.getSnapshot().value, 'hired');
+    assert.ok(t.actor.getSnapshot().matches('hired'), 'hired');
     assert.deepEqual(t.statuses(), ['requesting', 'hired', 'offline', 'requesting', 'hired']);
     assert.equal(t.actor.getSnapshot().context.attempts, 2);
     assert.equal(t.requests.length, 2);
@@ -213,7 +213,7 @@ describe('supplier-connector machine', () => {
     assert.equal(t.requests.length, 1);
     await t.tick(1);
     assert.equal(t.requests.length, 2);
-    assert.equal(t.actor.getSnapshot().value, 'hired');
+    assert.ok(t.actor.getSnapshot().matches('hired'), 'hired');
     await t.tick(5000);
     assert.equal(t.requests.length, 3);
     assert.deepEqual(t.actor.getSnapshot().value, { unavailable: 'offline' });
@@ -239,25 +239,21 @@ describe('supplier-connector machine', () => {
     await settle();
     // The next request (the check) never settles within the test.
     t.clock.increment(5000);
-    assert.equal(t.actor.getSnapshot().value, 'checking');
+    assert.deepEqual(t.actor.getSnapshot().value, { hired: 'checking' });
     t.actor.send({ type: 'connector.unreachable' });
     assert.deepEqual(t.actor.getSnapshot().value, { unavailable: 'offline' });
     await settle();
     t.actor.stop();
   });
 
-  it(
-    'a successful check is not reported (the doc: "reported only if the answer changes")',
-    { todo: 'bug: checking → hired re-enters hired, whose entry reports hired again' },
-    async () => {
-      const t = start(['ok', 'ok', 'ok']);
-      await settle();
-      await t.tick(5000);
-      await t.tick(5000);
-      assert.deepEqual(t.statuses(), ['requesting', 'hired']);
-      t.actor.stop();
-    }
-  );
+  it('a successful check is not reported (the doc: "reported only if the answer changes")', async () => {
+    const t = start(['ok', 'ok', 'ok']);
+    await settle();
+    await t.tick(5000);
+    await t.tick(5000);
+    assert.deepEqual(t.statuses(), ['requesting', 'hired']);
+    t.actor.stop();
+  });
 
   for (const from of ['requesting', 'hired', 'offline', 'refused'] as const) {
     it(`connector.close from ${from}: cancelService, then closed (final)`, async () => {

@@ -7,7 +7,8 @@
  * - `requesting`: `requestService` sends `cmd.request-service` (quota and position).
  * - `hired`: the supplier accepted; jobs and audits report `connector.unreachable` when it stops
  *   answering and `connector.refused` when it refuses (quota, disk full, rejected). Every
- *   `checkMs` it goes through `checking` (the request again, reported only if the answer changes).
+ *   `checkMs` it goes through `hired.checking` (the request again, reported only if the answer
+ *   changes).
  * - `offline`: it did not answer; asks again every `retryMs`. After `offlineLimitMs` in a row it
  *   goes to `gone`, which fire-hire takes as the reason to fire it.
  * - `gone`: offline past the limit; still retried, and back to `hired` if it answers.
@@ -134,17 +135,43 @@ export const supplierConnectorMachine = setup({
         ]
       }
     },
+    // Reported on entry only: a quiet check inside (`hired.checking`) returns to `hired.idle`
+    // without leaving `hired`, so nothing is reported unless the answer changes.
     hired: {
       entry: [
         assign({ code: undefined, reason: undefined }),
         { type: 'report', params: { status: 'hired' } }
       ],
-      after: { check: 'checking' },
+      initial: 'idle',
       on: {
         'connector.unreachable': 'unavailable',
         'connector.refused': {
           target: 'refused',
           actions: assign({ code: ({ event }) => event.code, reason: ({ event }) => event.reason })
+        }
+      },
+      states: {
+        idle: { after: { check: 'checking' } },
+        checking: {
+          invoke: {
+            src: 'requestService',
+            input: ({ context }) => ({
+              supplierId: context.supplierId,
+              position: context.position
+            }),
+            onDone: 'idle',
+            onError: [
+              {
+                guard: ({ event }) => REFUSAL_CODES.includes(codeOf(event.error)),
+                target: '#supplier-connector.refused',
+                actions: assign({
+                  code: ({ event }) => codeOf(event.error),
+                  reason: ({ event }) => messageOf(event.error)
+                })
+              },
+              { target: '#supplier-connector.unavailable' }
+            ]
+          }
         }
       }
     },
@@ -186,26 +213,6 @@ export const supplierConnectorMachine = setup({
         },
         waiting: { after: { retry: 'probing' } }
       }
-    },
-    // A quiet re-request while hired: nothing is reported unless the answer changes.
-    checking: {
-      invoke: {
-        src: 'requestService',
-        input: ({ context }) => ({ supplierId: context.supplierId, position: context.position }),
-        onDone: 'hired',
-        onError: [
-          {
-            guard: ({ event }) => REFUSAL_CODES.includes(codeOf(event.error)),
-            target: 'refused',
-            actions: assign({
-              code: ({ event }) => codeOf(event.error),
-              reason: ({ event }) => messageOf(event.error)
-            })
-          },
-          { target: 'unavailable' }
-        ]
-      },
-      on: { 'connector.unreachable': 'unavailable' }
     },
     refused: { entry: { type: 'report', params: { status: 'refused' } } },
     releasing: {
