@@ -13,15 +13,7 @@ import type { CustomerStorage } from '../../actors/storage/customer.js';
 import { backupTree, restoreTree } from '../../actors/storage/customer-files.js';
 import { UsageError } from './args.js';
 import type { Host } from './host.js';
-
-/** Resolves when `check` holds, polling every 200 ms for at most `ms`. */
-async function until(check: () => boolean | Promise<boolean>, ms: number): Promise<boolean> {
-  for (let waited = 0; waited < ms; waited += 200) {
-    if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  return check();
-}
+import { until } from './until.js';
 
 async function redundancy(c: CustomerStorage): Promise<string> {
   const live = await c.holdings.redundancy(c.catalog, (p) => c.seats()[p]?.status === 'hired');

@@ -15,6 +15,7 @@ import type { Flags } from './args.js';
 import { supplierDies } from './demo-storage.js';
 import { startHost } from './host.js';
 import type { Host } from './host.js';
+import { until } from './until.js';
 import type { Io } from './main.js';
 
 const UI_DIR = fileURLToPath(new URL('../../inspector-ui/dist', import.meta.url));
@@ -54,15 +55,6 @@ const XX_MESSAGES = [
 interface Scenario {
   summary: string;
   run(host: Host, say: (line: string) => void): Promise<void>;
-}
-
-/** Resolves when `check` holds, polling every 100 ms for at most `ms`. */
-async function until(check: () => boolean, ms: number): Promise<boolean> {
-  for (let waited = 0; waited < ms; waited += 100) {
-    if (check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return check();
 }
 
 const SCENARIOS: Record<string, Scenario> = {
