@@ -65,6 +65,7 @@ it('backs up a tree to the devnet suppliers and restores it byte for byte, throu
     'an existing file is not overwritten without --overwrite'
   );
   assert.match(again.output(), /ERR_STORAGE_EXISTS/);
+  assert.match(again.output(), /restored 0 files \(0 B\)/, 'nothing restored, nothing counted');
 
   node.child.kill('SIGINT');
   assert.equal(await node.exited(), 0);

@@ -188,6 +188,8 @@ export async function restoreTree(
   const failed: { path: string; code: string; message: string; lost: number[] }[] = [];
   let filesDone = 0;
   let bytesDone = 0;
+  // Progress counts every file handled; the report counts only the bytes actually restored.
+  let bytesRestored = 0;
   await pool(chosen, c.options.parallelFiles ?? 2, async (v: VersionRecord) => {
     const target = join(o.into, v.path === base ? basename(base) : relative(dirname(base), v.path));
     await mkdir(dirname(target), { recursive: true });
@@ -205,11 +207,12 @@ export async function restoreTree(
     });
     if (!out.ok)
       failed.push({ path: v.path, code: out.code, message: out.message, lost: [...out.lost] });
+    else bytesRestored += v.size;
     filesDone++;
     bytesDone += v.size;
     o.onProgress?.({ file: v.path, filesDone, filesTotal: chosen.length, bytesDone, bytesTotal });
   });
-  return { files: chosen.length - failed.length, bytes: bytesDone, failed };
+  return { files: chosen.length - failed.length, bytes: bytesRestored, failed };
 }
 
 /** Removes `path` (every version) from the catalog and its shards from the suppliers. */
