@@ -94,7 +94,16 @@ export const supplierConnectorMachine = setup({
       status: params.status,
       ...(context.code !== undefined ? { code: context.code } : {}),
       ...(context.reason !== undefined ? { reason: context.reason } : {})
-    }))
+    })),
+    /** Keeps the refusal's code and reason for the report and the inspector. */
+    recordRefusal: assign(({ event }) => {
+      const error = (event as { error?: unknown }).error;
+      return { code: codeOf(error), reason: messageOf(error) };
+    })
+  },
+  guards: {
+    /** The request failed because the supplier will not serve us (not because it was silent). */
+    isRefusal: ({ event }) => REFUSAL_CODES.includes(codeOf((event as { error?: unknown }).error))
   },
   delays: {
     retry: ({ context }) => context.retryMs,
@@ -117,14 +126,7 @@ export const supplierConnectorMachine = setup({
         input: ({ context }) => ({ supplierId: context.supplierId, position: context.position }),
         onDone: 'hired',
         onError: [
-          {
-            guard: ({ event }) => REFUSAL_CODES.includes(codeOf(event.error)),
-            target: 'refused',
-            actions: assign({
-              code: ({ event }) => codeOf(event.error),
-              reason: ({ event }) => messageOf(event.error)
-            })
-          },
+          { guard: 'isRefusal', target: 'refused', actions: 'recordRefusal' },
           {
             target: 'unavailable',
             actions: assign({
@@ -162,12 +164,9 @@ export const supplierConnectorMachine = setup({
             onDone: 'idle',
             onError: [
               {
-                guard: ({ event }) => REFUSAL_CODES.includes(codeOf(event.error)),
+                guard: 'isRefusal',
                 target: '#supplier-connector.refused',
-                actions: assign({
-                  code: ({ event }) => codeOf(event.error),
-                  reason: ({ event }) => messageOf(event.error)
-                })
+                actions: 'recordRefusal'
               },
               { target: '#supplier-connector.unavailable' }
             ]
@@ -200,12 +199,9 @@ export const supplierConnectorMachine = setup({
             onDone: '#supplier-connector.hired',
             onError: [
               {
-                guard: ({ event }) => REFUSAL_CODES.includes(codeOf(event.error)),
+                guard: 'isRefusal',
                 target: '#supplier-connector.refused',
-                actions: assign({
-                  code: ({ event }) => codeOf(event.error),
-                  reason: ({ event }) => messageOf(event.error)
-                })
+                actions: 'recordRefusal'
               },
               { target: 'waiting' }
             ]
