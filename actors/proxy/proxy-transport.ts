@@ -74,7 +74,7 @@ export function createProxyTransport(options: ProxyTransportOptions): ProxyTrans
   });
   const maxFrameBytes = mode === 'direct' ? base.maxFrameBytes : PROXY_MAX_FRAME;
   return {
-    kind: `proxy+${base.kind}`,
+    kind: base.kind, // the node layer reads contacts by kind: a relayed tcp node is still tcp
     mode,
     receiver,
     get address() {

@@ -34,6 +34,23 @@ export const OPTIONS = {
     help: "node start: this node's tcp listener (default tcp://127.0.0.1:0)"
   },
   nats: { type: 'string', help: 'node start: attach to this NATS server, nats://HOST:PORT' },
+  'proxy-router': {
+    type: 'boolean',
+    help: 'node start (tcp): also carry proxy circuits for hidden nodes; logs its --via address'
+  },
+  'proxy-capacity': {
+    type: 'string',
+    help: 'node start: circuit hops a --proxy-router carries at once (default 20)'
+  },
+  hide: {
+    type: 'string',
+    help: 'node start (tcp): hide this node behind proxy routers: nat (1 hop) or privacy (3)'
+  },
+  via: {
+    type: 'string',
+    multiple: true,
+    help: 'node start: a proxy router for --hide, tcp://HOST:PORT#NOISEKEY (repeatable)'
+  },
   out: { type: 'string', help: 'identity export: write to this file instead of stdout' },
   force: { type: 'boolean', help: 'identity import: replace an existing identity' },
   contact: { type: 'string', multiple: true, help: 'identity rotate: a contact URL (repeatable)' },

@@ -8,9 +8,23 @@
  *   node id, so seeds are given as node ids (`--join <node id>` or `--join nats://<node id>`).
  *
  * Seeds are transport addresses only: the handshake proves which node answers.
+ *
+ * Proxy (tcp only, docs/proxy.md): every tcp node runs its transport through a direct-mode proxy
+ * wrapper, so it can answer hidden nodes. `--proxy-router` also serves circuit hops on the tcp
+ * transport with the node's Noise key (at most `--proxy-capacity` hops, default 20), and logs the
+ * `--via` address others use to reach it. `--hide nat|privacy --via tcp://HOST:PORT#NOISEKEY`
+ * (repeatable) hides the node behind a circuit of 1 or 3 of those routers: its address, and the
+ * contact in its identity document, is the relayed one.
  */
 import { createNatsTransport } from '../../actors/transports/nats.js';
 import { createTcpTransport } from '../../actors/transports/tcp.js';
+import type { Transport } from '../../actors/transports/types.js';
+import {
+  createProxyRouter,
+  createProxyTransport,
+  staticDirectory
+} from '../../actors/proxy/index.js';
+import type { RouterInfo } from '../../actors/proxy/index.js';
 import type { TransportLogger } from '../../actors/transports/tcp-types.js';
 import type { NetworkAttachment, NetLogger } from '../../actors/node/services/network.js';
 import { UsageError } from './args.js';
@@ -20,11 +34,67 @@ export interface JoinFlags {
   join?: string[];
   listen?: string;
   nats?: string;
+  'proxy-router'?: boolean;
+  'proxy-capacity'?: string;
+  hide?: string;
+  via?: string[];
 }
+
+type Hide = 'nat' | 'privacy';
+
+/** How long a hidden node waits for its first circuit before its network fails to open. */
+export const HIDE_READY_MS = 30_000;
 
 const TCP_LISTEN = /^tcp:\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 const NATS_SERVER = /^nats:\/\/[A-Za-z0-9.-]+:\d{1,5}$/;
 const NATS_SEED = /^(?:nats:\/\/)?([A-Za-z0-9_-]{1,128})$/;
+const VIA = /^(tcp:\/\/(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5})#([0-9a-fA-F]{64})$/;
+
+/** A router's `--via` address: its tcp address and Noise static key, as it logs them. */
+export function viaAddress(address: string, noiseKey: Uint8Array): string {
+  return `${address}#${Buffer.from(noiseKey).toString('hex')}`;
+}
+
+function parseVia(flag: string): RouterInfo {
+  const m = VIA.exec(flag);
+  if (!m) throw new UsageError(`--via wants tcp://HOST:PORT#NOISEKEY (64 hex digits), got ${flag}`);
+  return { address: m[1] as string, noiseKey: new Uint8Array(Buffer.from(m[2] as string, 'hex')) };
+}
+
+/** The proxy flags, checked: a router's capacity, or a hidden node's mode and routers. */
+function proxyFromFlags(flags: JoinFlags) {
+  const via = (flags.via ?? []).map(parseVia);
+  const hide = flags.hide;
+  if (hide !== undefined && hide !== 'nat' && hide !== 'privacy') {
+    throw new UsageError(`--hide wants nat or privacy, got ${hide}`);
+  }
+  if (hide !== undefined && via.length === 0) throw new UsageError('--hide needs --via routers');
+  if (hide === undefined && via.length > 0) throw new UsageError('--via is for --hide');
+  if (hide !== undefined && flags['proxy-router']) {
+    throw new UsageError('a hidden node (--hide) cannot be a --proxy-router');
+  }
+  const capacity = Number(flags['proxy-capacity'] ?? 20);
+  if (!Number.isInteger(capacity) || capacity < 1 || capacity > 10_000) {
+    throw new UsageError(`--proxy-capacity wants 1..10000, got ${flags['proxy-capacity']}`);
+  }
+  if (flags['proxy-capacity'] !== undefined && !flags['proxy-router']) {
+    throw new UsageError('--proxy-capacity is for --proxy-router');
+  }
+  return { router: flags['proxy-router'] === true, capacity, hide: hide as Hide | undefined, via };
+}
+
+/** Rejects after `ms` unless `p` settles first. */
+async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 function listenAddress(flag: string | undefined): { host: string; port: number } {
   const m = TCP_LISTEN.exec(flag ?? 'tcp://127.0.0.1:0');
@@ -42,7 +112,12 @@ export function networkFromFlags(
   logger?: NetLogger & TransportLogger
 ): NetworkAttachment | undefined {
   const joins = flags.join ?? [];
-  if (joins.length === 0 && flags.listen === undefined && flags.nats === undefined)
+  const proxyFlags =
+    flags['proxy-router'] !== undefined ||
+    flags['proxy-capacity'] !== undefined ||
+    flags.hide !== undefined ||
+    flags.via !== undefined;
+  if (joins.length === 0 && flags.listen === undefined && flags.nats === undefined && !proxyFlags)
     return undefined;
   const common = { ...(logger ? { logger } : {}) };
   if (flags.nats !== undefined) {
@@ -50,6 +125,7 @@ export function networkFromFlags(
       throw new UsageError(`--nats wants nats://HOST:PORT, got ${flags.nats}`);
     }
     if (flags.listen !== undefined) throw new UsageError('--listen is for tcp, not with --nats');
+    if (proxyFlags) throw new UsageError('the proxy flags are for tcp, not with --nats');
     const seeds = joins.map((j) => {
       const m = NATS_SEED.exec(j);
       if (!m) throw new UsageError(`with --nats, --join wants a node id, got ${j}`);
@@ -67,9 +143,45 @@ export function networkFromFlags(
   for (const j of joins) {
     if (!TCP_LISTEN.test(j)) throw new UsageError(`--join wants tcp://HOST:PORT, got ${j}`);
   }
+  const proxy = proxyFromFlags(flags);
   return {
     ...common,
     seeds: joins,
-    openTransport: () => createTcpTransport({ host, port, ...(logger ? { logger } : {}) })
+    openTransport: async (_nodeId, identity): Promise<Transport> => {
+      const base = await createTcpTransport({ host, port, ...(logger ? { logger } : {}) });
+      if (proxy.hide !== undefined) {
+        const hidden = createProxyTransport({
+          base,
+          mode: proxy.hide,
+          directory: staticDirectory(proxy.via)
+        });
+        try {
+          const address = await within(hidden.whenReady(), HIDE_READY_MS, 'no proxy circuit');
+          logger?.info?.({ address, mode: proxy.hide }, 'relayed through proxy routers');
+        } catch (err) {
+          await hidden.close();
+          throw err;
+        }
+        return hidden;
+      }
+      const direct = createProxyTransport({ base, mode: 'direct' });
+      if (!proxy.router) return direct;
+      const router = createProxyRouter({
+        transport: base,
+        staticKeyPair: identity.keys.noise,
+        maxCircuits: proxy.capacity
+      });
+      logger?.info?.(
+        { via: viaAddress(base.address, identity.keys.noise.publicKey), capacity: proxy.capacity },
+        'proxy router serving'
+      );
+      const close = direct.close;
+      return Object.assign(direct, {
+        close: async () => {
+          router.stop();
+          await close();
+        }
+      });
+    }
   };
 }

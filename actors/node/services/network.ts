@@ -35,6 +35,18 @@ import type { NetworkStats } from './network-stats.js';
 
 export type { NetworkStats } from './network-stats.js';
 
+/**
+ * The contact URL to publish for a transport address. A relayed address (`proxy:tcp://R#T`, see
+ * docs/proxy.md) is not a URL: it is published as `proxy://R#T` in the list of its base kind.
+ */
+export function contactAddress(address: string): string {
+  const m = /^proxy:[a-z]+:\/\/(.+)$/.exec(address);
+  return m ? `proxy://${m[1] as string}` : address;
+}
+
+/** A transport whose address changes (a relayed one, when it fails over to another router). */
+type Readdressable = Transport & { onAddress?: (h: (address: string) => void) => () => void };
+
 /** A pino-compatible logger subset. */
 export interface NetLogger {
   info?(obj: object, msg: string): void;
@@ -43,8 +55,11 @@ export interface NetLogger {
 
 /** How a node is attached to a network (what `createNode({ network })` takes). */
 export interface NetworkAttachment {
-  /** Opens this node's transport (its memory port, tcp listener or NATS subject). */
-  openTransport: (nodeId: string) => Promise<Transport>;
+  /**
+   * Opens this node's transport (its memory port, tcp listener or NATS subject). `identity` is
+   * there for a transport that needs the node's keys (a proxy router serves with its Noise key).
+   */
+  openTransport: (nodeId: string, identity: LocalIdentity) => Promise<Transport>;
   /** Transport addresses to join through; read when the service opens. */
   seeds?: string[] | (() => string[]);
   peerTiming?: Omit<PeerInput, 'peerId'>;
@@ -83,6 +98,7 @@ export function networkService(options: NetworkOptions): {
   let system: { get(id: string): AnyActorRef | undefined } | undefined;
   let peerLogic: ReturnType<typeof createPeerLogic> | undefined;
   let kick = () => undefined as void;
+  let offAddress: (() => void) | undefined;
   const seeds = () =>
     typeof options.seeds === 'function' ? options.seeds() : (options.seeds ?? []);
 
@@ -162,13 +178,27 @@ export function networkService(options: NetworkOptions): {
     dependsOn: ['identity'],
     open: async () => {
       identity = options.identity();
-      const raw = await options.openTransport(identity.document.body.id);
+      const raw: Readdressable = await options.openTransport(identity.document.body.id, identity);
+      const publish = options.publishContacts;
+      const contactView = (): Transport => ({
+        ...raw,
+        kind: raw.kind,
+        address: contactAddress(raw.address)
+      });
       try {
-        if (options.publishContacts) identity = await options.publishContacts(raw);
+        if (publish) identity = await publish(contactView());
       } catch (err) {
         await raw.close();
         throw err;
       }
+      // A relayed node's address moves with its router: the document follows it.
+      offAddress = raw.onAddress?.((address) => {
+        if (!address || !publish) return;
+        publish(contactView()).then(
+          (next) => void (identity = next),
+          (err: unknown) => log('warn', { err: String(err), address }, 'contact not republished')
+        );
+      });
       rt = createNetRuntime(
         {
           clock,
@@ -219,6 +249,8 @@ export function networkService(options: NetworkOptions): {
       }
     },
     close: async () => {
+      offAddress?.();
+      offAddress = undefined;
       const open = rt;
       rt = undefined;
       peerLogic = undefined;

@@ -1,0 +1,124 @@
+/**
+ * The proxy wired into the node, as `bitdust node start` builds it from flags: three in-process
+ * hosts on their own loopback addresses — a `--proxy-router` on 127.0.0.2, a plain peer on
+ * 127.0.0.3 and a node started `--hide nat --via <router>` on 127.0.0.4. The hidden node joins
+ * through the peer, runs a Noise session with it inside the circuit and exchanges router requests
+ * both ways; every frame the peer's transport handled is recorded, and none came from, or names,
+ * the hidden node's own address.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultConfig } from '../actors/node/config.js';
+import { recorded, waitFor, contains, type Recorded } from '../actors/proxy/test-kit.js';
+import { startHost, type Host } from '../server/cli/host.js';
+import { networkFromFlags, viaAddress } from '../server/cli/join.js';
+import type { NetworkAttachment } from '../actors/node/services/network.js';
+
+const WAIT_MS = 20_000;
+const text = (s: string) => new TextEncoder().encode(s);
+
+test('a node started --hide nat --via a --proxy-router talks to a peer that never sees its address', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'bitdust-proxy-node-'));
+  const cleanup: (() => unknown)[] = [() => rm(dir, { recursive: true, force: true })];
+  t.after(async () => {
+    for (const step of cleanup.reverse()) await step();
+  });
+  const config = (name: string) => ({
+    ...defaultConfig(),
+    dataDir: join(dir, name),
+    name,
+    devnet: 0,
+    api: false
+  });
+  const start = async (name: string, network: NetworkAttachment): Promise<Host> => {
+    const host = await startHost({ config: config(name), network });
+    cleanup.push(() => host.stop());
+    return host;
+  };
+
+  const router = await start(
+    'router',
+    networkFromFlags({ listen: 'tcp://127.0.0.2:0', 'proxy-router': true })!
+  );
+  const routerAddress = router.node.networkStats()!.address!;
+  assert.match(routerAddress, /^tcp:\/\/127\.0\.0\.2:\d+$/);
+
+  // The peer: a plain node whose transport (above the proxy wrapper) records every frame.
+  let tap: Recorded | undefined;
+  const plain = networkFromFlags({ listen: 'tcp://127.0.0.3:0', join: [routerAddress] })!;
+  const peer = await start('peer', {
+    ...plain,
+    openTransport: async (nodeId, identity) => {
+      tap = recorded(await plain.openTransport(nodeId, identity));
+      return tap;
+    }
+  });
+  const peerAddress = peer.node.networkStats()!.address!;
+  assert.match(peerAddress, /^tcp:\/\/127\.0\.0\.3:\d+$/);
+
+  const via = viaAddress(routerAddress, router.node.identity().keys.noise.publicKey);
+  const hidden = await start(
+    'hidden',
+    networkFromFlags({
+      listen: 'tcp://127.0.0.4:0',
+      join: [peerAddress],
+      hide: 'nat',
+      via: [via]
+    })!
+  );
+  const hiddenAddress = hidden.node.networkStats()!.address!;
+  assert.ok(hiddenAddress.startsWith(`proxy:${routerAddress}#`), hiddenAddress);
+  // Its document names only the relayed address.
+  const contacts = hidden.node.identity().document.body.contacts;
+  assert.deepEqual(Object.keys(contacts), ['tcp']);
+  assert.equal(contacts.tcp?.length, 1);
+  assert.ok(contacts.tcp?.[0]?.startsWith(`proxy://${routerAddress.slice('tcp://'.length)}#`));
+
+  // A Noise session with the peer, inside the circuit, and requests both ways.
+  const peerNet = peer.node.network()!;
+  const hiddenNet = hidden.node.network()!;
+  const got: string[] = [];
+  peerNet.router.handle('cmd.message', (env) => {
+    got.push(`peer:${Buffer.from(env.body.payload).toString()}`);
+    return { type: 'cmd.ack', body: { v: 1 } };
+  });
+  hiddenNet.router.handle('cmd.message', (env) => {
+    got.push(`hidden:${Buffer.from(env.body.payload).toString()}`);
+    return { type: 'cmd.ack', body: { v: 1 } };
+  });
+  await waitFor(
+    () => hiddenNet.channel.addressOf(peer.node.id) === peerAddress,
+    WAIT_MS,
+    'a session from the hidden node to the peer'
+  );
+  const ask = (from: Host, to: Host, payload: string) =>
+    from.node
+      .network()!
+      .router.request(to.node.id, 'cmd.message', { v: 1, payload: text(payload) });
+  for (let i = 0; i < 3; i++) {
+    assert.equal((await ask(hidden, peer, `hello ${i}`)).type, 'cmd.ack');
+    assert.equal((await ask(peer, hidden, `back ${i}`)).type, 'cmd.ack');
+  }
+  assert.deepEqual(got.filter((g) => g.startsWith('peer:')).length, 3);
+  assert.deepEqual(got.filter((g) => g.startsWith('hidden:')).length, 3);
+  assert.ok(peerNet.channel.addressOf(hidden.node.id)?.startsWith(`proxy:${routerAddress}#`));
+
+  // What the peer's transport handled: the router and the relayed address, never 127.0.0.4.
+  assert.ok(tap && tap.seen.length > 0);
+  const peers = new Set(tap.seen.map((s) => s.peer));
+  for (const p of peers) {
+    assert.ok(!p.includes('127.0.0.4'), `the peer's transport talked to ${p}`);
+    assert.ok(p === routerAddress || p.startsWith(`proxy:${routerAddress}#`), p);
+  }
+  assert.ok(
+    [...peers].some((p) => p.startsWith('proxy:')),
+    'the hidden node reached the peer'
+  );
+  for (const s of tap.seen) {
+    assert.ok(!contains(s.frame, text('127.0.0.4')), 'a frame names the hidden address');
+  }
+  assert.equal(hidden.node.network()!.raw.kind, 'tcp');
+});
