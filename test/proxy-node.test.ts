@@ -104,6 +104,12 @@ test('a node started --hide nat --via a --proxy-router talks to a peer that neve
   }
   assert.deepEqual(got.filter((g) => g.startsWith('peer:')).length, 3);
   assert.deepEqual(got.filter((g) => g.startsWith('hidden:')).length, 3);
+  // A message larger than one relayed frame (64,000 B): its fragments must fit the circuit's
+  // frames, not a Noise message's (65,535 B).
+  const large = 'x'.repeat(65_000);
+  assert.equal((await ask(hidden, peer, large)).type, 'cmd.ack');
+  assert.equal((await ask(peer, hidden, large)).type, 'cmd.ack');
+  assert.ok(got.includes(`peer:${large}`) && got.includes(`hidden:${large}`), 'both arrived whole');
   assert.ok(peerNet.channel.addressOf(hidden.node.id)?.startsWith(`proxy:${routerAddress}#`));
 
   // What the peer's transport handled: the router and the relayed address, never 127.0.0.4.

@@ -17,7 +17,14 @@ import { TransportError } from '../transports/errors.js';
 import type { FrameHandler, Transport } from '../transports/types.js';
 import { CHANNEL, MAX_CHANNEL_PAYLOAD, prefixed, TAG } from './frames.js';
 import type { Channel } from './frames.js';
-import { MAX_ENVELOPE_BYTES, Reassembler, splitEnvelope } from './fragments.js';
+import {
+  FRAGMENT_HEADER_BYTES,
+  MAX_ENVELOPE_BYTES,
+  Reassembler,
+  splitEnvelope
+} from './fragments.js';
+import { HEADER_BYTES } from '../crypto/session.js';
+import { TAGLEN } from '../crypto/primitives.js';
 import type { ReassemblyOptions, ReassemblyStats } from './fragments.js';
 
 /** One authenticated session. */
@@ -211,13 +218,24 @@ export class SecureChannel {
     this.#options.connect(to);
   }
 
+  /**
+   * The largest channel payload one raw frame can carry: a Noise message's, or less when the raw
+   * transport's frames are smaller (a relayed proxy transport carries 64,000 B), after the frame
+   * tag, the session header, the AEAD tag and the channel byte.
+   */
+  get #channelPayloadLimit(): number {
+    const overhead = 1 + HEADER_BYTES + TAGLEN + 1;
+    return Math.min(MAX_CHANNEL_PAYLOAD, this.#raw.maxFrameBytes - overhead);
+  }
+
   /** One session message, or fragments when the envelope is larger; false with no session. */
   #sendEnvelope(to: string, frame: Uint8Array): boolean {
-    if (frame.byteLength <= MAX_CHANNEL_PAYLOAD) return this.sendOn(to, CHANNEL.router, frame);
+    const limit = this.#channelPayloadLimit;
+    if (frame.byteLength <= limit) return this.sendOn(to, CHANNEL.router, frame);
     if (!this.#sessions.has(to)) return false;
     const id = this.#fragmentIds.get(to) ?? 0;
     this.#fragmentIds.set(to, (id + 1) % 2 ** 32);
-    const parts = splitEnvelope(id, frame);
+    const parts = splitEnvelope(id, frame, limit - FRAGMENT_HEADER_BYTES);
     this.#stats.fragmentedOut++;
     this.#stats.fragmentsOut += parts.length;
     for (const part of parts) this.sendOn(to, CHANNEL.fragment, part);

@@ -72,7 +72,9 @@ export function createProxyTransport(options: ProxyTransportOptions): ProxyTrans
       /* malformed routed frame: dropped, as a transport drops garbage */
     }
   });
-  const maxFrameBytes = mode === 'direct' ? base.maxFrameBytes : PROXY_MAX_FRAME;
+  // Even a direct node may send to a relayed address (`proxy:…`), whose frames the circuit caps:
+  // announcing the smaller limit lets the session layer size its fragments for either path.
+  const maxFrameBytes = Math.min(base.maxFrameBytes, PROXY_MAX_FRAME);
   return {
     kind: base.kind, // the node layer reads contacts by kind: a relayed tcp node is still tcp
     mode,
