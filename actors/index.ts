@@ -11,8 +11,7 @@ export { loadConfig, defaultConfig, ConfigError } from './node/config.js';
 export type { NodeConfig, ConfigIssue } from './node/config.js';
 export type { HostedNode, NodeInfo, ServiceStatus } from './node/types.js';
 export type { ServiceDefinition } from './node/service-graph.js';
-export { createPeerDirectory } from './node/peer-directory.js';
-export type { PeerDirectory } from './node/peer-directory.js';
+export type { NetworkAttachment } from './node/services/network.js';
 export {
   childSpec,
   supervisorLogic,

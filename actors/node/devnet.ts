@@ -18,8 +18,6 @@ import type { NetLogger } from './services/network.js';
 import type { Transport } from '../transports/types.js';
 import { createNode } from './create-node.js';
 import type { BitDustNode, CreateNodeOptions } from './create-node.js';
-import { createPeerDirectory } from './peer-directory.js';
-import type { PeerDirectory } from './peer-directory.js';
 import type { ServiceDefinition } from './service-graph.js';
 
 export interface DevnetOptions {
@@ -52,7 +50,6 @@ export interface DevnetOptions {
 
 export interface Devnet {
   readonly network: MemoryNetwork;
-  readonly directory: PeerDirectory;
   readonly random: Random;
   readonly nodes: BitDustNode[];
   /** The `network` option that makes another node (the operator's) a member of this devnet. */
@@ -65,7 +62,6 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
   const clock = options.clock ?? realClock;
   const random = createRandom(options.seed);
   const network = createMemoryNetwork({ clock, random, ...options.faults });
-  const directory = createPeerDirectory();
   const nodes: BitDustNode[] = [];
   const tap = options.tap;
   const tapped = (t: Transport): Transport =>
@@ -85,7 +81,6 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
         }
       : t;
   const join_ = (): NonNullable<CreateNodeOptions['network']> => ({
-    directory,
     openTransport: async (nodeId) => tapped(network.transport(nodeId)),
     // The first node is everyone's seed; it has none itself.
     seeds: () => (nodes[0] ? [nodes[0].id] : []),
@@ -122,5 +117,5 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
     await stop();
     throw err;
   }
-  return { network, directory, random, nodes, join: join_, stop };
+  return { network, random, nodes, join: join_, stop };
 }

@@ -24,7 +24,6 @@ import { createPeerLogic } from '../../net/peer-logic.js';
 import { PeerDocuments } from '../../net/peer-documents.js';
 import { createNetCounters } from '../../net/net-stats.js';
 import type { HandshakeGuardOptions } from '../../net/handshake-guard.js';
-import type { PeerDirectory } from '../peer-directory.js';
 import type { ServiceDefinition } from '../service-graph.js';
 import { createNetRuntime, needRuntime } from './net-runtime.js';
 import type { DhtSettings, NetRuntime } from './net-runtime.js';
@@ -70,8 +69,6 @@ export interface NetworkAttachment {
   /** Discovery tick. Default 5 s. */
   discoveryIntervalMs?: number;
   logger?: NetLogger;
-  /** Kept for embedders of the devnet era; discovery goes through the DHT now. */
-  directory?: PeerDirectory;
 }
 
 export interface NetworkOptions extends NetworkAttachment {
@@ -225,7 +222,6 @@ export function networkService(options: NetworkOptions): {
         onUnreachable: (address) => peerRef(address)?.send({ type: 'peer.unreachable' }),
         log
       });
-      options.directory?.join(identity.document.body.id);
     },
     run: {
       logic: supervisorLogic,
@@ -255,7 +251,6 @@ export function networkService(options: NetworkOptions): {
       rt = undefined;
       peerLogic = undefined;
       registry.clear();
-      if (identity) options.directory?.leave(identity.document.body.id);
       open?.channel.clear();
       await open?.raw.close();
     }
