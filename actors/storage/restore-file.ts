@@ -20,7 +20,12 @@ export interface RestoreFileOptions {
   readonly version: VersionRecord;
   readonly blocks: readonly BlockRecord[];
   /** The shards of a block at hand, by position (`null` where missing): fastest k are enough. */
-  readonly fetchShards: (block: BlockRecord) => Promise<readonly (Uint8Array | null)[]>;
+  readonly fetchShards?: (block: BlockRecord) => Promise<readonly (Uint8Array | null)[]>;
+  /**
+   * Or the block's plaintext, fetched and decoded by the caller (a BlockFetcher); a StorageError
+   * marks the block lost. One of the two must be given.
+   */
+  readonly fetchBlock?: (block: BlockRecord) => Promise<Uint8Array>;
   readonly target: string;
   /** Replace an existing file; otherwise ERR_STORAGE_EXISTS. */
   readonly overwrite?: boolean;
@@ -40,14 +45,24 @@ export class RestoreSession {
   private readonly hash = new Blake2bStream();
   private offset = 0;
   private hashing = true;
-  private readonly ahead = new Map<number, Promise<readonly (Uint8Array | null)[]>>();
+  private readonly ahead = new Map<number, Promise<Uint8Array>>();
 
-  /** The shards of block `index`, fetching it and the next `readAhead` blocks if not yet. */
-  private shardsOf(index: number): Promise<readonly (Uint8Array | null)[]> {
+  /** One block's plaintext through whichever fetch the options give. */
+  private load(block: BlockRecord): Promise<Uint8Array> {
+    const { dataKey, version, fetchBlock, fetchShards } = this.options;
+    if (fetchBlock) return fetchBlock(block);
+    if (!fetchShards) throw new StorageError('ERR_STORAGE_ARGUMENT', 'nothing to fetch blocks');
+    return fetchShards(block).then((shards) =>
+      decodeBlock(dataKey, version.backupId, version.k, block, shards)
+    );
+  }
+
+  /** The plaintext of block `index`, fetching it and the next `readAhead` blocks if not yet. */
+  private plainOf(index: number): Promise<Uint8Array> {
     const { blocks, readAhead = 4 } = this.options;
     for (let i = index; i < Math.min(blocks.length, index + 1 + readAhead); i++) {
       if (this.ahead.has(i)) continue;
-      const p = this.options.fetchShards(blocks[i]!);
+      const p = this.load(blocks[i]!);
       p.catch(() => undefined); // awaited when its turn comes
       this.ahead.set(i, p);
     }
@@ -79,13 +94,11 @@ export class RestoreSession {
 
   /** Restores block `index` (in order); false when it cannot be recovered. */
   async block(index: number): Promise<boolean> {
-    const { dataKey, version } = this.options;
     const block = this.options.blocks[index]!;
     const offset = this.offset;
     this.offset += block.plainSize;
     try {
-      const shards = await this.shardsOf(index);
-      const plain = decodeBlock(dataKey, version.backupId, version.k, block, shards);
+      const plain = await this.plainOf(index);
       await this.file!.write(plain, 0, plain.length, offset);
       if (this.hashing) this.hash.update(plain);
       this.options.onBlock?.(index, true);

@@ -12,7 +12,7 @@ import { parseAuditKey, parseShardKey } from '../../machines/storage/keys.js';
 import { STORAGE_SERVICE } from '../../machines/storage/messages.js';
 import { StorageError } from './errors.js';
 import type { SupplierStore } from './supplier-store.js';
-import { decodeServiceRequest, encodeAuditAnswer, packPiece, unpackPiece } from './wire.js';
+import { decodeServiceRequest, encodeAuditAnswer, packPiece, splitPiece } from './wire.js';
 
 const ack = (note?: string) => ({
   type: 'cmd.ack' as const,
@@ -41,7 +41,8 @@ export function serveStorage(router: Router, supplier: SupplierStore): () => voi
       }
     }),
     router.handle('cmd.data', async (env) => {
-      const { hash, shard } = unpackPiece(env.body.data);
+      // The store checks the shard against the hash before writing: one hash per shard.
+      const { hash, shard } = splitPiece(env.body.data);
       await supplier.put(env.from, shardKeyOf(env.body.key), hash, shard);
       return ack('durable');
     }),

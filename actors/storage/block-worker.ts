@@ -1,0 +1,60 @@
+/**
+ * A block-pool worker (block-pool.ts): seals, codes and hashes a block for backup, or checks,
+ * reconstructs and opens one for restore, off the node's event loop. Results travel back as
+ * transferred buffers; a StorageError travels as its code, message, blocks and bad positions.
+ */
+import { parentPort } from 'node:worker_threads';
+import type { BlockRecord } from './catalog-types.js';
+import { StorageError } from './errors.js';
+import { checkShards, decodeBlock, encodeBlock, type EncodeParams } from './pipeline.js';
+
+/** A job, as posted by the pool. */
+export type BlockJob = { id: number } & (
+  | { op: 'encode'; params: EncodeParams; index: number; plain: Uint8Array }
+  | {
+      op: 'decode';
+      dataKey: Uint8Array;
+      backupId: string;
+      k: number;
+      record: BlockRecord;
+      shards: (Uint8Array | null)[];
+    }
+);
+
+/** A job's outcome. */
+export type BlockReply = { id: number } & (
+  | { ok: true; record: BlockRecord; pieces: Uint8Array[] }
+  | { ok: true; plain: Uint8Array }
+  | { ok: false; code: string; message: string; blocks: number[]; bad: number[] }
+);
+
+function run(job: BlockJob): BlockReply {
+  if (job.op === 'encode') {
+    const { record, pieces } = encodeBlock(job.params, job.index, job.plain);
+    return { id: job.id, ok: true, record, pieces: [...pieces] };
+  }
+  const { good, bad } = checkShards(job.record, job.shards);
+  try {
+    const verified = good.map((s) => s !== null);
+    const plain = decodeBlock(job.dataKey, job.backupId, job.k, job.record, good, verified);
+    return { id: job.id, ok: true, plain };
+  } catch (err) {
+    if (!(err instanceof StorageError)) throw err;
+    const blocks = [...(err.blocks ?? [])];
+    return { id: job.id, ok: false, code: err.code, message: err.message, blocks, bad };
+  }
+}
+
+parentPort?.on('message', (job: BlockJob) => {
+  let reply: BlockReply;
+  try {
+    reply = run(job);
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    reply = { id: job.id, ok: false, code: 'ERR_STORAGE_INTERNAL', message, blocks: [], bad: [] };
+  }
+  const transfer: ArrayBuffer[] = [];
+  if ('pieces' in reply) transfer.push(reply.pieces[0]!.buffer as ArrayBuffer);
+  if ('plain' in reply) transfer.push(reply.plain.buffer as ArrayBuffer);
+  parentPort?.postMessage(reply, transfer);
+});
