@@ -1,6 +1,7 @@
 /**
  * Block coding off the event loop: a small pool of worker threads (block-worker.ts) that seal,
- * Reed-Solomon code and hash blocks for backup, and check, reconstruct and open them for restore.
+ * Reed-Solomon code and hash blocks for backup, check, reconstruct and open them for restore, and
+ * rebuild lost shards.
  * The event loop keeps the network, the suppliers' stores and the file I/O; with several blocks in
  * flight, coding runs on the other cores meanwhile. A pool of size 0 codes inline (same results).
  *
@@ -18,6 +19,7 @@ import {
   checkShards,
   decodeBlock,
   encodeBlock,
+  rebuildPieces,
   type EncodeParams,
   type EncodedBlock
 } from './pipeline.js';
@@ -26,6 +28,11 @@ import { HASH_BYTES } from './hash.js';
 /** A decoded block, or why not and which positions sent shards that fail the catalog's hash. */
 export type Decoded =
   { ok: true; plain: Uint8Array } | { ok: false; error: StorageError; bad: readonly number[] };
+
+/** Rebuilt pieces (`null`: not the catalog's shard), or why not, as {@link Decoded}. */
+export type Rebuilt =
+  | { ok: true; pieces: (Uint8Array | null)[] }
+  | { ok: false; error: StorageError; bad: readonly number[] };
 
 type Job = BlockJob extends infer J ? (J extends unknown ? Omit<J, 'id'> : never) : never;
 type Pending = { resolve: (r: BlockReply) => void; reject: (e: unknown) => void };
@@ -110,6 +117,40 @@ export class BlockPool {
     if (reply.ok) {
       if (!('plain' in reply)) throw new Error('block worker: not a decoding');
       return { ok: true, plain: reply.plain };
+    }
+    const error = errorOf(reply);
+    if (!(error instanceof StorageError)) throw error;
+    return { ok: false, error, bad: reply.bad };
+  }
+
+  /** Rebuilds the pieces at `positions` from the shards at hand (pipeline `rebuildPieces`). */
+  async rebuild(
+    k: number,
+    record: BlockRecord,
+    shards: readonly (Uint8Array | null)[],
+    positions: readonly number[]
+  ): Promise<Rebuilt> {
+    if (this.size === 0) {
+      const { good, bad } = checkShards(record, shards);
+      try {
+        const verified = good.map((s) => s !== null);
+        return { ok: true, pieces: rebuildPieces(k, record, good, positions, verified) };
+      } catch (err) {
+        if (err instanceof StorageError) return { ok: false, error: err, bad };
+        throw err;
+      }
+    }
+    const job = {
+      op: 'rebuild' as const,
+      k,
+      record,
+      shards: [...shards],
+      positions: [...positions]
+    };
+    const reply = await this.run(job, []);
+    if (reply.ok) {
+      if (!('rebuilt' in reply)) throw new Error('block worker: not a rebuild');
+      return { ok: true, pieces: reply.rebuilt };
     }
     const error = errorOf(reply);
     if (!(error instanceof StorageError)) throw error;

@@ -1,12 +1,18 @@
 /**
  * A block-pool worker (block-pool.ts): seals, codes and hashes a block for backup, or checks,
- * reconstructs and opens one for restore, off the node's event loop. Results travel back as
+ * reconstructs and opens one for restore (or rebuilds some of its shards), off the node's event loop. Results travel back as
  * transferred buffers; a StorageError travels as its code, message, blocks and bad positions.
  */
 import { parentPort } from 'node:worker_threads';
 import type { BlockRecord } from './catalog-types.js';
 import { StorageError } from './errors.js';
-import { checkShards, decodeBlock, encodeBlock, type EncodeParams } from './pipeline.js';
+import {
+  checkShards,
+  decodeBlock,
+  encodeBlock,
+  rebuildPieces,
+  type EncodeParams
+} from './pipeline.js';
 
 /** A job, as posted by the pool. */
 export type BlockJob = { id: number } & (
@@ -19,12 +25,20 @@ export type BlockJob = { id: number } & (
       record: BlockRecord;
       shards: (Uint8Array | null)[];
     }
+  | {
+      op: 'rebuild';
+      k: number;
+      record: BlockRecord;
+      shards: (Uint8Array | null)[];
+      positions: number[];
+    }
 );
 
 /** A job's outcome. */
 export type BlockReply = { id: number } & (
   | { ok: true; record: BlockRecord; pieces: Uint8Array[] }
   | { ok: true; plain: Uint8Array }
+  | { ok: true; rebuilt: (Uint8Array | null)[] }
   | { ok: false; code: string; message: string; blocks: number[]; bad: number[] }
 );
 
@@ -36,6 +50,10 @@ function run(job: BlockJob): BlockReply {
   const { good, bad } = checkShards(job.record, job.shards);
   try {
     const verified = good.map((s) => s !== null);
+    if (job.op === 'rebuild') {
+      const rebuilt = rebuildPieces(job.k, job.record, good, job.positions, verified);
+      return { id: job.id, ok: true, rebuilt };
+    }
     const plain = decodeBlock(job.dataKey, job.backupId, job.k, job.record, good, verified);
     return { id: job.id, ok: true, plain };
   } catch (err) {
@@ -56,5 +74,8 @@ parentPort?.on('message', (job: BlockJob) => {
   const transfer: ArrayBuffer[] = [];
   if ('pieces' in reply) transfer.push(reply.pieces[0]!.buffer as ArrayBuffer);
   if ('plain' in reply) transfer.push(reply.plain.buffer as ArrayBuffer);
+  if ('rebuilt' in reply) {
+    for (const p of reply.rebuilt) if (p) transfer.push(p.buffer as ArrayBuffer);
+  }
   parentPort?.postMessage(reply, transfer);
 });

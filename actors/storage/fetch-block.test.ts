@@ -159,3 +159,26 @@ test('the worker pool codes exactly as inline and reports lying positions', asyn
     await pool.close();
   }
 });
+
+test('a rebuild asks k of the other positions and returns the catalog pieces', async () => {
+  for (const size of [0, 1]) {
+    const pool = new BlockPool(size);
+    try {
+      const { asked, client } = scripted(['ok', 'fail', 'ok', 'ok', 'ok', 'ok']);
+      const f = new BlockFetcher({
+        client,
+        suppliers: shards.map((_, p) => `s${p}`),
+        clock: new TestClock(),
+        pool
+      });
+      const [piece] = await f.rebuild('b1', k, record, [0]);
+      assert.deepEqual(asked, [1, 2, 3, 4, 5], 'never position 0; 5 replaces the failed 1');
+      assert.deepEqual(piece!.subarray(0, 32), record.shards[0]!.hash);
+      assert.deepEqual(piece!.subarray(32), shards[0]);
+      await assert.rejects(f.rebuild('b1', k, record, [0, 5]), /cannot be recovered/);
+      await assert.rejects(f.fetch('b1', k, record), /no data key/);
+    } finally {
+      await pool.close();
+    }
+  }
+});

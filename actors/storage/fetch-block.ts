@@ -22,7 +22,8 @@ export interface FetcherOptions {
   readonly client: StorageClient;
   /** Supplier id at each position (index = position). */
   readonly suppliers: readonly (string | undefined)[];
-  readonly dataKey: Uint8Array;
+  /** Needed to open blocks (`fetch`), not to rebuild shards. */
+  readonly dataKey?: Uint8Array;
   readonly clock: Clock;
   readonly pool: BlockPool;
   /** Told how each shard request to a position went. */
@@ -52,9 +53,52 @@ export class BlockFetcher {
 
   /** The plaintext of `block` of `backupId`; StorageError when it cannot be recovered. */
   fetch(backupId: string, k: number, block: BlockRecord): Promise<Uint8Array> {
+    const { dataKey } = this.o;
+    if (!dataKey) {
+      return Promise.reject(new StorageError('ERR_STORAGE_ARGUMENT', 'no data key to open blocks'));
+    }
+    return this.gather(backupId, k, block, [], async (some) => {
+      const out = await this.o.pool.decode(dataKey, backupId, k, block, some);
+      return out.ok ? { ok: true, value: out.plain } : out;
+    });
+  }
+
+  /**
+   * The pieces (`hash ‖ shard`) of `block` at `positions`, rebuilt from k shards of the other
+   * positions; `null` for a rebuilt shard that does not match the catalog (never sent).
+   */
+  rebuild(
+    backupId: string,
+    k: number,
+    block: BlockRecord,
+    positions: readonly number[]
+  ): Promise<(Uint8Array | null)[]> {
+    return this.gather(backupId, k, block, positions, async (some) => {
+      const out = await this.o.pool.rebuild(k, block, some, positions);
+      return out.ok ? { ok: true, value: out.pieces } : out;
+    });
+  }
+
+  /**
+   * Collects k shards (see the module comment) and hands them to `use`; positions `use` reports
+   * bad are replaced by others. `skip`: positions never asked.
+   */
+  private gather<T>(
+    backupId: string,
+    k: number,
+    block: BlockRecord,
+    skip: readonly number[],
+    use: (
+      shards: (Uint8Array | null)[]
+    ) => Promise<
+      { ok: true; value: T } | { ok: false; error: StorageError; bad: readonly number[] }
+    >
+  ): Promise<T> {
     const { client, suppliers, clock, onShard } = this.o;
     const n = block.shards.length;
-    const state: State[] = Array.from({ length: n }, (_, p) => (suppliers[p] ? 'idle' : 'failed'));
+    const state: State[] = Array.from({ length: n }, (_, p) =>
+      suppliers[p] && !skip.includes(p) ? 'idle' : 'failed'
+    );
     const shards: (Uint8Array | null)[] = Array.from({ length: n }, () => null);
     const started = clock.now();
     let decoding = false;
@@ -68,15 +112,15 @@ export class BlockFetcher {
     );
     const count = (s: State) => state.filter((x) => x === s).length;
 
-    return new Promise<Uint8Array>((resolve, reject) => {
-      const finish = (error: unknown, plain?: Uint8Array) => {
+    return new Promise<T>((resolve, reject) => {
+      const finish = (error: unknown, value?: { ok: true; value: T }) => {
         if (finished) return;
         finished = true;
         if (timer !== undefined) clock.clearTimeout(timer);
-        if (plain) {
+        if (value) {
           const took = clock.now() - started;
           this.average = this.average === 0 ? took : 0.8 * this.average + 0.2 * took;
-          resolve(plain);
+          resolve(value.value);
         } else reject(error);
       };
       const ask = (pos: number) => {
@@ -105,8 +149,8 @@ export class BlockFetcher {
         const chosen = order.filter((p) => state[p] === 'got').slice(0, k);
         const some = shards.map((s, p) => (chosen.includes(p) ? s : null));
         try {
-          const out = await this.o.pool.decode(this.o.dataKey, backupId, k, block, some);
-          if (out.ok) return finish(undefined, out.plain);
+          const out = await use(some);
+          if (out.ok) return finish(undefined, out);
           if (out.bad.length === 0) return finish(out.error);
           lastError = out.error;
           for (const p of out.bad) {

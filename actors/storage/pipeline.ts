@@ -140,6 +140,35 @@ export function decodeBlock(
   return plain;
 }
 
+/**
+ * The pieces (`hash ‖ shard`) at `positions`, reconstructed from the good shards at hand (checked
+ * against the catalog unless `verified`); `null` where the rebuilt shard is not the one the
+ * catalog recorded. Fewer than k good shards is ERR_STORAGE_UNRECOVERABLE.
+ */
+export function rebuildPieces(
+  k: number,
+  record: BlockRecord,
+  shards: readonly (Uint8Array | null | undefined)[],
+  positions: readonly number[],
+  verified?: readonly boolean[]
+): (Uint8Array | null)[] {
+  const { good } = checkShards(record, shards, verified);
+  const present = good.filter((s) => s !== null).length;
+  if (present < k) {
+    throw StorageError.unrecoverable([record.index], `${present} good shards of ${k} needed`);
+  }
+  const all = reconstruct(good, k);
+  return positions.map((p) => {
+    const shard = all[p];
+    const hash = record.shards[p]?.hash;
+    if (!shard || !hash || !sameBytes(shardHash(shard), hash)) return null;
+    const piece = new Uint8Array(HASH_BYTES + shard.length);
+    piece.set(hash);
+    piece.set(shard, HASH_BYTES);
+    return piece;
+  });
+}
+
 /** Cuts a byte stream into blocks of exactly `blockSize` (the last one shorter, never empty). */
 export async function* cutBlocks(
   source: AsyncIterable<Uint8Array>,
