@@ -22,7 +22,7 @@ import { Catalog } from './catalog.js';
 import type { StorageClient } from './customer-client.js';
 import { StorageError } from './errors.js';
 import { Holdings } from './holdings.js';
-import { runRebuild, runToEnd, type UpkeepContext } from './maintenance.js';
+import { runRebuild, runToEnd, type RebuildProgress, type UpkeepContext } from './maintenance.js';
 import { auditSpec, fireHireSpec } from './customer-specs.js';
 
 /**
@@ -237,9 +237,17 @@ export class CustomerStorage {
   }
 
   /** Rebuilds missing shards at `positions` (all when empty); rebuilds run one after another. */
-  rebuild(positions: readonly number[] = []): Promise<RebuildOutput> {
+  rebuild(
+    positions: readonly number[] = [],
+    onProgress?: (p: RebuildProgress) => void
+  ): Promise<RebuildOutput> {
     const run = this.rebuilding.then(() =>
-      runRebuild(this.upkeep(), positions, (logic, input) => this.runJob('rebuild', logic, input))
+      runRebuild(
+        this.upkeep(),
+        positions,
+        (logic, input) => this.runJob('rebuild', logic, input),
+        onProgress
+      )
     );
     this.rebuilding = run.catch(() => undefined);
     return run.then((out) => {

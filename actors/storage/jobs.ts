@@ -149,6 +149,8 @@ export interface RestoreJob extends JobContext {
   readonly version?: number;
   readonly target: string;
   readonly overwrite?: boolean;
+  /** Told each block written (its index and the version's block size), for progress. */
+  readonly onBlock?: (index: number, blockSize: number) => void;
 }
 
 /**
@@ -192,11 +194,13 @@ export function fetchFastest(
 /** Runs a restore job to its end. */
 export function runRestore(job: RestoreJob): Promise<RestoreOutput> {
   let session: RestoreSession | undefined;
+  let blockSize = 0;
   const logic = restoreMachine.provide({
     actors: {
       prepare: fromPromise(async () => {
         const version = await job.catalog.version(job.path, job.version);
         const blocks = await job.catalog.blocks(version.backupId);
+        blockSize = version.blockSize;
         session = new RestoreSession({
           dataKey: job.dataKey,
           version,
@@ -208,9 +212,11 @@ export function runRestore(job: RestoreJob): Promise<RestoreOutput> {
         });
         return { blockCount: await session.open() };
       }),
-      restoreBlock: fromPromise<{ ok: boolean }, { index: number }>(async ({ input }) => ({
-        ok: await session!.block(input.index)
-      })),
+      restoreBlock: fromPromise<{ ok: boolean }, { index: number }>(async ({ input }) => {
+        const ok = await session!.block(input.index);
+        if (ok) job.onBlock?.(input.index, blockSize);
+        return { ok };
+      }),
       finish: fromPromise<void, { lost: readonly number[] }>(({ input }) =>
         session!.finish(input.lost)
       ),

@@ -57,22 +57,45 @@ export function runListFiles(ctx: UpkeepContext, positions: readonly number[]) {
 /** Runs a job's logic to its end (the customer runs jobs under its supervisor). */
 export type JobRunner = <O>(logic: AnyActorLogic, input: unknown) => Promise<O>;
 
+/** How far a rebuild is: blocks handled, and the shard bytes they put back (or tried to). */
+export interface RebuildProgress {
+  readonly blocksDone: number;
+  readonly blocksTotal: number;
+  readonly bytesDone: number;
+  readonly bytesTotal: number;
+}
+
 /** Rebuilds every shard missing at `positions` (all when empty); lists them first. */
 export function runRebuild(
   ctx: UpkeepContext,
   positions: readonly number[],
-  run: JobRunner = (logic, input) => runToEnd(logic, ctx.clock, input)
+  run: JobRunner = (logic, input) => runToEnd(logic, ctx.clock, input),
+  onProgress?: (p: RebuildProgress) => void
 ): Promise<RebuildOutput> {
   let work: MissingWork[] = [];
+  const bytesOf = (w: MissingWork) => w.block.shardSize * w.positions.length;
+  let blocksDone = 0;
+  let bytesDone = 0;
+  let bytesTotal = 0;
+  const report = () =>
+    onProgress?.({ blocksDone, blocksTotal: work.length, bytesDone, bytesTotal });
   const logic = rebuildMachine.provide({
     actors: {
       scan: fromPromise(async () => {
         const all = ctx.suppliers().map((_, i) => i);
         await runListFiles(ctx, all);
         work = await ctx.holdings.missing(ctx.catalog, positions);
+        bytesTotal = work.reduce((n, w) => n + bytesOf(w), 0);
+        report();
         return { count: work.length };
       }),
-      rebuildBlock: fromPromise(async ({ input }) => rebuildOne(ctx, work[input.index]!))
+      rebuildBlock: fromPromise(async ({ input }) => {
+        const done = await rebuildOne(ctx, work[input.index]!);
+        blocksDone++;
+        bytesDone += bytesOf(work[input.index]!);
+        report();
+        return done;
+      })
     }
   });
   return run<RebuildOutput>(logic, { positions });
