@@ -138,10 +138,26 @@ export interface AuditOptions {
   readonly onStart?: (self: AnyActorRef) => void;
 }
 
+/** Chunks asked per challenge (fewer when the shard has fewer). */
+const AUDIT_LEAVES = 4;
+
+/** `n` distinct random leaf indices below `count`, in random order. */
+function pickLeaves(random: Random, count: number, n: number): number[] {
+  const out: number[] = [];
+  while (out.length < Math.min(n, count)) {
+    const leaf = random.int(count);
+    if (!out.includes(leaf)) out.push(leaf);
+  }
+  return out;
+}
+
 /** Codes that mean the supplier lost or altered what it acknowledged. */
 const LIES = ['ERR_STORAGE_NOT_FOUND', 'ERR_STORAGE_CORRUPT', 'ERR_STORAGE_HASH_MISMATCH'];
 
-/** The audit machine bound to the catalog: one random chunk of one random block per position. */
+/**
+ * The audit machine bound to the catalog: per position, a few random chunks of one random block's
+ * shard with a fresh nonce (`cmd.audit`), the proof checked against the catalog's root.
+ */
 export function auditLogic(ctx: UpkeepContext, options: AuditOptions): AnyActorLogic {
   return auditMachine.provide({
     actors: {
@@ -159,18 +175,28 @@ export function auditLogic(ctx: UpkeepContext, options: AuditOptions): AnyActorL
           // A shard not listed there yet (new supplier, rebuild pending) is not a lie.
           if (!ctx.holdings.has(position, key)) return skip;
           const leaves = chunkCount(block.shardSize, version.chunkBytes);
-          const chunk = options.random.int(leaves);
+          const challenge = {
+            backupId: version.backupId,
+            block: block.index,
+            position,
+            leaves: pickLeaves(options.random, leaves, AUDIT_LEAVES),
+            nonce: Uint8Array.from({ length: 16 }, () => options.random.int(256))
+          };
           try {
-            const ok = await ctx.client.audit(
+            const check = await ctx.client.audit(
               supplier,
-              key,
-              chunk,
+              challenge,
               block.shards[position]!.root,
               leaves
             );
-            return ok
+            return check.ok
               ? { position, supplierId: supplier, result: 'pass' }
-              : { position, supplierId: supplier, result: 'fail', detail: `bad proof for ${key}` };
+              : {
+                  position,
+                  supplierId: supplier,
+                  result: 'fail',
+                  detail: `${key}: ${check.reason}`
+                };
           } catch (err) {
             const code = (err as { code?: string }).code ?? '';
             if (!LIES.includes(code)) return skip;
