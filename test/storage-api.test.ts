@@ -5,7 +5,8 @@
 // the CLI handlers print progress lines and the summary.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { waitFor, type AnyActorRef } from 'xstate';
 import { join } from 'node:path';
 import { realClock } from '../actors/clock.js';
 import { createInspectionBridge } from '../actors/inspection/create-inspection-bridge.js';
@@ -28,7 +29,23 @@ import { seededBytes } from './support/storage-data.js';
 const TOKEN = 't'.repeat(43);
 
 test('REST routes and CLI handlers over a devnet customer', { timeout: 120_000 }, async (t) => {
-  const net = await storageDevnet({ suppliers: 6, k: 4, m: 2 });
+  // A file named held.bin is read only once the test lets it (to look at a running job).
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const net = await storageDevnet({
+    suppliers: 6,
+    k: 4,
+    m: 2,
+    customer: {
+      openFile: (path) =>
+        path.endsWith('held.bin')
+          ? (async function* () {
+              await held;
+              yield* createReadStream(path);
+            })()
+          : undefined
+    }
+  });
   t.after(() => net.stop());
   await net.ready({ rebuilt: true });
   const bridge = createInspectionBridge({ clock: realClock });
@@ -168,4 +185,34 @@ test('REST routes and CLI handlers over a devnet customer', { timeout: 120_000 }
   assert.equal(await rebuildCommand(bj, [], io), 0);
   assert.match(lines[0]!, /^rebuild 100% {2}0 B \/ 0 B {2}0\/0 blocks/);
   assert.equal(lines.at(-1), 'rebuilt 0 shards in 0 blocks');
+
+  // A running file job is a temporary child of the customer's supervisor: in the actor tree
+  // while it runs, gone once done.
+  const slow = join(net.base, 'slow');
+  mkdirSync(slow);
+  writeFileSync(join(slow, 'held.bin'), seededBytes(6, 'held', 200_000));
+  const fireHire = net.customerNode.root.system.get('storage.fire-hire') as AnyActorRef;
+  const supervisor = (fireHire as unknown as { _parent: AnyActorRef })._parent;
+  const jobIds = (s: { context: { children: { id: string }[] } }) =>
+    s.context.children.map((c) => c.id).filter((id) => id.startsWith('job.backup.'));
+  const held1 = await start(headers, { kind: 'backup', path: slow });
+  await waitFor(supervisor, (s) => jobIds(s).length === 1, { timeout: 10_000 });
+  type Tree = { id: string; children: Tree[] };
+  const ids = async () => {
+    const { nodes } = (await call('GET', '/api/actors')) as { nodes: { tree: Tree }[] };
+    const all: string[] = [];
+    const walk = (n: Tree) => (all.push(n.id), n.children.forEach(walk));
+    nodes.forEach((n) => walk(n.tree));
+    return all.filter((id) => id.startsWith('job.backup.'));
+  };
+  assert.deepEqual(await ids(), jobIds(supervisor.getSnapshot()));
+  release();
+  const heldId = (held1.json() as { job: { id: string } }).job.id;
+  const last: string[] = [];
+  const heldUrl = `/api/storage/jobs/${heldId}/events`;
+  for await (const e of parseEvents([(await app.inject({ url: heldUrl, headers })).body]))
+    last.push(e.event);
+  assert.equal(last.at(-1), 'done');
+  await waitFor(supervisor, (s) => jobIds(s).length === 0, { timeout: 10_000 });
+  assert.deepEqual(await ids(), []);
 });

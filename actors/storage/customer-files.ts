@@ -126,6 +126,7 @@ export async function backupTree(
         suppliers: c.jobSuppliers(),
         clock: o.clock,
         onShard: (p, e, key) => c.onShard(p, e, key),
+        run: (logic, input) => c.runJob('backup', logic, input),
         path: f.path,
         backupId: backupIdFor(f.path, f.size, f.mtimeMs, next),
         source: () =>
@@ -248,6 +249,7 @@ export async function restoreTree(
       suppliers: c.suppliers(),
       clock: c.options.clock,
       onShard: (p, e) => c.onShard(p, e),
+      run: (logic, input) => c.runJob('restore', logic, input),
       path: v.path,
       ...(o.version !== undefined && v.path === base ? { version: o.version } : {}),
       target,
