@@ -70,9 +70,15 @@ export {
   type RestoreJob
 } from './jobs.js';
 export {
-  decodeAuditAnswer,
+  checkProof,
+  proveChallenge,
+  serveAudits,
+  type AuditChallenge,
+  type AuditProof,
+  type ProofCheck
+} from './audit-proof.js';
+export {
   decodeServiceRequest,
-  encodeAuditAnswer,
   encodeServiceRequest,
   packPiece,
   splitPiece,
