@@ -23,7 +23,7 @@ import {
   type EncodeParams,
   type EncodedBlock
 } from './pipeline.js';
-import { HASH_BYTES } from './hash.js';
+import { Blake2bStream, HASH_BYTES } from './hash.js';
 
 /** A decoded block, or why not and which positions sent shards that fail the catalog's hash. */
 export type Decoded =
@@ -57,6 +57,27 @@ const errorOf = (r: Extract<BlockReply, { ok: false }>): Error =>
     ? new StorageError(r.code as StorageErrorCode, r.message, { blocks: r.blocks })
     : new Error(`block worker: ${r.message}`);
 
+/** A whole-file hash fed block by block (see {@link BlockPool.fileHash}). */
+export interface FileHash {
+  /** Adds `data`; with `transfer` its buffer is moved to the worker (the caller's copy is gone). */
+  update(data: Uint8Array, transfer?: boolean): void;
+  digest(): Promise<Uint8Array>;
+}
+
+interface PooledHash extends FileHash {
+  readonly slot: number;
+  readonly stream: number;
+}
+
+/** The buffers to move with `data`: its own, when the caller gives it up and it is not shared. */
+const movable = (data: Uint8Array, transfer: boolean): ArrayBuffer[] =>
+  transfer &&
+  data.byteOffset === 0 &&
+  data.byteLength === data.buffer.byteLength &&
+  data.byteLength > 0
+    ? [data.buffer as ArrayBuffer]
+    : [];
+
 /** See the module comment. */
 export class BlockPool {
   private readonly slots: (Slot | undefined)[];
@@ -70,18 +91,60 @@ export class BlockPool {
     this.slots = Array.from({ length: size }, () => undefined);
   }
 
-  /** Encodes block `index` (as pipeline `encodeBlock`); `transfer`: `plain`'s buffer is ours. */
+  /**
+   * A whole-file BLAKE2b-256 kept on one worker: updates (and encodes given it) run there in the
+   * order they are posted, so the file is hashed in order off the event loop.
+   */
+  fileHash(): FileHash {
+    if (this.size === 0) {
+      const h = new Blake2bStream();
+      return { update: (data) => void h.update(data), digest: async () => h.digest() };
+    }
+    const slot = this.pick();
+    const stream = ++this.nextId;
+    let failed: unknown;
+    const hash: PooledHash = {
+      slot,
+      stream,
+      update: (data, transfer = false) => {
+        this.run({ op: 'hash', stream, data }, movable(data, transfer), slot)
+          .then((r) => {
+            if (!r.ok) failed ??= errorOf(r);
+          })
+          .catch((e: unknown) => (failed ??= e));
+      },
+      digest: async () => {
+        const r = await this.run({ op: 'digest', stream }, [], slot);
+        if (failed !== undefined) throw failed;
+        if (!r.ok) throw errorOf(r);
+        if (!('digest' in r) || !r.digest) throw new Error('block worker: not a digest');
+        return r.digest;
+      }
+    };
+    return hash;
+  }
+
+  /**
+   * Encodes block `index` (as pipeline `encodeBlock`); `transfer`: `plain`'s buffer is ours.
+   * With `hash` (from {@link fileHash}) the block is first added to it, on its worker.
+   */
   async encode(
     params: EncodeParams,
     index: number,
     plain: Uint8Array,
-    transfer = false
+    transfer = false,
+    hash?: FileHash
   ): Promise<EncodedBlock> {
-    if (this.size === 0) return encodeBlock(params, index, plain);
-    const own = transfer && plain.byteOffset === 0 && plain.buffer.byteLength > 0;
+    if (this.size === 0) {
+      hash?.update(plain);
+      return encodeBlock(params, index, plain);
+    }
+    const pinned = hash && 'stream' in hash ? (hash as PooledHash) : undefined;
+    if (hash && !pinned) hash.update(plain);
     const reply = await this.run(
-      { op: 'encode', params, index, plain },
-      own ? [plain.buffer as ArrayBuffer] : []
+      { op: 'encode', params, index, plain, ...(pinned ? { stream: pinned.stream } : {}) },
+      movable(plain, transfer),
+      pinned?.slot
     );
     if (!reply.ok) throw errorOf(reply);
     if (!('pieces' in reply)) throw new Error('block worker: not an encoding');
@@ -164,8 +227,8 @@ export class BlockPool {
     await Promise.all(running.map((s) => s.worker.terminate()));
   }
 
-  /** The least-loaded slot (ties in turn), its worker started on first use. */
-  private slot(): Slot {
+  /** The least-loaded slot index (ties in turn). */
+  private pick(): number {
     let best = -1;
     for (let n = 0; n < this.size; n++) {
       const i = (this.turn + n) % this.size;
@@ -173,7 +236,7 @@ export class BlockPool {
       if (best < 0 || load < (this.slots[best]?.pending.size ?? 0)) best = i;
     }
     this.turn = (best + 1) % this.size;
-    return (this.slots[best] ??= this.start(best));
+    return best;
   }
 
   private start(i: number): Slot {
@@ -196,8 +259,9 @@ export class BlockPool {
     return slot;
   }
 
-  private run(job: Job, transfer: ArrayBuffer[]): Promise<BlockReply> {
-    const slot = this.slot();
+  /** Runs `job` on slot `at` (default the least loaded), its worker started on first use. */
+  private run(job: Job, transfer: ArrayBuffer[], at = this.pick()): Promise<BlockReply> {
+    const slot = (this.slots[at] ??= this.start(at));
     const id = ++this.nextId;
     return new Promise((resolve, reject) => {
       if (slot.pending.size === 0) slot.worker.ref();

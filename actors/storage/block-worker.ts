@@ -6,6 +6,7 @@
 import { parentPort } from 'node:worker_threads';
 import type { BlockRecord } from './catalog-types.js';
 import { StorageError } from './errors.js';
+import { Blake2bStream } from './hash.js';
 import {
   checkShards,
   decodeBlock,
@@ -16,7 +17,9 @@ import {
 
 /** A job, as posted by the pool. */
 export type BlockJob = { id: number } & (
-  | { op: 'encode'; params: EncodeParams; index: number; plain: Uint8Array }
+  | { op: 'encode'; params: EncodeParams; index: number; plain: Uint8Array; stream?: number }
+  | { op: 'hash'; stream: number; data: Uint8Array }
+  | { op: 'digest'; stream: number }
   | {
       op: 'decode';
       dataKey: Uint8Array;
@@ -38,12 +41,37 @@ export type BlockJob = { id: number } & (
 export type BlockReply = { id: number } & (
   | { ok: true; record: BlockRecord; pieces: Uint8Array[] }
   | { ok: true; plain: Uint8Array }
+  | { ok: true; digest?: Uint8Array }
   | { ok: true; rebuilt: (Uint8Array | null)[] }
   | { ok: false; code: string; message: string; blocks: number[]; bad: number[] }
 );
 
+/** Whole-file hashes of this worker, by stream id; a few are enough (one per file in flight). */
+const streams = new Map<number, Blake2bStream>();
+const MAX_STREAMS = 1024;
+
+function streamOf(id: number): Blake2bStream {
+  let h = streams.get(id);
+  if (!h) {
+    // A stream never digested (its job failed) is dropped once many are open.
+    if (streams.size >= MAX_STREAMS) streams.delete(streams.keys().next().value!);
+    streams.set(id, (h = new Blake2bStream()));
+  }
+  return h;
+}
+
 function run(job: BlockJob): BlockReply {
+  if (job.op === 'hash') {
+    streamOf(job.stream).update(job.data);
+    return { id: job.id, ok: true };
+  }
+  if (job.op === 'digest') {
+    const digest = streamOf(job.stream).digest();
+    streams.delete(job.stream);
+    return { id: job.id, ok: true, digest };
+  }
   if (job.op === 'encode') {
+    if (job.stream !== undefined) streamOf(job.stream).update(job.plain);
     const { record, pieces } = encodeBlock(job.params, job.index, job.plain);
     return { id: job.id, ok: true, record, pieces: [...pieces] };
   }

@@ -9,6 +9,7 @@ import { generateDataKey } from './block-crypto.js';
 import { BlockPool } from './block-pool.js';
 import type { StorageClient } from './customer-client.js';
 import { StorageError } from './errors.js';
+import { blake2b256 } from './hash.js';
 import { BlockFetcher } from './fetch-block.js';
 import { encodeBlock } from './pipeline.js';
 
@@ -180,5 +181,29 @@ test('a rebuild asks k of the other positions and returns the catalog pieces', a
     } finally {
       await pool.close();
     }
+  }
+});
+
+test('a file hash kept on a worker equals BLAKE2b-256 of the blocks in order', async () => {
+  const pool = new BlockPool(2);
+  try {
+    const blocks = [0, 1, 2, 3, 4].map((i) =>
+      Uint8Array.from({ length: 3000 + i }, (_, j) => i + j)
+    );
+    const whole = Buffer.concat(blocks);
+    const hash = pool.fileHash();
+    const params = { dataKey, backupId: 'b1', k, m, chunkBytes: 256 };
+    const encoded = blocks.map((b, i) =>
+      i % 2 === 0
+        ? pool.encode(params, i, b.slice(), true, hash)
+        : (hash.update(b.slice(), true), null)
+    );
+    await Promise.all(encoded);
+    assert.deepEqual(await hash.digest(), blake2b256(whole));
+    const inline = new BlockPool(0).fileHash();
+    blocks.forEach((b) => inline.update(b));
+    assert.deepEqual(await inline.digest(), blake2b256(whole));
+  } finally {
+    await pool.close();
   }
 });

@@ -12,7 +12,6 @@ import type { BlockRecord } from './catalog-types.js';
 import type { Catalog } from './catalog.js';
 import type { StorageClient } from './customer-client.js';
 import { StorageError } from './errors.js';
-import { Blake2bStream } from './hash.js';
 import { DEFAULT_CHUNK_BYTES } from './merkle.js';
 import { SEAL_OVERHEAD } from './block-crypto.js';
 import { sharedBlockPool, type BlockPool } from './block-pool.js';
@@ -60,12 +59,13 @@ export interface BackupJob extends JobContext {
 export function runBackup(job: BackupJob): Promise<BackupOutput> {
   const blockSize = effectiveBlockSize(job.k, job.blockSize, job.maxShardBytes);
   const params = { dataKey: job.dataKey, backupId: job.backupId, k: job.k, m: job.m };
-  const hash = new Blake2bStream();
   let staged = new Set<number>();
   let blocks: AsyncIterator<Uint8Array> | undefined;
   let index = 0;
   let size = 0;
   const pool = job.pool ?? sharedBlockPool();
+  // The file's hash is kept on the worker that encodes its blocks, fed in block order.
+  const hash = pool.fileHash();
   let pending: { encoded: Promise<EncodedBlock>; bytes: number } | undefined;
   const inflight: Promise<void>[] = [];
   const logic = backupMachine.provide({
@@ -80,16 +80,20 @@ export function runBackup(job: BackupJob): Promise<BackupOutput> {
         let plain = step.done ? undefined : step.value;
         if (plain === undefined && index > 0) return { index: undefined, staged: false, bytes: 0 };
         plain ??= new Uint8Array(0); // an empty file is one empty block
-        hash.update(plain);
         size += plain.length;
         const i = index++;
-        if (staged.has(i)) return { index: i, staged: true, bytes: plain.length };
+        if (staged.has(i)) {
+          const bytes = plain.length;
+          hash.update(plain, true); // moved to the worker: `plain` is empty from here
+          return { index: i, staged: true, bytes };
+        }
         // Coded on the block pool while earlier blocks travel; cutBlocks gave us this buffer.
-        const encoded = pool.encode(params, i, plain, true);
+        const bytes = plain.length;
+        const shardSize = Math.ceil((bytes + SEAL_OVERHEAD) / job.k);
+        const encoded = pool.encode(params, i, plain, true, hash);
         encoded.catch(() => undefined); // awaited by sendBlock
-        const shardSize = Math.ceil((plain.length + SEAL_OVERHEAD) / job.k);
         pending = { encoded, bytes: shardSize * (job.k + job.m) };
-        return { index: i, staged: false, bytes: plain.length };
+        return { index: i, staged: false, bytes };
       }),
       sendBlock: fromPromise<{ bytes: number }, { index: number }>(async () => {
         const { encoded, bytes } = pending!;
@@ -108,7 +112,7 @@ export function runBackup(job: BackupJob): Promise<BackupOutput> {
             path: job.path,
             backupId: job.backupId,
             size,
-            fileHash: hash.digest(),
+            fileHash: await hash.digest(),
             mtimeMs: job.mtimeMs,
             committedAt: Math.floor(job.clock.now()),
             k: job.k,
@@ -237,6 +241,7 @@ export function runRestore(job: RestoreJob): Promise<RestoreOutput> {
           target: job.target,
           overwrite: job.overwrite,
           ...(job.readAhead !== undefined ? { readAhead: job.readAhead } : {}),
+          fileHash: sharedBlockPool().fileHash(),
           fetchBlock: (b) => fetcher.fetch(version.backupId, version.k, b)
         });
         return { blockCount: await session.open() };

@@ -11,7 +11,8 @@ import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { BlockRecord, VersionRecord } from './catalog-types.js';
 import { StorageError } from './errors.js';
-import { Blake2bStream, sameBytes } from './hash.js';
+import { BlockPool, type FileHash } from './block-pool.js';
+import { sameBytes } from './hash.js';
 import { decodeBlock } from './pipeline.js';
 
 /** Options of {@link restoreFile}. */
@@ -33,6 +34,8 @@ export interface RestoreFileOptions {
   readonly onBlock?: (index: number, ok: boolean) => void;
   /** Blocks fetched ahead of the one being written (default 4): hides the round trips. */
   readonly readAhead?: number;
+  /** Where the plaintext is hashed (default here; a block pool's `fileHash` hashes off-thread). */
+  readonly fileHash?: FileHash;
 }
 
 /**
@@ -42,7 +45,7 @@ export interface RestoreFileOptions {
 export class RestoreSession {
   private file: FileHandle | undefined;
   private readonly temp: string;
-  private readonly hash = new Blake2bStream();
+  private readonly hash: FileHash;
   private offset = 0;
   private hashing = true;
   private readonly ahead = new Map<number, Promise<Uint8Array>>();
@@ -73,6 +76,7 @@ export class RestoreSession {
 
   constructor(private readonly options: RestoreFileOptions) {
     const { target } = options;
+    this.hash = options.fileHash ?? new BlockPool(0).fileHash();
     this.temp = join(
       dirname(target),
       `.${basename(target)}.${randomBytes(6).toString('hex')}.part`
@@ -100,7 +104,8 @@ export class RestoreSession {
     try {
       const plain = await this.plainOf(index);
       await this.file!.write(plain, 0, plain.length, offset);
-      if (this.hashing) this.hash.update(plain);
+      // Written: the plaintext moves to the hash (its buffer is ours: decoded for this block).
+      if (this.hashing) this.hash.update(plain, true);
       this.options.onBlock?.(index, true);
       return true;
     } catch (err) {
@@ -117,7 +122,7 @@ export class RestoreSession {
     if (lost.length > 0) {
       throw StorageError.unrecoverable(lost, `${version.path} version ${version.version}`);
     }
-    if (!sameBytes(this.hash.digest(), version.fileHash)) {
+    if (!sameBytes(await this.hash.digest(), version.fileHash)) {
       throw new StorageError('ERR_STORAGE_FILE_HASH', `${version.path} does not match its hash`);
     }
     await this.file!.sync();
