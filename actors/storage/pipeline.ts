@@ -4,7 +4,7 @@
  * coder → k + m shards, each with its hash and Merkle root. Restore: any k shards whose hashes
  * match → reconstruct → strip padding → open → plaintext.
  *
- * Memory stays bounded: one block (plus its shards) is in flight per stream. A block is cut small
+ * Memory stays bounded: a job holds its window of blocks (plus their shards). A block is cut small
  * enough that each shard fits one `cmd.data` (STORAGE_LIMITS.maxShardBytes), as the original
  * adapted its block size to the backup; with 4+2 that is 3.75 MiB instead of 4.
  */
