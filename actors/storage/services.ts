@@ -24,6 +24,12 @@ import { rejectorChildSpec } from './rejector.js';
 import { openSupplierStore, type SupplierPolicy, type SupplierStore } from './supplier-store.js';
 import { serveStorage } from './supplier-service.js';
 import { StorageError } from './errors.js';
+import {
+  paymentService,
+  type PaymentRuntime,
+  type PaymentServiceOptions
+} from '../payment/service.js';
+import { MeteredClient } from '../payment/metered-client.js';
 
 /** Bytes of a `cmd.data` frame that are not the shard: envelope, key, hash, msgpack. */
 const ENVELOPE_ROOM = 1024;
@@ -47,6 +53,11 @@ export interface StorageServicesOptions {
     /** A fresh node with an imported identity: pull the catalog image from the suppliers first. */
     readonly fromKey?: boolean;
   };
+  /**
+   * Run the payment service (actors/payment/service.ts, docs/payment.md): suppliers meter and bill
+   * their customers and refuse unpaid ones, customers sign contracts and pay. Off when absent.
+   */
+  readonly payment?: PaymentServiceOptions;
 }
 
 /** The storage services of one node and access to what they opened. */
@@ -56,6 +67,8 @@ export interface StorageServices {
   attach(node: BitDustNode): void;
   supplier(): SupplierStore | undefined;
   customer(): CustomerStorage | undefined;
+  /** The payment service's ledger and protocol, when payments run and the service is open. */
+  payment(): PaymentRuntime | undefined;
 }
 
 const byNode = new Map<string, StorageServices>();
@@ -82,7 +95,8 @@ export function dhtFinder(node: BitDustNode): SupplierFinder {
 function rejectorSpec(
   store: () => SupplierStore | undefined,
   node: () => BitDustNode | undefined,
-  policy: NonNullable<StorageServicesOptions['supplier']>
+  policy: NonNullable<StorageServicesOptions['supplier']>,
+  payment?: Parameters<typeof rejectorChildSpec>[4]
 ) {
   const live = (): SupplierStore => {
     const s = store();
@@ -98,10 +112,16 @@ function rejectorSpec(
     }
   });
   const clock = { now: () => node()?.clock.now() ?? 0 };
-  return rejectorChildSpec(late, clock, () => policy.capacityBytes, {
-    patrolMs: policy.patrolMs ?? 60_000,
-    idleLimitMs: policy.idleLimitMs ?? 30 * 24 * 3600_000
-  });
+  return rejectorChildSpec(
+    late,
+    clock,
+    () => policy.capacityBytes,
+    {
+      patrolMs: policy.patrolMs ?? 60_000,
+      idleLimitMs: policy.idleLimitMs ?? 30 * 24 * 3600_000
+    },
+    payment
+  );
 }
 
 /** See the module comment. */
@@ -116,6 +136,15 @@ export function storageServices(options: StorageServicesOptions): StorageService
     if (!r) throw new StorageError('ERR_STORAGE_NO_SERVICE', 'the network is not open');
     return r;
   };
+  const pay = options.payment
+    ? paymentService(options.payment, {
+        attached,
+        supplier: () => supplier,
+        customer: () => customer
+      })
+    : undefined;
+  if (pay) definitions.push(pay.definition);
+  const after = pay ? ['network', 'payment'] : ['network'];
 
   const sp = options.supplier;
   if (sp) {
@@ -123,7 +152,7 @@ export function storageServices(options: StorageServicesOptions): StorageService
     let node: BitDustNode | undefined;
     definitions.push({
       name: 'supplier',
-      dependsOn: ['network'],
+      dependsOn: after,
       open: async () => {
         node = await attached;
         supplier = await openSupplierStore({
@@ -131,7 +160,7 @@ export function storageServices(options: StorageServicesOptions): StorageService
           clock: node.clock,
           policy: sp
         });
-        off = serveStorage(router(node), supplier);
+        off = serveStorage(router(node), supplier, pay?.storageHooks);
         const dht = node.network()?.dht;
         if (dht)
           void announceService(dht, 'suppliers', { meta: { capacity: sp.capacityBytes } }).catch(
@@ -147,7 +176,8 @@ export function storageServices(options: StorageServicesOptions): StorageService
             rejectorSpec(
               () => supplier,
               () => node,
-              sp
+              sp,
+              pay?.rejector
             )
           ]
         }
@@ -169,12 +199,14 @@ export function storageServices(options: StorageServicesOptions): StorageService
   if (cp) {
     definitions.push({
       name: 'customer',
-      dependsOn: ['network'],
+      dependsOn: after,
       open: async () => {
         const node = await attached;
-        const client = new StorageClient(router(node), {
-          ...(cp.timeoutMs !== undefined ? { timeoutMs: cp.timeoutMs } : {})
-        });
+        const clientOptions = cp.timeoutMs !== undefined ? { timeoutMs: cp.timeoutMs } : {};
+        // With payments, the client meters what each supplier holds for us.
+        const client = pay
+          ? new MeteredClient(router(node), clientOptions, pay.meterCustomer)
+          : new StorageClient(router(node), clientOptions);
         const finder = cp.finder ?? dhtFinder(node);
         const dataKey = deriveDataKey(node.identity().keys.identitySecret);
         const store = node.store()!.sub('customer');
@@ -223,7 +255,8 @@ export function storageServices(options: StorageServicesOptions): StorageService
       attach(node);
     },
     supplier: () => supplier,
-    customer: () => customer
+    customer: () => customer,
+    payment: () => pay?.runtime()
   };
   return services;
 }
