@@ -7,6 +7,7 @@
  * {@link PaymentService.meterCustomer} (customer side); see docs/payment.md.
  */
 import { createActor, fromPromise, type AnyActorRef } from 'xstate';
+import type { Clock } from '../clock.js';
 import type { BitDustNode } from '../node/create-node.js';
 import type { ServiceDefinition } from '../node/service-graph.js';
 import {
@@ -42,6 +43,18 @@ import { createPaymentNode, type PaymentNode } from './node.js';
 import type { PaymentTiming } from './context.js';
 
 const DAY = 86_400_000;
+
+/**
+ * The node's clock in whole milliseconds: statements, meters and ledger entries carry integer
+ * times (a teaching clock that slows real time yields fractions, which a bigint cannot take).
+ */
+export function wholeMs(clock: Clock): Clock {
+  return {
+    now: () => Math.floor(clock.now()),
+    setTimeout: (fn, ms) => clock.setTimeout(fn, ms),
+    clearTimeout: (id) => clock.clearTimeout(id)
+  };
+}
 
 /** Options of the payment service (every field has a default). */
 export interface PaymentServiceOptions {
@@ -106,6 +119,15 @@ export interface PaymentService {
   meterCustomer(supplier: string, bytes: number, transferred: number): void;
 }
 
+/** Runs `f`, dropping what it throws (metering must not fail the storage it observes). */
+function quietly(f: () => void): void {
+  try {
+    f();
+  } catch {
+    // A bad figure is corrected at the next upkeep tick, which re-reads the accounts.
+  }
+}
+
 /** Builds the payment service; see the module comment. */
 export function paymentService(o: PaymentServiceOptions, deps: PaymentDeps): PaymentService {
   const periodMs = o.periodMs ?? DAY;
@@ -116,6 +138,7 @@ export function paymentService(o: PaymentServiceOptions, deps: PaymentDeps): Pay
     transferPricePerGB: o.transferPricePerGB ?? DEFAULT_PRICE.transferPricePerGB
   };
   let node: BitDustNode | undefined;
+  let clock: Clock | undefined;
   let rt: PaymentRuntime | undefined;
   let sup: SupervisorActor | undefined;
   let billedTo = 0;
@@ -124,7 +147,7 @@ export function paymentService(o: PaymentServiceOptions, deps: PaymentDeps): Pay
   const held = new Map<string, number>();
   const contracts = new Map<string, AnyActorRef>();
 
-  const now = () => node!.clock.now();
+  const now = () => clock!.now();
   const boundary = (t: number) => Math.floor(t / periodMs) * periodMs;
 
   /** Starts `logic` under our supervisor (a plain actor on the node's clock before it runs). */
@@ -132,7 +155,7 @@ export function paymentService(o: PaymentServiceOptions, deps: PaymentDeps): Pay
     if (sup && sup.getSnapshot().status === 'active') {
       return startChild(sup, childSpec(id, logic, { input, restart: 'temporary' }));
     }
-    return createActor(logic, { input, clock: node!.clock }).start();
+    return createActor(logic, { input, clock: clock! }).start();
   };
 
   const viewOf = (): UpkeepView => {
@@ -276,7 +299,7 @@ export function paymentService(o: PaymentServiceOptions, deps: PaymentDeps): Pay
     // Ticks land on billing boundaries, so both parties meter a period up to the same instant.
     delays: {
       tick: () => {
-        const t = node?.clock.now() ?? 0;
+        const t = clock?.now() ?? 0;
         return Math.max(1, Math.min(tickMs, boundary(t) + periodMs - t));
       }
     }
@@ -287,6 +310,7 @@ export function paymentService(o: PaymentServiceOptions, deps: PaymentDeps): Pay
     dependsOn: ['network'],
     open: async () => {
       node = await deps.attached;
+      clock = wholeMs(node.clock);
       const router = node.network()?.router;
       if (!router) throw new BitDustError('ERR_PAYMENT_NO_SERVICE', 'the network is not open');
       const keys = node.identity().keys;
@@ -294,21 +318,21 @@ export function paymentService(o: PaymentServiceOptions, deps: PaymentDeps): Pay
       const ledger = await openLedger({
         store,
         keys,
-        clock: node.clock,
+        clock,
         grant: o.grant ?? DEFAULT_GRANT
       });
       await ledger.vest();
       const pay = createPaymentNode({
         keys,
         ledger,
-        clock: node.clock,
+        clock,
         router,
         fairness,
         minPrice: price,
         ...(o.timing ? { timing: o.timing } : {}),
         spawn
       });
-      billedTo = boundary(node.clock.now());
+      billedTo = boundary(clock.now());
       rt = {
         pay,
         ledger,
@@ -348,18 +372,23 @@ export function paymentService(o: PaymentServiceOptions, deps: PaymentDeps): Pay
         ? undefined
         : `unpaid: ${st.detail} (credit limit ${fairness.creditLimit} µc); pay to store more`;
     },
-    stored: (customer) => {
-      const a = deps.supplier()?.account(customer);
-      rt?.pay.feed({
-        type: 'meter.stored',
-        role: 'supplier',
-        peer: customer,
-        bytes: a?.usedBytes ?? 0,
-        at: now()
-      });
-    },
+    // Metering never fails a storage request: the data is already durable when these run, and
+    // the next upkeep tick re-reads every account anyway.
+    stored: (customer) =>
+      quietly(() => {
+        const a = deps.supplier()?.account(customer);
+        rt?.pay.feed({
+          type: 'meter.stored',
+          role: 'supplier',
+          peer: customer,
+          bytes: a?.usedBytes ?? 0,
+          at: now()
+        });
+      }),
     transferred: (customer, bytes) =>
-      rt?.pay.feed({ type: 'meter.transferred', role: 'supplier', peer: customer, bytes })
+      quietly(() =>
+        rt?.pay.feed({ type: 'meter.transferred', role: 'supplier', peer: customer, bytes })
+      )
   };
 
   return {
@@ -379,18 +408,19 @@ export function paymentService(o: PaymentServiceOptions, deps: PaymentDeps): Pay
         pay.feed({ type: 'meter.stored', role: 'supplier', peer: r.customer, bytes: 0, at: now() });
       }
     },
-    meterCustomer: (supplier, bytes, transferred) => {
-      held.set(supplier, bytes);
-      if (!rt) return;
-      rt.pay.feed({ type: 'meter.stored', role: 'customer', peer: supplier, bytes, at: now() });
-      if (transferred > 0) {
-        rt.pay.feed({
-          type: 'meter.transferred',
-          role: 'customer',
-          peer: supplier,
-          bytes: transferred
-        });
-      }
-    }
+    meterCustomer: (supplier, bytes, transferred) =>
+      quietly(() => {
+        held.set(supplier, bytes);
+        if (!rt) return;
+        rt.pay.feed({ type: 'meter.stored', role: 'customer', peer: supplier, bytes, at: now() });
+        if (transferred > 0) {
+          rt.pay.feed({
+            type: 'meter.transferred',
+            role: 'customer',
+            peer: supplier,
+            bytes: transferred
+          });
+        }
+      })
   };
 }
