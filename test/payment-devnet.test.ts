@@ -148,8 +148,7 @@ test(
     assert.ok(fireHire.getSnapshot().context.fired.length >= 1);
 
     // Let the last bills settle: two more periods.
-    const settleTo = net.clock.now() + 25 * MIN;
-    await net.drive(() => net.clock.now() >= settleTo, 30 * MIN);
+    await net.advance(25 * MIN);
 
     // The donor paid nothing: every payment of its own is a waiver, and it was paid by the payer.
     const summary = (name: string) => ledgerSummary(pay(name).store);
@@ -222,5 +221,76 @@ test(
         .children ?? {}
     );
     assert.ok(children.length > 0);
+  }
+);
+
+test(
+  'a customer restarts: its contracts are kept, its meter is re-learnt, later bills verify and are paid',
+  { timeout: 300_000 },
+  async (t) => {
+    const net = await paymentDevnet(T0, 9);
+    t.after(() => net.stop());
+    for (const s of ['s0', 's1']) await net.add(s, { supplier: true, payment: PAY });
+    const spec = { customerOf: ['s0', 's1'], payment: RICH };
+    let c = await net.add('c', spec);
+    await net.drive(() => c.services.customer()?.ready() === true, 10 * MIN);
+    const own = () => {
+      const rt = c.services.payment()!;
+      return rt.pay.contracts().filter((k) => k.terms.customer === rt.pay.id);
+    };
+    await net.drive(() => own().length === 2, 10 * MIN);
+    const before = own()
+      .map((k) => k.terms.id)
+      .sort();
+    const dir = file(join(net.base, 'src-c'), 'f.bin', 256 * KiB, 3);
+    assert.deepEqual((await net.run(backupTree(c.services.customer()!, dir))).problems, []);
+
+    const payments = async () => {
+      const rt = c.services.payment()!;
+      await rt.ledger.idle();
+      const rows = await rt.store.range<LedgerEntry>({ prefix: 'e/' });
+      return rows.filter(
+        (e) => e.value.body.kind === 'transfer' && e.value.body.settled.payment.amount > 0
+      ).length;
+    };
+    let paid = 0;
+    const until = async (n: number) => {
+      for (let i = 0; i < 40 && paid < n; i++) {
+        await net.advance(5 * MIN);
+        paid = await payments();
+      }
+    };
+    await until(2);
+    assert.ok(paid >= 2, `${paid} payments before the restart`);
+
+    // Restart mid-period: stop the node, start it again from the same data dir.
+    await net.drive(() => net.clock.now() % (10 * MIN) >= 4 * MIN, 10 * MIN);
+    await net.run(c.node.stop());
+    c = await net.add('c', spec);
+    assert.deepEqual(
+      own()
+        .map((k) => k.terms.id)
+        .sort(),
+      before,
+      'contracts kept on disk'
+    );
+    const after = paid;
+    await until(after + 4);
+    assert.ok(paid >= after + 4, `${paid - after} payments after the restart`);
+    for (const s of ['s0', 's1']) {
+      const sup = net.get(s).services.payment()!.pay;
+      const mine = [...sup.supplier.invoices.values()].filter(
+        (b) => b.invoice.invoice.customer === c.node.id
+      );
+      assert.ok(mine.length >= 3, `${s}: ${mine.length} invoices`);
+      assert.deepEqual(
+        mine.filter((b) => b.status === 'disputed').map((b) => b.invoice.invoice.id),
+        [],
+        `${s}: no invoice disputed`
+      );
+      assert.equal(sup.contracts().filter((k) => k.terms.customer === c.node.id).length, 1);
+    }
+    const report = await c.services.payment()!.audit();
+    assert.ok(report.ok);
   }
 );

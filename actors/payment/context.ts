@@ -42,6 +42,8 @@ export interface PaymentCtx {
   fairness: FairnessPolicy;
   timing: PaymentTiming;
   meter: { state: MeterState };
+  /** When the customer-side meter first heard of each supplier (since this start). */
+  meterStart: Map<string, number>;
   contracts: Map<string, SignedContract>;
   /** Statements older than this or further ahead than the skew are refused. */
   maxAgeMs: number;

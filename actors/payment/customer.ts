@@ -47,10 +47,34 @@ export function createCustomer(c: PaymentCtx, onOutcome: (id: string, outcome: s
     }
     // Our meter is cumulative: the period is the growth since the last invoice we verified.
     const now = usageAt(c.meter.state, 'customer', inv.supplier, inv.periodEnd).byteMs;
-    const ours = now - (seen.get(inv.supplier) ?? 0n);
+    const prev = seen.get(inv.supplier);
+    const ours = now - (prev ?? 0n);
     const theirs = big(inv.storedByteMs);
+    const tol = (n: bigint) => (n * USAGE_TOLERANCE_PPM) / 1_000_000n;
+    const start = c.meterStart.get(inv.supplier);
+    if (
+      prev === undefined &&
+      start !== undefined &&
+      start > inv.periodStart &&
+      start < inv.periodEnd
+    ) {
+      // Our meter began inside this period (we restarted, and learnt what the supplier holds from
+      // its listing): we saw only part of it. Bound the bill by what we saw (below) and by that
+      // holding kept over the whole period (above).
+      const whole =
+        (ours * BigInt(inv.periodEnd - inv.periodStart)) / BigInt(inv.periodEnd - start);
+      if (theirs + tol(ours) < ours || theirs > whole + tol(whole)) {
+        return {
+          ok: false,
+          code: 'ERR_PAYMENT_USAGE',
+          reason: `billed ${theirs} byte-ms, metered ${ours} since ${start} (at most ${whole})`
+        };
+      }
+      seen.set(inv.supplier, now);
+      return { ok: true };
+    }
     const diff = theirs > ours ? theirs - ours : ours - theirs;
-    if (diff * 1_000_000n > ours * USAGE_TOLERANCE_PPM) {
+    if (diff > tol(ours)) {
       return {
         ok: false,
         code: 'ERR_PAYMENT_USAGE',

@@ -14,6 +14,7 @@ export type CustomerMeter = (supplier: string, heldBytes: number, transferred: n
 export class MeteredClient extends StorageClient {
   private readonly sizes = new Map<string, Map<string, number>>();
   private readonly totals = new Map<string, number>();
+  private readonly seeded = new Set<string>();
 
   constructor(
     router: Router,
@@ -36,6 +37,25 @@ export class MeteredClient extends StorageClient {
     else m.set(key, size);
     this.totals.set(supplier, total);
     return total;
+  }
+
+  /**
+   * Learns what `supplier` already holds for us from its listing (keys and sizes), once per
+   * supplier: after a restart the meter starts empty, and invoices would otherwise be disputed.
+   * The sizes are the supplier's word; shards stored since are counted as acknowledged.
+   */
+  async seed(supplier: string, maxPages = 10_000): Promise<void> {
+    if (this.seeded.has(supplier)) return;
+    const m = this.held(supplier);
+    let start: string | undefined;
+    for (let page = 0; page < maxPages; page++) {
+      const { files, more } = await this.listFiles(supplier, '', 1000, start);
+      for (const f of files) if (!m.has(f.key)) this.set(supplier, f.key, f.size);
+      if (!more || files.length === 0) break;
+      start = `${files[files.length - 1]!.key}\u0000`;
+    }
+    this.seeded.add(supplier);
+    this.meter(supplier, this.totals.get(supplier) ?? 0, 0);
   }
 
   override async putShard(
@@ -63,6 +83,7 @@ export class MeteredClient extends StorageClient {
 
   override async cancelService(supplier: string): Promise<void> {
     await super.cancelService(supplier);
+    this.seeded.delete(supplier);
     this.sizes.delete(supplier);
     this.totals.delete(supplier);
     this.meter(supplier, 0, 0);

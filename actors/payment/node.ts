@@ -36,6 +36,8 @@ export interface PaymentNodeOptions {
   onOutcome?: (invoiceId: string, outcome: string) => void;
   /** Starts machines under the node's supervisor (see PaymentCtx.spawn). */
   spawn?: PaymentCtx['spawn'];
+  /** Told of every contract kept (`ended` false) or ended (true), e.g. to persist them. */
+  onContract?: (sc: SignedContract, ended: boolean) => void;
   /** Lowest prices we accept in a contract proposed to us as a supplier (default 0). */
   minPrice?: { pricePerGBHour: number; transferPricePerGB: number };
 }
@@ -81,6 +83,7 @@ export function createPaymentNode(o: PaymentNodeOptions) {
     fairness: o.fairness ?? DEFAULT_FAIRNESS,
     timing: { ...DEFAULT_TIMING, ...o.timing },
     meter: { state: new Map() },
+    meterStart: new Map(),
     contracts: new Map(),
     maxAgeMs: 35 * 86_400_000,
     maxSkewMs: 600_000,
@@ -91,9 +94,18 @@ export function createPaymentNode(o: PaymentNodeOptions) {
     if (sc.terms.customer !== c.id && sc.terms.supplier !== c.id) {
       throw new BitDustError('ERR_PAYMENT_MISMATCH', 'not a party');
     }
-    // A renewal replaces the contract it continues.
-    if (sc.terms.prev) c.contracts.delete(sc.terms.prev);
+    // One contract per (customer, supplier): a renewal, or a customer that restarted and proposed
+    // afresh, replaces the one before.
+    for (const old of [...c.contracts.values()]) {
+      const t = old.terms;
+      if (t.id === sc.terms.id) continue;
+      if (t.customer === sc.terms.customer && t.supplier === sc.terms.supplier) {
+        c.contracts.delete(t.id);
+        o.onContract?.(old, true);
+      }
+    }
     c.contracts.set(sc.terms.id, sc);
+    o.onContract?.(sc, false);
   };
 
   /** Supplier side: checks a proposal, countersigns it and keeps the contract. */
@@ -176,6 +188,9 @@ export function createPaymentNode(o: PaymentNodeOptions) {
     /** Feeds one metering event from storage. */
     feed(e: MeterEvent) {
       c.meter.state = meterApply(c.meter.state, e);
+      if (e.type === 'meter.stored' && e.role === 'customer' && !c.meterStart.has(e.peer)) {
+        c.meterStart.set(e.peer, e.at);
+      }
     },
     /** Adds a contract both parties signed (refused when a signature is bad or we are no party). */
     addContract,
@@ -184,7 +199,12 @@ export function createPaymentNode(o: PaymentNodeOptions) {
     /** Our usage with `peer` in `role`, integrated up to now. */
     usage: (role: 'supplier' | 'customer', peer: string) =>
       usageAt(c.meter.state, role, peer, c.clock.now()),
-    endContract: (id: string) => void c.contracts.delete(id),
+    endContract: (id: string) => {
+      const sc = c.contracts.get(id);
+      if (!sc) return;
+      c.contracts.delete(id);
+      o.onContract?.(sc, true);
+    },
     contracts: () => [...c.contracts.values()],
     stop: off
   };

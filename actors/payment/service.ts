@@ -37,9 +37,10 @@ import {
 } from '../../machines/payment/fairness.js';
 import { paymentUpkeepMachine, type UpkeepView } from '../../machines/payment/upkeep.js';
 import { contractMachine } from '../../machines/contract/machine.js';
-import type { ContractTerms } from '../../machines/payment/records.js';
+import type { ContractTerms, SignedContract } from '../../machines/payment/records.js';
 import type { Rejection } from '../../machines/customer-rejector/decide.js';
 import { createPaymentNode, type PaymentNode } from './node.js';
+import { MeteredClient } from './metered-client.js';
 import type { PaymentTiming } from './context.js';
 
 const DAY = 86_400_000;
@@ -200,11 +201,20 @@ export function paymentService(o: PaymentServiceOptions, deps: PaymentDeps): Pay
         at: now()
       });
     }
+    const client = c.options.client;
     for (const s of seats) {
       const id = s.supplierId;
+      // After a restart the customer's meter starts empty: learn what each supplier holds.
+      if (id && s.status === 'hired' && client instanceof MeteredClient) {
+        await client.seed(id).catch(() => undefined);
+      }
       if (!id || s.status !== 'hired' || contracts.has(id)) continue;
-      if (mine.some((k) => k.terms.supplier === id)) continue;
-      await startContract(pay, id, c.options.neededBytes, 0, '');
+      const had = mine.find((k) => k.terms.supplier === id);
+      if (!had) await startContract(pay, id, c.options.neededBytes, 0, '');
+      else if (had.terms.startMs + had.terms.termMs <= now()) {
+        // Kept over a restart with no machine to renew it: its term is over, propose the next.
+        await startContract(pay, id, had.terms.bytes, had.terms.seq + 1, had.terms.id);
+      }
     }
     for (const [id, ref] of contracts) {
       if (ref.getSnapshot().value === 'expiring' && seated.has(id))
@@ -315,6 +325,12 @@ export function paymentService(o: PaymentServiceOptions, deps: PaymentDeps): Pay
       if (!router) throw new BitDustError('ERR_PAYMENT_NO_SERVICE', 'the network is not open');
       const keys = node.identity().keys;
       const store = node.store()!.sub('ledger');
+      // Contracts outlive a restart (namespace `contracts`); meters and open invoices do not.
+      const kept = node.store()!.sub('contracts');
+      const persist = (sc: SignedContract, ended: boolean) =>
+        void (ended ? kept.remove(sc.terms.id) : kept.put(sc.terms.id, sc as never)).catch(
+          () => undefined
+        );
       const ledger = await openLedger({
         store,
         keys,
@@ -329,9 +345,17 @@ export function paymentService(o: PaymentServiceOptions, deps: PaymentDeps): Pay
         router,
         fairness,
         minPrice: price,
+        onContract: persist,
         ...(o.timing ? { timing: o.timing } : {}),
         spawn
       });
+      for (const { value } of await kept.range<SignedContract>()) {
+        try {
+          pay.addContract(value);
+        } catch {
+          await kept.remove(value.terms.id); // no longer valid: forget it
+        }
+      }
       billedTo = boundary(clock.now());
       rt = {
         pay,

@@ -74,6 +74,12 @@ export async function paymentDevnet(t0: number, seed = 5) {
     assert.fail('drive: step bound reached');
   }
 
+  /** Advances simulated time by `ms` (driving everything due meanwhile). */
+  async function advance(ms: number): Promise<void> {
+    const to = clock.now() + ms;
+    await drive(() => clock.now() >= to, ms + 1);
+  }
+
   /** Runs `work` to its end while driving the clock. */
   async function run<T>(work: Promise<T>, maxMs = 3_600_000): Promise<T> {
     let over = false;
@@ -144,6 +150,7 @@ export async function paymentDevnet(t0: number, seed = 5) {
     nodes,
     add,
     drive,
+    advance,
     run,
     get: (name: string) => nodes.get(name)!,
     stop: async () => {
