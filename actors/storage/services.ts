@@ -5,8 +5,9 @@
  *   storage handlers on the router, an announcement in the DHT suppliers layer, and the
  *   customer-rejector patrolling under the service's supervisor.
  * - `customer` (after network): the catalog (`customer` namespace), the data key derived from the
- *   identity, and a supervisor running fire-hire (its supplier connectors as children) and the
- *   audit loop; backup, restore and rebuild jobs become its temporary children.
+ *   identity, and a supervisor running fire-hire (its supplier connectors as children), the
+ *   audit loop and the redundancy watch; backup, restore and rebuild jobs become its temporary
+ *   children.
  *
  * The services need the node they run in (store, identity, router), which exists only once
  * createNode has returned: call `attach(node)` then; `open` waits for it.
@@ -20,6 +21,7 @@ import { CustomerStorage, type CustomerOptions, type SupplierFinder } from './cu
 import { deriveDataKey } from './data-key.js';
 import { pullCatalog } from './catalog-backup.js';
 import { auditSpec, fireHireSpec } from './customer-specs.js';
+import { redundancySpec } from './redundancy-spec.js';
 import { rejectorChildSpec } from './rejector.js';
 import { openSupplierStore, type SupplierPolicy, type SupplierStore } from './supplier-store.js';
 import { serveStorage } from './supplier-service.js';
@@ -240,7 +242,7 @@ export function storageServices(options: StorageServicesOptions): StorageService
           strategy: 'one_for_one',
           intensity: 10,
           periodMs: 60_000,
-          children: [fireHireSpec(current), auditSpec(current)]
+          children: [fireHireSpec(current), auditSpec(current), redundancySpec(current)]
         }
       },
       close: async () => {
