@@ -162,6 +162,7 @@ export async function backupTree(
   });
   await deleteBackups(c, pruned);
   const catalogSeq = versions.length > 0 || pruned.length > 0 ? await saveCatalog(c) : undefined;
+  if (catalogSeq !== undefined) c.refreshRedundancy();
   return {
     files: versions.length,
     bytes: bytesDone,
@@ -289,5 +290,6 @@ export async function removeFile(c: CustomerStorage, path: string): Promise<numb
   const ids = await c.catalog.removeFile(resolve(path));
   await deleteBackups(c, ids);
   await saveCatalog(c);
+  c.refreshRedundancy();
   return ids.length;
 }

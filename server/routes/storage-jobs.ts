@@ -3,7 +3,8 @@
  * backup, restore or rebuild and answers at once with the job's id; `GET /api/storage/jobs[/:id]`
  * shows them; `GET /api/storage/jobs/:id/events` streams the job as server-sent events — progress
  * (never going backwards, at most one every `progressIntervalMs`), then one `done` with the
- * result or `failed` with the error code, and the stream ends. Every route passes the same
+ * result or `failed` with the error code, and the stream ends (or when the API closes: the job
+ * goes on and can be followed again). Every route passes the same
  * Host/Origin/token guard as the rest of the API (plugins/guard.ts runs on every request).
  */
 import { Type, type Static } from '@sinclair/typebox';
@@ -70,6 +71,11 @@ const fromTree =
 export function storageJobRoutes(app: FastifyInstance, options: StorageJobRoutesOptions): void {
   const board = options.board ?? new JobBoard();
   const interval = options.progressIntervalMs ?? 200;
+  // Open streams are ended when the API closes: the server would otherwise wait for each job.
+  const streams = new Set<{ end: () => void }>();
+  app.addHook('preClose', async () => {
+    for (const s of [...streams]) s.end();
+  });
 
   app.post<{ Body: Static<typeof JobBody> }>(
     '/api/storage/jobs',
@@ -155,7 +161,18 @@ export function storageJobRoutes(app: FastifyInstance, options: StorageJobRoutes
         clearInterval(keepAlive);
         if (timer) clearTimeout(timer);
       };
-      res.once('close', end);
+      const stream = {
+        end: () => {
+          streams.delete(stream);
+          end();
+          res.end();
+        }
+      };
+      streams.add(stream);
+      res.once('close', () => {
+        streams.delete(stream);
+        end();
+      });
       following.stop = board.follow(id, (e) => {
         if (e.type === 'progress') {
           pending = e;
@@ -167,8 +184,7 @@ export function storageJobRoutes(app: FastifyInstance, options: StorageJobRoutes
         if (timer) clearTimeout(timer);
         flush(); // the last progress before the verdict
         write(e);
-        end();
-        res.end();
+        stream.end();
       });
     }
   );

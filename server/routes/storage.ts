@@ -83,7 +83,7 @@ export async function storageRoutes(app: FastifyInstance, options: StorageRoutes
     { schema: { querystring: TokenOnly, response: { 200: Any, ...errors } } },
     guarded(async () => {
       const c = customer();
-      const live = await c.holdings.redundancy(c.catalog, (p) => c.seats()[p]?.status === 'hired');
+      const live = await c.liveRedundancy();
       const byPath = new Map(live.map((r) => [r.path, r]));
       const files = await Promise.all(
         (await c.catalog.files()).map((f) => c.catalog.version(f.path))
