@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { backupTree, restoreTree } from '../actors/storage/customer-files.js';
-import { SocketLog } from '../actors/proxy/test-kit.js';
+import { SocketLog, waitFor } from '../actors/proxy/test-kit.js';
 import { diffTrees, makeTree } from './support/storage-data.js';
 import { proxyStorageNet } from './support/proxy-storage-net.js';
 
@@ -93,5 +93,60 @@ test(
     // Where the hops run: the first hop is the only node the hidden node's sockets reached.
     const hiddenPeers = new Set(sockets.of(hiddenIp).map((s) => s.remoteIp));
     assert.deepEqual([...hiddenPeers], [ipOf(firstHop.address)]);
+  }
+);
+
+test(
+  'the router of a hidden customer (nat) dies mid-backup: it moves to another within 10 s, nothing lost',
+  { timeout: 120_000 },
+  async (t) => {
+    const net = await proxyStorageNet({
+      routerIps: ['127.0.0.71', '127.0.0.72'],
+      supplierIps: ['127.0.0.81', '127.0.0.82', '127.0.0.83'],
+      hiddenIp: '127.0.0.90',
+      hide: 'nat',
+      k: 2,
+      m: 1
+    });
+    t.after(() => net.stop());
+    const raw = net.hidden.node.network()!.raw as unknown as {
+      address: string;
+      status(): {
+        path: string[];
+        rebuilds: number;
+        failures: Record<string, number>;
+        reachability: { state: string; reason: string };
+      };
+    };
+    assert.equal(raw.status().reachability.reason, 'no inbound TCP; relayed via 1 router');
+    await net.ready();
+    const first = raw.address;
+    const dead = net.routers.find((r) => r.address === raw.status().path[0])!;
+
+    const src = join(net.base, 'src');
+    const files = makeTree(src, 8 * MiB, 78);
+    const c = net.customer();
+    const stored = () =>
+      net.supplierServices.reduce((n, s) => n + (s.supplier()?.usedBytes() ?? 0), 0);
+    const backup = backupTree(c, src);
+    await waitFor(() => stored() >= 2 * MiB, 30_000, '2 MiB stored');
+    // Real time: the kill closes the router's sockets; the receiver notices the lost link at once.
+    const killedAt = Date.now();
+    await dead.node.stop();
+    await waitFor(() => raw.address !== '' && raw.address !== first, 10_000, 'a new router');
+    const movedMs = Date.now() - killedAt;
+    assert.ok(movedMs <= 10_000, `moved after ${movedMs} ms`);
+    assert.ok(!raw.address.includes(dead.address));
+    assert.equal(raw.status().reachability.state, 'relayed');
+    assert.ok(raw.status().rebuilds >= 1);
+    assert.ok(stored() < 8 * MiB * 1.5, 'the kill came before the backup finished');
+
+    const report = await backup;
+    assert.deepEqual(report.problems, []);
+    assert.equal(report.files, files.size);
+    const out = join(net.base, 'out');
+    const restored = await restoreTree(c, { path: src, into: out });
+    assert.deepEqual(restored.failed, []);
+    assert.deepEqual(diffTrees(src, join(out, 'src')), []);
   }
 );

@@ -189,8 +189,12 @@ export function networkService(options: NetworkOptions): {
         throw err;
       }
       // A relayed node's address moves with its router: the document follows it.
+      let current = raw.address;
       offAddress = raw.onAddress?.((address) => {
-        if (!address || !publish) return;
+        if (!address || address === current) return;
+        current = address;
+        registry.rehandshakeAll();
+        if (!publish) return;
         publish(contactView()).then(
           (next) => void (identity = next),
           (err: unknown) => log('warn', { err: String(err), address }, 'contact not republished')
