@@ -6,7 +6,8 @@
  *   as `from`. Every node should use at least this mode, or it cannot answer hidden nodes.
  * - `nat` (1 hop) and `privacy` (3 hops): a {@link ProxyReceiver} keeps a circuit up; `address` is
  *   the circuit's proxy address (empty while none is up) and every frame goes out through the
- *   circuit, so no peer ever sees this node's own address.
+ *   circuit, so no peer ever sees this node's own address — except the `bootstrap` addresses
+ *   (seeds), reached directly while no circuit is up, when the routers come from the DHT.
  *
  * Proxy cells and routed frames for other roles (a router on the same transport) are never
  * handed to the node layer.
@@ -27,6 +28,11 @@ export const PROXY_MAX_FRAME = 64_000;
 export interface ProxyTransportOptions extends Partial<Omit<ProxyReceiverOptions, 'transport'>> {
   base: Transport;
   mode: 'direct' | 'nat' | 'privacy';
+  /**
+   * Relayed modes: addresses (the node's seeds) reached directly while no circuit is up, so a
+   * node that finds its routers in the DHT can join it first. They see the node's own address.
+   */
+  bootstrap?: string[];
 }
 
 /** The wrapper: a Transport plus the receiver's status and address changes. */
@@ -49,6 +55,8 @@ export function createProxyTransport(options: ProxyTransportOptions): ProxyTrans
     for (const h of [...frames]) h(from, frame);
   };
   let receiver: ProxyReceiver | null = null;
+  let relayed = '';
+  const bootstrap = new Set(options.bootstrap ?? []);
   if (mode !== 'direct') {
     if (!options.directory) throw new TypeError('a relayed proxy transport needs a directory');
     receiver = new ProxyReceiver({
@@ -59,7 +67,10 @@ export function createProxyTransport(options: ProxyTransportOptions): ProxyTrans
     });
     receiver.onData(deliver);
     receiver.onAddress((a) => {
-      for (const h of [...addressHandlers]) h(a ?? '');
+      // Told from inside the receiver's transition, before its snapshot shows the address: keep
+      // it here, so `address` and `send` agree with what the handlers are told.
+      relayed = a ?? '';
+      for (const h of [...addressHandlers]) h(relayed);
     });
   }
   const offBase = base.onFrame((from, frame) => {
@@ -80,14 +91,17 @@ export function createProxyTransport(options: ProxyTransportOptions): ProxyTrans
     mode,
     receiver,
     get address() {
-      return receiver ? (receiver.address ?? '') : base.address;
+      return receiver ? relayed : base.address;
     },
     maxFrameBytes,
     async send(to, frame) {
       if (frame.byteLength > maxFrameBytes) {
         throw TransportError.tooLarge(frame.byteLength, maxFrameBytes);
       }
-      if (receiver) return receiver.send(to, frame);
+      if (receiver) {
+        if (!relayed && bootstrap.has(to)) return base.send(to, frame);
+        return receiver.send(to, frame);
+      }
       const p = wire.parseProxyAddress(to);
       if (!p) return base.send(to, frame);
       if (frame.byteLength > PROXY_MAX_FRAME)
@@ -107,7 +121,7 @@ export function createProxyTransport(options: ProxyTransportOptions): ProxyTrans
     whenReady() {
       if (!receiver) return Promise.resolve(base.address);
       const r = receiver;
-      if (r.address) return Promise.resolve(r.address);
+      if (relayed) return Promise.resolve(relayed);
       return new Promise((resolve) => {
         const off = r.onAddress((a) => {
           if (!a) return;

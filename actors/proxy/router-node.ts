@@ -27,8 +27,10 @@ export interface ProxyRouterOptions {
   staticKeyPair: KeyPair;
   /** Circuit hops carried at once. Default 20. */
   maxCircuits?: number;
-  /** When given, the router announces itself in the proxy-routers layer. */
+  /** When given, the router announces itself in the proxy-routers layer (or later: `announceIn`). */
   dht?: DhtNode;
+  /** Delay before a failed announcement is tried again. Default 60 s. */
+  reannounceMs?: number;
   clock?: Clock;
 }
 
@@ -47,13 +49,16 @@ export interface ProxyRouter {
   readonly noiseKey: Uint8Array;
   readonly actor: Actor<typeof routerMachine>;
   stats(): ProxyRouterStats;
+  /** Announces the router in `dht` (a node's DHT opens after its transport), retrying on failure. */
+  announceIn(dht: DhtNode): void;
   /** Stops serving (refuses new hops, withdraws the announcement) and drops every hop. */
   stop(): void;
 }
 
 /** Starts a proxy router on `options.transport`. */
 export function createProxyRouter(options: ProxyRouterOptions): ProxyRouter {
-  const { transport, staticKeyPair: keys, dht } = options;
+  const { transport, staticKeyPair: keys } = options;
+  let dht = options.dht;
   let actor: Actor<typeof routerMachine> | null = null;
   const hops = new RouterHops(transport, keys, (event) => actor?.send(event));
   actor = createActor(
@@ -75,7 +80,13 @@ export function createProxyRouter(options: ProxyRouterOptions): ProxyRouter {
         })
       }
     }),
-    { input: { maxCircuits: options.maxCircuits }, clock: options.clock ?? realClock }
+    {
+      input: {
+        maxCircuits: options.maxCircuits,
+        ...(options.reannounceMs !== undefined ? { reannounceMs: options.reannounceMs } : {})
+      },
+      clock: options.clock ?? realClock
+    }
   );
   actor.start();
   actor.send({ type: 'router.start' });
@@ -90,6 +101,10 @@ export function createProxyRouter(options: ProxyRouterOptions): ProxyRouter {
       state: JSON.stringify((actor as Actor<typeof routerMachine>).getSnapshot().value),
       ...hops.counters
     }),
+    announceIn(next) {
+      dht = next;
+      actor?.send({ type: 'router.announce' });
+    },
     stop() {
       actor?.send({ type: 'router.stop' });
       hops.dropAll('router shutting down');

@@ -69,6 +69,12 @@ export interface NetworkAttachment {
   /** Discovery tick. Default 5 s. */
   discoveryIntervalMs?: number;
   logger?: NetLogger;
+  /**
+   * Called each time the service opens, with the runtime (its DHT, router); returns what undoes
+   * it at close. For what needs the node's DHT but lives beside the transport (a proxy router's
+   * announcement, a hidden node's router directory).
+   */
+  onRuntime?: (rt: NetRuntime) => (() => void) | void;
 }
 
 export interface NetworkOptions extends NetworkAttachment {
@@ -96,6 +102,7 @@ export function networkService(options: NetworkOptions): {
   let peerLogic: ReturnType<typeof createPeerLogic> | undefined;
   let kick = () => undefined as void;
   let offAddress: (() => void) | undefined;
+  let offRuntime: (() => void) | undefined;
   const seeds = () =>
     typeof options.seeds === 'function' ? options.seeds() : (options.seeds ?? []);
 
@@ -177,13 +184,14 @@ export function networkService(options: NetworkOptions): {
       identity = options.identity();
       const raw: Readdressable = await options.openTransport(identity.document.body.id, identity);
       const publish = options.publishContacts;
-      const contactView = (): Transport => ({
+      const contactView = (address: string): Transport => ({
         ...raw,
         kind: raw.kind,
-        address: contactAddress(raw.address)
+        address: contactAddress(address)
       });
       try {
-        if (publish) identity = await publish(contactView());
+        // A relayed node without a circuit yet has no address to publish (docs/proxy.md).
+        if (publish && raw.address !== '') identity = await publish(contactView(raw.address));
       } catch (err) {
         await raw.close();
         throw err;
@@ -195,8 +203,14 @@ export function networkService(options: NetworkOptions): {
         current = address;
         registry.rehandshakeAll();
         if (!publish) return;
-        publish(contactView()).then(
-          (next) => void (identity = next),
+        publish(contactView(address)).then(
+          (next) => {
+            identity = next;
+            // Peers resolve a node they hold no session with by its document in the DHT.
+            rt?.dht
+              .put('identities', next.document.body.id, next.document.bytes)
+              .catch(() => undefined);
+          },
           (err: unknown) => log('warn', { err: String(err), address }, 'contact not republished')
         );
       });
@@ -213,6 +227,7 @@ export function networkService(options: NetworkOptions): {
         },
         documents
       );
+      offRuntime = options.onRuntime?.(rt) ?? undefined;
       peerLogic = createPeerLogic({
         identity,
         clock,
@@ -251,6 +266,8 @@ export function networkService(options: NetworkOptions): {
     close: async () => {
       offAddress?.();
       offAddress = undefined;
+      offRuntime?.();
+      offRuntime = undefined;
       const open = rt;
       rt = undefined;
       peerLogic = undefined;
