@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { defaultConfig } from '../actors/node/config.js';
 import { recorded, waitFor, contains, type Recorded } from '../actors/proxy/test-kit.js';
 import { startHost, type Host } from '../server/cli/host.js';
+import { actorTree, type ActorTreeNode } from '../actors/inspection/index.js';
 import { networkFromFlags, viaAddress } from '../server/cli/join.js';
 import type { NetworkAttachment } from '../actors/node/services/network.js';
 
@@ -127,4 +128,21 @@ test('a node started --hide nat --via a --proxy-router talks to a peer that neve
     assert.ok(!contains(s.frame, text('127.0.0.4')), 'a frame names the hidden address');
   }
   assert.equal(hidden.node.network()!.raw.kind, 'tcp');
+
+  // The proxy's machines run in each node's actor system, under its network service.
+  const under = (host: Host, id: string) => {
+    const network = actorTree(host.node.root).children.find((c) => c.id === 'service.network');
+    const found: ActorTreeNode[] = [];
+    const walk = (n: ActorTreeNode) => {
+      if (n.id === id) found.push(n);
+      n.children.forEach(walk);
+    };
+    if (network) walk(network);
+    return found;
+  };
+  assert.deepEqual(under(hidden, 'proxy.reachability')[0]?.value, 'relayed');
+  assert.equal(under(hidden, 'proxy.receiver')[0]?.machineId, 'receiver');
+  assert.deepEqual(under(hidden, 'proxy.circuit')[0]?.value, 'ready');
+  assert.equal(under(router, 'proxy.router')[0]?.machineId, 'router');
+  assert.equal(under(peer, 'proxy.router').length, 0);
 });

@@ -108,7 +108,8 @@ export async function createNode(options: CreateNodeOptions = {}): Promise<BitDu
           if (!id) throw new BitDustError('ERR_NODE_NO_IDENTITY', 'identity is not loaded');
           return id;
         },
-        publishContacts: identity.publishContacts
+        publishContacts: identity.publishContacts,
+        host: () => root.system.get(serviceSystemId('network')) as AnyActorRef | undefined
       })
     : undefined;
   const definitions = [

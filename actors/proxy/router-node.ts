@@ -10,7 +10,8 @@
  * Whether a hop is carried is decided by the router machine (capacity, stopped); a refusal goes
  * back as a destroy cell with the machine's plain reason.
  */
-import { createActor, fromPromise, type Actor } from 'xstate';
+import { createActor, fromPromise, type Actor, type AnyActorRef } from 'xstate';
+import { adoptActor, stopAdopted } from '../inspection/describe-actor.js';
 import { realClock, type Clock } from '../clock.js';
 import { announceService, withdrawService } from '../dht/index.js';
 import type { DhtNode } from '../dht/types.js';
@@ -29,6 +30,8 @@ export interface ProxyRouterOptions {
   maxCircuits?: number;
   /** When given, the router announces itself in the proxy-routers layer (or later: `announceIn`). */
   dht?: DhtNode;
+  /** The node's actor to show the router under in the inspector (its network service). */
+  parent?: AnyActorRef;
   /** Delay before a failed announcement is tried again. Default 60 s. */
   reannounceMs?: number;
   clock?: Clock;
@@ -85,9 +88,11 @@ export function createProxyRouter(options: ProxyRouterOptions): ProxyRouter {
         maxCircuits: options.maxCircuits,
         ...(options.reannounceMs !== undefined ? { reannounceMs: options.reannounceMs } : {})
       },
-      clock: options.clock ?? realClock
+      clock: options.clock ?? realClock,
+      ...(options.parent ? { parent: options.parent, id: 'proxy.router' } : {})
     }
   );
+  if (options.parent) adoptActor(options.parent, actor);
   actor.start();
   actor.send({ type: 'router.start' });
   const offFrame = transport.onFrame((from, frame) => hops.onFrame(from, frame));
@@ -110,7 +115,7 @@ export function createProxyRouter(options: ProxyRouterOptions): ProxyRouter {
       hops.dropAll('router shutting down');
       offFrame();
       offDown?.();
-      actor?.stop();
+      if (actor) stopAdopted(actor);
     }
   };
 }

@@ -180,7 +180,9 @@ export function networkFromFlags(
       router?.announceIn(rt.dht);
       return () => void (dht = undefined);
     },
-    openTransport: async (_nodeId, identity): Promise<Transport> => {
+    openTransport: async (_nodeId, identity, service): Promise<Transport> => {
+      // The proxy's machines show under the network service in the inspector.
+      const parent = service ? { parent: service } : {};
       const base = await createTcpTransport({ host, port, ...(logger ? { logger } : {}) });
       if (proxy.hide !== undefined && proxy.via.length === 0) {
         // Routers from the DHT: the node joins it through its seeds directly, builds a circuit
@@ -189,7 +191,8 @@ export function networkFromFlags(
           base,
           mode: proxy.hide,
           directory: lateDhtDirectory(() => dht),
-          bootstrap: joins
+          bootstrap: joins,
+          ...parent
         });
         hidden.onAddress((address) => {
           if (address)
@@ -201,7 +204,8 @@ export function networkFromFlags(
         const hidden = createProxyTransport({
           base,
           mode: proxy.hide,
-          directory: staticDirectory(proxy.via)
+          directory: staticDirectory(proxy.via),
+          ...parent
         });
         try {
           const address = await within(hidden.whenReady(), HIDE_READY_MS, 'no proxy circuit');
@@ -218,7 +222,8 @@ export function networkFromFlags(
         transport: base,
         staticKeyPair: identity.keys.noise,
         maxCircuits: proxy.capacity,
-        reannounceMs: REANNOUNCE_MS
+        reannounceMs: REANNOUNCE_MS,
+        ...parent
       });
       router = serving;
       logger?.info?.(

@@ -56,9 +56,14 @@ export interface NetLogger {
 export interface NetworkAttachment {
   /**
    * Opens this node's transport (its memory port, tcp listener or NATS subject). `identity` is
-   * there for a transport that needs the node's keys (a proxy router serves with its Noise key).
+   * there for a transport that needs the node's keys (a proxy router serves with its Noise key);
+   * `host`, the network service's actor, for one that runs machines the inspector should show.
    */
-  openTransport: (nodeId: string, identity: LocalIdentity) => Promise<Transport>;
+  openTransport: (
+    nodeId: string,
+    identity: LocalIdentity,
+    host?: AnyActorRef
+  ) => Promise<Transport>;
   /** Transport addresses to join through; read when the service opens. */
   seeds?: string[] | (() => string[]);
   peerTiming?: Omit<PeerInput, 'peerId'>;
@@ -81,6 +86,8 @@ export interface NetworkOptions extends NetworkAttachment {
   clock: Clock;
   random: Random;
   identity: () => LocalIdentity;
+  /** The network service's own actor (the `host` given to `openTransport`). */
+  host?: () => AnyActorRef | undefined;
   /** Publishes this transport's contact in a new document revision; returns the identity. */
   publishContacts?: (transport: Transport) => Promise<LocalIdentity>;
 }
@@ -182,7 +189,11 @@ export function networkService(options: NetworkOptions): {
     dependsOn: ['identity'],
     open: async () => {
       identity = options.identity();
-      const raw: Readdressable = await options.openTransport(identity.document.body.id, identity);
+      const raw: Readdressable = await options.openTransport(
+        identity.document.body.id,
+        identity,
+        options.host?.()
+      );
       const publish = options.publishContacts;
       const contactView = (address: string): Transport => ({
         ...raw,
