@@ -141,6 +141,16 @@ test(
     assert.ok(raw.status().rebuilds >= 1);
     assert.ok(stored() < 8 * MiB * 1.5, 'the kill came before the backup finished');
 
+    // What /api/proxy shows: relayed again, the loss counted with its reason.
+    const st = net.hidden.node.proxy()!;
+    assert.equal(st.reachability.state, 'relayed');
+    assert.equal(st.reachability.reason, 'no inbound TCP; relayed via 1 router');
+    const lost =
+      (st.receiver?.failures.ERR_PROXY_CIRCUIT_LOST ?? 0) +
+      (st.receiver?.failures.ERR_PROXY_CIRCUIT_DESTROYED ?? 0);
+    assert.ok(lost >= 1, JSON.stringify(st.receiver?.failures));
+    assert.ok(st.receiver?.lastReason, 'the failure has a plain reason');
+
     const report = await backup;
     assert.deepEqual(report.problems, []);
     assert.equal(report.files, files.size);

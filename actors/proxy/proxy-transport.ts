@@ -17,6 +17,7 @@ import { TransportError } from '../transports/errors.js';
 import * as wire from '../../machines/proxy/circuit/messages.js';
 import { ProxyReceiver, type ProxyReceiverOptions, type ReceiverStatus } from './receiver.js';
 import { ProxyError } from './errors.js';
+import type { ProxyRouter, ProxyRouterStats } from './router-node.js';
 
 /**
  * Largest frame one circuit carries: each layer is one Noise message (65,519 B of plaintext), less
@@ -33,6 +34,20 @@ export interface ProxyTransportOptions extends Partial<Omit<ProxyReceiverOptions
    * node that finds its routers in the DHT can join it first. They see the node's own address.
    */
   bootstrap?: string[];
+  /** A proxy router serving on `base` beside this node: reported by `proxy()`, stopped by close. */
+  router?: ProxyRouter;
+}
+
+/** What /api/proxy shows of a node: its mode, reachability with a plain reason, counters. */
+export interface ProxyStatus {
+  mode: ProxyTransportOptions['mode'];
+  /** The node's address now ('' while a relayed node has no circuit). */
+  address: string;
+  reachability: { state: string; reason: string };
+  /** A relayed node's receiver: state, current path, circuits, rebuilds, failures by code. */
+  receiver: ReceiverStatus | null;
+  /** A router's service: capacity, load, refusals, announcement, relay counters. */
+  router: ProxyRouterStats | null;
 }
 
 /** The wrapper: a Transport plus the receiver's status and address changes. */
@@ -44,6 +59,14 @@ export interface ProxyTransport extends Transport {
   /** Told each new address ('' while a relayed node has no circuit): publish it as the contact. */
   onAddress(h: (address: string) => void): () => void;
   status(): ReceiverStatus | null;
+  /** Mode, reachability and counters, for the API. */
+  proxy(): ProxyStatus;
+}
+
+/** The proxy status of a node's transport, or null when it is not a proxy wrapper (nats). */
+export function proxyStatusOf(transport: Transport | undefined): ProxyStatus | null {
+  const p = transport as Partial<ProxyTransport> | undefined;
+  return typeof p?.proxy === 'function' ? p.proxy() : null;
 }
 
 /** Wraps `options.base`; in `nat`/`privacy` mode starts a receiver (needs `directory`). */
@@ -135,7 +158,22 @@ export function createProxyTransport(options: ProxyTransportOptions): ProxyTrans
       return () => addressHandlers.delete(h);
     },
     status: () => receiver?.status() ?? null,
+    proxy: () => {
+      const status = receiver?.status() ?? null;
+      return {
+        mode,
+        address: receiver ? relayed : base.address,
+        // A direct node does not probe its own inbound reachability: it says what it assumes.
+        reachability: status?.reachability ?? {
+          state: 'direct',
+          reason: 'not hidden: peers reach it at its own address'
+        },
+        receiver: status,
+        router: options.router?.stats() ?? null
+      };
+    },
     async close() {
+      options.router?.stop();
       receiver?.stop();
       offBase();
       await base.close();

@@ -216,8 +216,8 @@ export function networkFromFlags(
         }
         return hidden;
       }
-      const direct = createProxyTransport({ base, mode: 'direct' });
-      if (!proxy.router) return direct;
+      if (!proxy.router) return createProxyTransport({ base, mode: 'direct' });
+      // The router serves on the base transport; the node's wrapper reports and stops it.
       const serving = createProxyRouter({
         transport: base,
         staticKeyPair: identity.keys.noise,
@@ -230,10 +230,10 @@ export function networkFromFlags(
         { via: viaAddress(base.address, identity.keys.noise.publicKey), capacity: proxy.capacity },
         'proxy router serving'
       );
+      const direct = createProxyTransport({ base, mode: 'direct', router: serving });
       const close = direct.close;
       return Object.assign(direct, {
         close: async () => {
-          serving.stop();
           router = undefined;
           await close();
         }
