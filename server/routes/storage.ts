@@ -14,6 +14,7 @@ import { toHex } from '../../actors/storage/hash.js';
 import { ApiError } from '../errors.js';
 import { ErrorReply } from '../schemas.js';
 import { storageJobRoutes } from './storage-jobs.js';
+import { FilesReply, SuppliersReply, VersionsReply } from './storage-schemas.js';
 
 const Token = { token: Type.Optional(Type.String({ maxLength: 256 })) };
 const Path = Type.String({ minLength: 1, maxLength: 4096 });
@@ -80,7 +81,7 @@ export async function storageRoutes(app: FastifyInstance, options: StorageRoutes
 
   app.get(
     '/api/storage/files',
-    { schema: { querystring: TokenOnly, response: { 200: Any, ...errors } } },
+    { schema: { querystring: TokenOnly, response: { 200: FilesReply, ...errors } } },
     guarded(async () => {
       const c = customer();
       const live = await c.liveRedundancy();
@@ -94,7 +95,14 @@ export async function storageRoutes(app: FastifyInstance, options: StorageRoutes
           version: v.version,
           size: v.size,
           committedAt: v.committedAt,
-          redundancy: byPath.get(v.path)?.text ?? 'unknown'
+          redundancy: byPath.get(v.path)?.text ?? 'unknown',
+          ...(byPath.has(v.path)
+            ? {
+                alive: byPath.get(v.path)!.alive,
+                total: byPath.get(v.path)!.total,
+                tolerates: byPath.get(v.path)!.tolerates
+              }
+            : {})
         }))
       };
     })
@@ -102,7 +110,7 @@ export async function storageRoutes(app: FastifyInstance, options: StorageRoutes
 
   app.get<{ Querystring: Static<typeof PathQuery> }>(
     '/api/storage/versions',
-    { schema: { querystring: PathQuery, response: { 200: Any, ...errors } } },
+    { schema: { querystring: PathQuery, response: { 200: VersionsReply, ...errors } } },
     guarded(async (request) => ({
       versions: (await customer().catalog.versions(request.query.path)).map((v) => ({
         version: v.version,
@@ -117,7 +125,7 @@ export async function storageRoutes(app: FastifyInstance, options: StorageRoutes
 
   app.get(
     '/api/storage/suppliers',
-    { schema: { querystring: TokenOnly, response: { 200: Any, ...errors } } },
+    { schema: { querystring: TokenOnly, response: { 200: SuppliersReply, ...errors } } },
     guarded(async () => {
       const c = customer();
       return {
