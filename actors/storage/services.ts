@@ -26,6 +26,12 @@ import { rejectorChildSpec } from './rejector.js';
 import { openSupplierStore, type SupplierPolicy, type SupplierStore } from './supplier-store.js';
 import { serveStorage } from './supplier-service.js';
 import { StorageError } from './errors.js';
+import {
+  paymentService,
+  type PaymentRuntime,
+  type PaymentServiceOptions
+} from '../payment/service.js';
+import { MeteredClient } from '../payment/metered-client.js';
 
 /** Bytes of a `cmd.data` frame that are not the shard: envelope, key, hash, msgpack. */
 const ENVELOPE_ROOM = 1024;
@@ -49,6 +55,11 @@ export interface StorageServicesOptions {
     /** A fresh node with an imported identity: pull the catalog image from the suppliers first. */
     readonly fromKey?: boolean;
   };
+  /**
+   * Run the payment service (actors/payment/service.ts, docs/payment.md): suppliers meter and bill
+   * their customers and refuse unpaid ones, customers sign contracts and pay. Off when absent.
+   */
+  readonly payment?: PaymentServiceOptions;
 }
 
 /** The storage services of one node and access to what they opened. */
@@ -58,6 +69,8 @@ export interface StorageServices {
   attach(node: BitDustNode): void;
   supplier(): SupplierStore | undefined;
   customer(): CustomerStorage | undefined;
+  /** The payment service's ledger and protocol, when payments run and the service is open. */
+  payment(): PaymentRuntime | undefined;
 }
 
 const byNode = new Map<string, StorageServices>();
@@ -84,7 +97,8 @@ export function dhtFinder(node: BitDustNode): SupplierFinder {
 function rejectorSpec(
   store: () => SupplierStore | undefined,
   node: () => BitDustNode | undefined,
-  policy: NonNullable<StorageServicesOptions['supplier']>
+  policy: NonNullable<StorageServicesOptions['supplier']>,
+  payment?: Parameters<typeof rejectorChildSpec>[4]
 ) {
   const live = (): SupplierStore => {
     const s = store();
@@ -100,10 +114,16 @@ function rejectorSpec(
     }
   });
   const clock = { now: () => node()?.clock.now() ?? 0 };
-  return rejectorChildSpec(late, clock, () => policy.capacityBytes, {
-    patrolMs: policy.patrolMs ?? 60_000,
-    idleLimitMs: policy.idleLimitMs ?? 30 * 24 * 3600_000
-  });
+  return rejectorChildSpec(
+    late,
+    clock,
+    () => policy.capacityBytes,
+    {
+      patrolMs: policy.patrolMs ?? 60_000,
+      idleLimitMs: policy.idleLimitMs ?? 30 * 24 * 3600_000
+    },
+    payment
+  );
 }
 
 /** See the module comment. */
@@ -118,6 +138,15 @@ export function storageServices(options: StorageServicesOptions): StorageService
     if (!r) throw new StorageError('ERR_STORAGE_NO_SERVICE', 'the network is not open');
     return r;
   };
+  const pay = options.payment
+    ? paymentService(options.payment, {
+        attached,
+        supplier: () => supplier,
+        customer: () => customer
+      })
+    : undefined;
+  if (pay) definitions.push(pay.definition);
+  const after = pay ? ['network', 'payment'] : ['network'];
 
   const sp = options.supplier;
   if (sp) {
@@ -125,7 +154,7 @@ export function storageServices(options: StorageServicesOptions): StorageService
     let node: BitDustNode | undefined;
     definitions.push({
       name: 'supplier',
-      dependsOn: ['network'],
+      dependsOn: after,
       open: async () => {
         node = await attached;
         supplier = await openSupplierStore({
@@ -133,7 +162,7 @@ export function storageServices(options: StorageServicesOptions): StorageService
           clock: node.clock,
           policy: sp
         });
-        off = serveStorage(router(node), supplier);
+        off = serveStorage(router(node), supplier, pay?.storageHooks);
         const dht = node.network()?.dht;
         if (dht)
           void announceService(dht, 'suppliers', { meta: { capacity: sp.capacityBytes } }).catch(
@@ -149,7 +178,8 @@ export function storageServices(options: StorageServicesOptions): StorageService
             rejectorSpec(
               () => supplier,
               () => node,
-              sp
+              sp,
+              pay?.rejector
             )
           ]
         }
@@ -171,12 +201,14 @@ export function storageServices(options: StorageServicesOptions): StorageService
   if (cp) {
     definitions.push({
       name: 'customer',
-      dependsOn: ['network'],
+      dependsOn: after,
       open: async () => {
         const node = await attached;
-        const client = new StorageClient(router(node), {
-          ...(cp.timeoutMs !== undefined ? { timeoutMs: cp.timeoutMs } : {})
-        });
+        const clientOptions = cp.timeoutMs !== undefined ? { timeoutMs: cp.timeoutMs } : {};
+        // With payments, the client meters what each supplier holds for us.
+        const client = pay
+          ? new MeteredClient(router(node), clientOptions, pay.meterCustomer)
+          : new StorageClient(router(node), clientOptions);
         const finder = cp.finder ?? dhtFinder(node);
         const dataKey = deriveDataKey(node.identity().keys.identitySecret);
         const store = node.store()!.sub('customer');
@@ -225,7 +257,8 @@ export function storageServices(options: StorageServicesOptions): StorageService
       attach(node);
     },
     supplier: () => supplier,
-    customer: () => customer
+    customer: () => customer,
+    payment: () => pay?.runtime()
   };
   return services;
 }
