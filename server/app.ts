@@ -16,6 +16,7 @@ import { installSecurityHeaders } from './plugins/security-headers.js';
 import { apiRoutes } from './routes/api.js';
 import { storageRoutes } from './routes/storage.js';
 import { proxyRoutes } from './routes/proxy.js';
+import { ledgerRoutes } from './routes/ledger.js';
 import { teachingRoutes } from './routes/teaching.js';
 import { uiRoutes } from './routes/ui.js';
 import { inspectRoute } from './ws/inspect-route.js';
@@ -37,6 +38,8 @@ export interface AppOptions {
   logger?: FastifyBaseLogger | false;
   /** Send-buffer bytes per inspector socket before batches are dropped (default 1 MiB). */
   maxBufferedPerSocket?: number;
+  /** Least time between two progress events of a storage job's stream (ms, default 200). */
+  storageProgressIntervalMs?: number;
   /** Teaching mode of a devnet host (routes/teaching.ts); absent: those routes say it is off. */
   teaching?: TeachingController;
 }
@@ -81,7 +84,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bridge: options.bridge,
     onStop: options.onStop
   });
-  await app.register(storageRoutes, { nodes: options.nodes });
+  await app.register(storageRoutes, {
+    nodes: options.nodes,
+    ...(options.storageProgressIntervalMs !== undefined
+      ? { progressIntervalMs: options.storageProgressIntervalMs }
+      : {})
+  });
+  await app.register(ledgerRoutes, { nodes: options.nodes });
   await app.register(proxyRoutes, { nodes: options.nodes });
   await app.register(inspectRoute, {
     bridge: options.bridge,

@@ -8,11 +8,12 @@
  * (`handleService`), so other services can share the node's router.
  */
 import { handleService, type Router } from '../router/index.js';
-import { parseAuditKey, parseShardKey } from '../../machines/storage/keys.js';
+import { parseShardKey } from '../../machines/storage/keys.js';
 import { STORAGE_SERVICE } from '../../machines/storage/messages.js';
 import { StorageError } from './errors.js';
 import type { SupplierStore } from './supplier-store.js';
-import { decodeServiceRequest, encodeAuditAnswer, packPiece, unpackPiece } from './wire.js';
+import { serveAudits } from './audit-proof.js';
+import { decodeServiceRequest, packPiece, unpackPiece } from './wire.js';
 
 const ack = (note?: string) => ({
   type: 'cmd.ack' as const,
@@ -24,8 +25,22 @@ function shardKeyOf(key: string): string {
   return key;
 }
 
+/** What payments need from the storage handlers (docs/payment.md); every hook is optional. */
+export interface StorageHooks {
+  /** A reason refuses new data from `customer` (ERR_STORAGE_UNPAID); `undefined` admits it. */
+  admit?(customer: string): string | undefined;
+  /** `customer`'s stored bytes may have changed (after a write, a delete, a cancel). */
+  stored?(customer: string): void;
+  /** Shard bytes received from or sent to `customer`. */
+  transferred?(customer: string, bytes: number): void;
+}
+
 /** Registers the storage handlers on `router`; returns their removal. */
-export function serveStorage(router: Router, supplier: SupplierStore): () => void {
+export function serveStorage(
+  router: Router,
+  supplier: SupplierStore,
+  hooks: StorageHooks = {}
+): () => void {
   const off = [
     handleService(router, STORAGE_SERVICE, {
       request: async (env) => {
@@ -37,22 +52,22 @@ export function serveStorage(router: Router, supplier: SupplierStore): () => voi
       },
       cancel: async (env) => {
         await supplier.dropCustomer(env.from);
+        hooks.stored?.(env.from);
         return ack();
       }
     }),
     router.handle('cmd.data', async (env) => {
+      const refused = hooks.admit?.(env.from);
+      if (refused) throw new StorageError('ERR_STORAGE_UNPAID', refused);
       const { hash, shard } = unpackPiece(env.body.data);
       await supplier.put(env.from, shardKeyOf(env.body.key), hash, shard);
+      hooks.stored?.(env.from);
+      hooks.transferred?.(env.from, shard.length);
       return ack('durable');
     }),
     router.handle('cmd.retrieve', async (env) => {
-      const audit = parseAuditKey(env.body.key);
-      if (audit) {
-        const answer = await supplier.prove(env.from, audit.key, audit.chunk);
-        const data = encodeAuditAnswer({ v: 1, ...answer });
-        return { type: 'cmd.data', body: { v: 1, key: env.body.key, data } };
-      }
       const { hash, shard } = await supplier.get(env.from, shardKeyOf(env.body.key));
+      hooks.transferred?.(env.from, shard.length);
       return { type: 'cmd.data', body: { v: 1, key: env.body.key, data: packPiece(shard, hash) } };
     }),
     router.handle('cmd.list-files', async (env) => {
@@ -66,8 +81,10 @@ export function serveStorage(router: Router, supplier: SupplierStore): () => voi
     }),
     router.handle('cmd.delete', async (env) => {
       await supplier.delete(env.from, env.body.keys.map(shardKeyOf));
+      hooks.stored?.(env.from);
       return ack();
-    })
+    }),
+    serveAudits(router, supplier)
   ];
   return () => off.forEach((f) => f());
 }

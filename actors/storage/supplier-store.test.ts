@@ -9,13 +9,14 @@ import { join } from 'node:path';
 import { TestClock } from '../clock.js';
 import { openLmdbStore, type KvStore } from '../store/index.js';
 import { routerNet, testId } from '../router/fixtures.js';
-import { shardKey, auditKey } from '../../machines/storage/keys.js';
+import { shardKey } from '../../machines/storage/keys.js';
 import { blake2b256 } from './hash.js';
-import { decodeProof, merkleRoot, verifyProof } from './merkle.js';
-import { openSupplierStore, type SupplierPolicy } from './supplier-store.js';
+import { checkProof } from './audit-proof.js';
+import { merkleRoot } from './merkle.js';
+import { diskFull, openSupplierStore, type SupplierPolicy } from './supplier-store.js';
 import { serveStorage } from './supplier-service.js';
 import { IoGate, pump } from './test-kit.js';
-import { decodeAuditAnswer, encodeServiceRequest, packPiece, unpackPiece } from './wire.js';
+import { encodeServiceRequest, packPiece, unpackPiece } from './wire.js';
 
 const policy: SupplierPolicy = { capacityBytes: 10_000, maxCustomerBytes: 6_000 };
 const req = (neededBytes: number) => ({
@@ -162,11 +163,11 @@ test('the storage commands over the router, with audit proofs', async (t) => {
   const back = await run(cust.request(to, 'cmd.retrieve', { v: 1, key }));
   assert.equal(back.type, 'cmd.data');
   if (back.type === 'cmd.data') assert.deepEqual(unpackPiece(back.body.data).shard, shard);
-  const audit = await run(cust.request(to, 'cmd.retrieve', { v: 1, key: auditKey(key, 1) }));
-  assert.equal(audit.type, 'cmd.data');
-  if (audit.type === 'cmd.data') {
-    const answer = decodeAuditAnswer(audit.body.data);
-    assert.ok(verifyProof(merkleRoot(shard), answer.chunk, decodeProof(answer.proof)));
+  const challenge = { backupId: 'b1', block: 0, position: 2, leaves: [1], nonce: bytes(16, 9) };
+  const audit = await run(cust.request(to, 'cmd.audit', { v: 1, ...challenge }));
+  assert.equal(audit.type, 'cmd.proof');
+  if (audit.type === 'cmd.proof') {
+    assert.deepEqual(checkProof(challenge, audit.body, merkleRoot(shard), 3), { ok: true });
   }
   const files = await run(cust.request(to, 'cmd.list-files', { v: 1, prefix: 'b1/', limit: 10 }));
   assert.deepEqual(files.type === 'cmd.files' && files.body.files, [{ key, size: 40_000 }]);
@@ -176,4 +177,55 @@ test('the storage commands over the router, with audit proofs', async (t) => {
   assert.equal(missing.type === 'cmd.fail' && missing.body.code, 'ERR_STORAGE_NOT_FOUND');
   cust.stop();
   supp.stop();
+});
+
+test('a full disk refuses the shard as ERR_STORAGE_QUOTA (over the router too), nothing counted', async (t) => {
+  const { store, clock } = await setup(t);
+  // The LMDB store with its writes failing the way a full disk makes them fail.
+  let full = false;
+  const failing = new Proxy(store, {
+    get: (target, prop) => {
+      if (prop === 'batch' && full) {
+        return () =>
+          Promise.reject(
+            Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })
+          );
+      }
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    }
+  });
+  const supplier = await openSupplierStore({
+    store: failing,
+    clock,
+    policy: { capacityBytes: 1e6, maxCustomerBytes: 1e6 }
+  });
+  const { clock: netClock, routers } = routerNet(['cust', 'supp']);
+  const gate = new IoGate();
+  serveStorage(routers.get('supp')!, gate.wrap(supplier));
+  t.after(() => routers.forEach((r) => r.stop()));
+  const run = <T>(p: Promise<T>): Promise<T> =>
+    pump(netClock, gate, p, { stepMs: 1, maxSteps: 5000 });
+  await supplier.requestService(testId('cust'), req(100_000));
+  full = true;
+  const key = shardKey('b1', 0, 0);
+  await assert.rejects(supplier.put(testId('cust'), key, blake2b256(bytes(10, 1)), bytes(10, 1)), {
+    code: 'ERR_STORAGE_QUOTA',
+    message: /supplier disk full \(ENOSPC/
+  });
+  assert.equal(supplier.account(testId('cust'))?.usedBytes, 0);
+  const reply = await run(
+    routers
+      .get('cust')!
+      .request(testId('supp'), 'cmd.data', { v: 1, key, data: packPiece(bytes(10, 2)) })
+  );
+  assert.equal(reply.type === 'cmd.fail' && reply.body.code, 'ERR_STORAGE_QUOTA');
+  // Any other write failure stays what it is.
+  full = false;
+  const other = Object.assign(new Error('EIO: i/o error'), { code: 'EIO' });
+  assert.equal(diskFull(other), undefined);
+  assert.equal(
+    diskFull(new Error('MDB_MAP_FULL: Environment mapsize limit reached'))?.code,
+    'ERR_STORAGE_QUOTA'
+  );
 });

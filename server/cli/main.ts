@@ -20,11 +20,17 @@ import {
 export interface Io {
   out: (line: string) => void;
   err: (line: string) => void;
+  /** stdout is a terminal: progress redraws one bar in place (through `write`). */
+  tty?: boolean;
+  /** Writes to stdout without a newline. */
+  write?: (chunk: string) => void;
 }
 
 const defaultIo: Io = {
   out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`)
+  err: (line) => process.stderr.write(`${line}\n`),
+  tty: process.stdout.isTTY === true,
+  write: (chunk) => process.stdout.write(chunk)
 };
 
 /** Runs one command; resolves with the exit code (`node start` resolves when the node stops). */
@@ -62,6 +68,10 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
           const { identityCommand } = await import('./identity.js');
           const [, action, ...rest] = positionals;
           return await identityCommand(action, rest, configFrom(flags), flags, io);
+        }
+        if (positionals[0] === 'ledger') {
+          const { ledgerCommand } = await import('./ledger-commands.js');
+          return await ledgerCommand(positionals.slice(1), configFrom(flags), flags, io);
         }
         if (positionals[0] === 'demo') {
           const { demoCommand } = await import('./demo.js');

@@ -10,7 +10,7 @@ import { EXIT } from './args.js';
 import type { Flags } from './args.js';
 import type { Io } from './main.js';
 
-interface Running {
+export interface Running {
   url: string;
   token: string;
 }
@@ -27,7 +27,8 @@ async function findRunning(config: NodeConfig): Promise<Running | undefined> {
   }
 }
 
-async function call(running: Running, path: string, method = 'GET'): Promise<unknown> {
+/** One authenticated request to the running node's API; HTTP errors throw with the body. */
+export async function call(running: Running, path: string, method = 'GET'): Promise<unknown> {
   const res = await fetch(`${running.url}${path}`, {
     method,
     headers: { authorization: `Bearer ${running.token}` },
@@ -37,7 +38,8 @@ async function call(running: Running, path: string, method = 'GET'): Promise<unk
   return res.json();
 }
 
-async function withNode(
+/** Runs `fn` with the running node's URL and token; exit code 3 when no node runs. */
+export async function withNode(
   config: NodeConfig,
   io: Io,
   fn: (running: Running) => Promise<number>
@@ -121,8 +123,16 @@ export function actorsCommand(config: NodeConfig, flags: Flags, io: Io): Promise
   });
 }
 
-/** The storage commands (`backup`, `restore`, `ls`, `versions`, `suppliers`, `rm`). */
-export const STORAGE_COMMANDS = ['backup', 'restore', 'ls', 'versions', 'suppliers', 'rm'] as const;
+/** The storage commands (`backup`, `restore`, `rebuild`, `ls`, `versions`, `suppliers`, `rm`). */
+export const STORAGE_COMMANDS = [
+  'backup',
+  'restore',
+  'rebuild',
+  'ls',
+  'versions',
+  'suppliers',
+  'rm'
+] as const;
 
 /** Runs one storage command against the running node's REST routes. */
 export function storageCommand(
@@ -133,7 +143,7 @@ export function storageCommand(
 ): Promise<number> {
   return withNode(config, io, async (running) => {
     const storage = await import('./storage-commands.js');
-    const backend = storage.remoteBackend(async (method, path, body) => {
+    const call = async (method: string, path: string, body?: unknown) => {
       const res = await fetch(`${running.url}${path}`, {
         method,
         headers: {
@@ -141,16 +151,29 @@ export function storageCommand(
           ...(body !== undefined ? { 'content-type': 'application/json' } : {})
         },
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        // A backup or restore answers when it is done: allow it the time a large tree takes.
-        signal: AbortSignal.timeout(24 * 3600_000)
+        signal: AbortSignal.timeout(60_000)
       });
       const text = await res.text();
       if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${text}`);
       return JSON.parse(text) as unknown;
-    });
+    };
+    // A job's event stream lasts as long as the job: allow it the time a large tree takes (the
+    // server sends a keep-alive comment every 15 s, so an idle connection is not cut).
+    const events = async function* (path: string) {
+      const res = await fetch(`${running.url}${path}`, {
+        headers: { authorization: `Bearer ${running.token}`, accept: 'text/event-stream' },
+        signal: AbortSignal.timeout(24 * 3600_000)
+      });
+      if (!res.ok || !res.body)
+        throw new Error(`GET ${path}: HTTP ${res.status} ${await res.text()}`);
+      // Node's web streams are async iterable; the DOM typings do not say so.
+      yield* storage.parseEvents(res.body as unknown as AsyncIterable<Uint8Array>);
+    };
+    const backend = storage.remoteBackend(call, events);
     const handlers = {
       backup: storage.backupCommand,
       restore: storage.restoreCommand,
+      rebuild: storage.rebuildCommand,
       ls: storage.lsCommand,
       versions: storage.versionsCommand,
       suppliers: storage.suppliersCommand,

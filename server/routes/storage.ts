@@ -13,6 +13,8 @@ import { backupTree, removeFile, restoreTree } from '../../actors/storage/custom
 import { toHex } from '../../actors/storage/hash.js';
 import { ApiError } from '../errors.js';
 import { ErrorReply } from '../schemas.js';
+import { storageJobRoutes } from './storage-jobs.js';
+import { FilesReply, SuppliersReply, VersionsReply } from './storage-schemas.js';
 
 const Token = { token: Type.Optional(Type.String({ maxLength: 256 })) };
 const Path = Type.String({ minLength: 1, maxLength: 4096 });
@@ -52,6 +54,8 @@ const STATUS: Partial<Record<string, number>> = {
 /** Options of {@link storageRoutes}: the hosted nodes (the operator's is the non-devnet one). */
 export interface StorageRoutesOptions {
   nodes: () => HostedNode[];
+  /** Least time between two progress events of a job's stream (ms, default 200). */
+  progressIntervalMs?: number;
 }
 
 /** Registers /api/storage/*. */
@@ -77,10 +81,10 @@ export async function storageRoutes(app: FastifyInstance, options: StorageRoutes
 
   app.get(
     '/api/storage/files',
-    { schema: { querystring: TokenOnly, response: { 200: Any, ...errors } } },
+    { schema: { querystring: TokenOnly, response: { 200: FilesReply, ...errors } } },
     guarded(async () => {
       const c = customer();
-      const live = await c.holdings.redundancy(c.catalog, (p) => c.seats()[p]?.status === 'hired');
+      const live = await c.liveRedundancy();
       const byPath = new Map(live.map((r) => [r.path, r]));
       const files = await Promise.all(
         (await c.catalog.files()).map((f) => c.catalog.version(f.path))
@@ -91,7 +95,14 @@ export async function storageRoutes(app: FastifyInstance, options: StorageRoutes
           version: v.version,
           size: v.size,
           committedAt: v.committedAt,
-          redundancy: byPath.get(v.path)?.text ?? 'unknown'
+          redundancy: byPath.get(v.path)?.text ?? 'unknown',
+          ...(byPath.has(v.path)
+            ? {
+                alive: byPath.get(v.path)!.alive,
+                total: byPath.get(v.path)!.total,
+                tolerates: byPath.get(v.path)!.tolerates
+              }
+            : {})
         }))
       };
     })
@@ -99,7 +110,7 @@ export async function storageRoutes(app: FastifyInstance, options: StorageRoutes
 
   app.get<{ Querystring: Static<typeof PathQuery> }>(
     '/api/storage/versions',
-    { schema: { querystring: PathQuery, response: { 200: Any, ...errors } } },
+    { schema: { querystring: PathQuery, response: { 200: VersionsReply, ...errors } } },
     guarded(async (request) => ({
       versions: (await customer().catalog.versions(request.query.path)).map((v) => ({
         version: v.version,
@@ -114,7 +125,7 @@ export async function storageRoutes(app: FastifyInstance, options: StorageRoutes
 
   app.get(
     '/api/storage/suppliers',
-    { schema: { querystring: TokenOnly, response: { 200: Any, ...errors } } },
+    { schema: { querystring: TokenOnly, response: { 200: SuppliersReply, ...errors } } },
     guarded(async () => {
       const c = customer();
       return {
@@ -170,4 +181,11 @@ export async function storageRoutes(app: FastifyInstance, options: StorageRoutes
     { schema: { querystring: TokenOnly, response: { 200: Any, ...errors } } },
     guarded(async () => customer().rebuild())
   );
+
+  storageJobRoutes(app, {
+    customer,
+    ...(options.progressIntervalMs !== undefined
+      ? { progressIntervalMs: options.progressIntervalMs }
+      : {})
+  });
 }
