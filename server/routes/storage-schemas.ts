@@ -46,7 +46,7 @@ const Score = Type.Object({
   lastDetail: Opt(Str)
 });
 
-const Rebuild = Type.Object({
+export const RebuildReply = Type.Object({
   ok: Type.Boolean(),
   blocks: Opt(Int),
   sent: Opt(Int),
@@ -55,6 +55,35 @@ const Rebuild = Type.Object({
   code: Opt(Str),
   message: Opt(Str)
 });
+
+export const BackupReply = Type.Object({
+  files: Int,
+  bytes: Int,
+  unchanged: Int,
+  versions: Type.Array(Type.Object({ path: Str, version: Int })),
+  problems: Type.Array(
+    Type.Object({
+      path: Str,
+      kind: Type.Union([
+        Type.Literal('unreadable'),
+        Type.Literal('vanished'),
+        Type.Literal('skipped'),
+        Type.Literal('failed')
+      ]),
+      detail: Str
+    })
+  ),
+  catalogSeq: Opt(Int)
+});
+
+export const RestoreReply = Type.Object({
+  files: Int,
+  bytes: Int,
+  failed: Type.Array(Type.Object({ path: Str, code: Str, message: Str, lost: Type.Array(Int) }))
+});
+
+export const RemoveReply = Type.Object({ removedVersions: Int });
+export const FireReply = Type.Object({ queued: Type.Boolean() });
 
 export const SuppliersReply = Type.Object({
   profile: Str,
@@ -72,7 +101,7 @@ export const SuppliersReply = Type.Object({
   fired: Type.Array(
     Type.Object({ position: Int, supplierId: Str, code: Str, reason: Str, seq: Int })
   ),
-  rebuilds: Type.Array(Rebuild)
+  rebuilds: Type.Array(RebuildReply)
 });
 
 const Progress = Type.Object({

@@ -14,7 +14,16 @@ import { toHex } from '../../actors/storage/hash.js';
 import { ApiError } from '../errors.js';
 import { ErrorReply } from '../schemas.js';
 import { storageJobRoutes } from './storage-jobs.js';
-import { FilesReply, SuppliersReply, VersionsReply } from './storage-schemas.js';
+import {
+  BackupReply,
+  FilesReply,
+  FireReply,
+  RebuildReply,
+  RemoveReply,
+  RestoreReply,
+  SuppliersReply,
+  VersionsReply
+} from './storage-schemas.js';
 
 const Token = { token: Type.Optional(Type.String({ maxLength: 256 })) };
 const Path = Type.String({ minLength: 1, maxLength: 4096 });
@@ -33,7 +42,6 @@ const RestoreBody = Type.Object(
 );
 const FireParams = Type.Object({ position: Type.Integer({ minimum: 0, maximum: 255 }) }, closed);
 const FireBody = Type.Object({ reason: Type.Optional(Type.String({ maxLength: 256 })) }, closed);
-const Any = Type.Unknown();
 const errors = {
   400: ErrorReply,
   401: ErrorReply,
@@ -139,19 +147,31 @@ export async function storageRoutes(app: FastifyInstance, options: StorageRoutes
 
   app.post<{ Body: Static<typeof BackupBody> }>(
     '/api/storage/backup',
-    { schema: { querystring: TokenOnly, body: BackupBody, response: { 200: Any, ...errors } } },
+    {
+      schema: {
+        querystring: TokenOnly,
+        body: BackupBody,
+        response: { 200: BackupReply, ...errors }
+      }
+    },
     guarded(async (request) => backupTree(customer(), request.body.path))
   );
 
   app.post<{ Body: Static<typeof RestoreBody> }>(
     '/api/storage/restore',
-    { schema: { querystring: TokenOnly, body: RestoreBody, response: { 200: Any, ...errors } } },
+    {
+      schema: {
+        querystring: TokenOnly,
+        body: RestoreBody,
+        response: { 200: RestoreReply, ...errors }
+      }
+    },
     guarded(async (request) => restoreTree(customer(), request.body))
   );
 
   app.delete<{ Querystring: Static<typeof PathQuery> }>(
     '/api/storage/files',
-    { schema: { querystring: PathQuery, response: { 200: Any, ...errors } } },
+    { schema: { querystring: PathQuery, response: { 200: RemoveReply, ...errors } } },
     guarded(async (request) => ({
       removedVersions: await removeFile(customer(), request.query.path)
     }))
@@ -164,7 +184,7 @@ export async function storageRoutes(app: FastifyInstance, options: StorageRoutes
         params: FireParams,
         querystring: TokenOnly,
         body: FireBody,
-        response: { 200: Any, ...errors }
+        response: { 200: FireReply, ...errors }
       }
     },
     guarded(async (request) => {
@@ -178,7 +198,7 @@ export async function storageRoutes(app: FastifyInstance, options: StorageRoutes
 
   app.post(
     '/api/storage/rebuild',
-    { schema: { querystring: TokenOnly, response: { 200: Any, ...errors } } },
+    { schema: { querystring: TokenOnly, response: { 200: RebuildReply, ...errors } } },
     guarded(async () => customer().rebuild())
   );
 
