@@ -169,14 +169,23 @@ export function rebuildPieces(
   });
 }
 
-/** Cuts a byte stream into blocks of exactly `blockSize` (the last one shorter, never empty). */
+/**
+ * Cuts a byte stream into blocks of exactly `blockSize` (the last one shorter, never empty). Every
+ * block is its own buffer, exactly as long as the block (so it can be moved to a worker). With
+ * `owned` the source gives up its pieces: one that is exactly a block is passed on as it is.
+ */
 export async function* cutBlocks(
   source: AsyncIterable<Uint8Array>,
-  blockSize: number
+  blockSize: number,
+  owned = false
 ): AsyncGenerator<Uint8Array> {
   let block = new Uint8Array(blockSize);
   let fill = 0;
   for await (const piece of source) {
+    if (owned && fill === 0 && piece.length === blockSize) {
+      yield piece;
+      continue;
+    }
     let at = 0;
     while (at < piece.length) {
       const n = Math.min(blockSize - fill, piece.length - at);
@@ -190,7 +199,7 @@ export async function* cutBlocks(
       }
     }
   }
-  if (fill > 0) yield block.subarray(0, fill);
+  if (fill > 0) yield block.slice(0, fill);
 }
 
 /** Size and BLAKE2b-256 of a whole stream, known once it is consumed. */
