@@ -77,16 +77,21 @@ async function* counted(
 export async function* readChunks(path: string, chunkBytes: number): AsyncGenerator<Uint8Array> {
   const file = await open(path, 'r');
   try {
+    // Sized from the file's length (a small file gets a small buffer); past it, a small probe
+    // finds the end (or what a growing file added, read on).
+    let left = (await file.stat()).size;
     for (;;) {
-      const buf = new Uint8Array(chunkBytes);
+      const want = left > 0 ? Math.min(chunkBytes, left) : Math.min(chunkBytes, 1 << 16);
+      const buf = new Uint8Array(want);
       let fill = 0;
-      while (fill < chunkBytes) {
-        const { bytesRead } = await file.read(buf, fill, chunkBytes - fill, null);
+      while (fill < want) {
+        const { bytesRead } = await file.read(buf, fill, want - fill, null);
         if (bytesRead === 0) break;
         fill += bytesRead;
       }
-      if (fill > 0) yield fill === chunkBytes ? buf : buf.slice(0, fill);
-      if (fill < chunkBytes) return;
+      left -= fill;
+      if (fill > 0) yield fill === want ? buf : buf.slice(0, fill);
+      if (fill < want) return;
     }
   } finally {
     await file.close();
