@@ -36,6 +36,8 @@ export interface AppOptions {
   logger?: FastifyBaseLogger | false;
   /** Send-buffer bytes per inspector socket before batches are dropped (default 1 MiB). */
   maxBufferedPerSocket?: number;
+  /** Least time between two progress events of a storage job's stream (ms, default 200). */
+  storageProgressIntervalMs?: number;
   /** Teaching mode of a devnet host (routes/teaching.ts); absent: those routes say it is off. */
   teaching?: TeachingController;
 }
@@ -80,7 +82,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bridge: options.bridge,
     onStop: options.onStop
   });
-  await app.register(storageRoutes, { nodes: options.nodes });
+  await app.register(storageRoutes, {
+    nodes: options.nodes,
+    ...(options.storageProgressIntervalMs !== undefined
+      ? { progressIntervalMs: options.storageProgressIntervalMs }
+      : {})
+  });
   await app.register(inspectRoute, {
     bridge: options.bridge,
     maxBuffered: options.maxBufferedPerSocket

@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { runCli } from './support/cli-process.js';
 
 interface Seats {
-  suppliers: { status: string }[];
+  suppliers: { position: number; status: string; supplierId?: string; rebuilt?: boolean }[];
+  fired: { position: number; supplierId: string; code: string; reason: string }[];
 }
 
 it('backs up a tree to the devnet suppliers and restores it byte for byte, through the CLI', async (t) => {
@@ -35,22 +36,38 @@ it('backs up a tree to the devnet suppliers and restores it byte for byte, throu
   const token = readFileSync(join(dataDir, 'api-token'), 'utf8').trim();
 
   // Four devnet peers fit the 2+2 profile; hiring goes through the DHT suppliers layer.
-  let hired = 0;
-  for (let i = 0; i < 60 && hired < 4; i++) {
-    const res = await fetch(`${url}/api/storage/suppliers`, {
-      headers: { authorization: `Bearer ${token}` }
+  const api = async (path: string, init: RequestInit = {}) => {
+    const res = await fetch(`${url}${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
     });
-    hired = ((await res.json()) as Seats).suppliers.filter((s) => s.status === 'hired').length;
-    if (hired < 4) await new Promise((resolve) => setTimeout(resolve, 1_000));
-  }
-  assert.equal(hired, 4, 'every position of the 2+2 profile is hired within 60 s');
+    assert.ok(res.ok, `${path}: HTTP ${res.status}`);
+    return res.json() as Promise<unknown>;
+  };
+  /** Polls the suppliers until `ok` holds (at most 60 polls a second apart). */
+  const seatsWhen = async (ok: (s: Seats) => boolean, what: string) => {
+    let s = (await api('/api/storage/suppliers')) as Seats;
+    for (let i = 0; i < 60 && !ok(s); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      s = (await api('/api/storage/suppliers')) as Seats;
+    }
+    assert.ok(ok(s), `${what} within 60 s: ${JSON.stringify(s)}`);
+    return s;
+  };
+  const allHired = (s: Seats) =>
+    s.suppliers.length === 4 && s.suppliers.every((x) => x.status === 'hired');
+  const seats = await seatsWhen(allHired, 'every position of the 2+2 profile is hired');
 
   const backup = runCli(['backup', source, '--data-dir', dataDir]);
   assert.equal(await backup.exited(60_000), 0, backup.output());
-  assert.match(backup.output(), /backed up 2 files/);
+  // No terminal here: plain progress lines, the last at 100 %, then the summary.
+  assert.match(backup.output(), /^backup 100% {2}1\.4 MiB \/ 1\.4 MiB {2}2\/2 files .*in \d+s$/m);
+  assert.match(backup.output(), /backed up 2 files \(1\.4 MiB\), 0 unchanged/);
   const into = join(home, 'restored');
   const restore = runCli(['restore', source, '--into', into, '--data-dir', dataDir]);
   assert.equal(await restore.exited(60_000), 0, restore.output());
+  assert.match(restore.output(), /^restore 100% {2}1\.4 MiB \/ 1\.4 MiB {2}2\/2 files /m);
+  assert.match(restore.output(), /restored 2 files \(1\.4 MiB\)/);
   for (const [name, bytes] of Object.entries(files)) {
     assert.deepEqual(
       readFileSync(join(into, 'files', name)),
@@ -66,6 +83,33 @@ it('backs up a tree to the devnet suppliers and restores it byte for byte, throu
   );
   assert.match(again.output(), /ERR_STORAGE_EXISTS/);
   assert.match(again.output(), /restored 0 files \(0 B\)/, 'nothing restored, nothing counted');
+
+  // Fire position 0 through the API: the fifth devnet peer, found through the DHT suppliers
+  // layer (the host gives the customer no list), takes that position; the reason is shown.
+  const firedId = seats.suppliers[0]!.supplierId!;
+  const others = new Set(seats.suppliers.map((x) => x.supplierId));
+  await api('/api/storage/suppliers/0/fire', {
+    method: 'POST',
+    body: JSON.stringify({ reason: 'moved out' })
+  });
+  const after = await seatsWhen(
+    (s) => allHired(s) && s.fired.length === 1 && s.suppliers[0]!.rebuilt === true,
+    'position 0 replaced and rebuilt'
+  );
+  assert.deepEqual(
+    after.fired.map((f) => [f.position, f.supplierId, f.code, f.reason]),
+    [[0, firedId, 'ERR_STORAGE_FIRED', 'moved out']]
+  );
+  assert.ok(!others.has(after.suppliers[0]!.supplierId), 'a supplier new to this customer');
+  const listed = (await api('/api/storage/files')) as { files: { redundancy: string }[] };
+  assert.deepEqual(
+    listed.files.map((f) => f.redundancy),
+    Array(2).fill('4 of 4 shards alive; tolerates 2 more losses')
+  );
+  const rebuild = runCli(['rebuild', '--data-dir', dataDir]);
+  assert.equal(await rebuild.exited(60_000), 0, rebuild.output());
+  assert.match(rebuild.output(), /^rebuild 100% .* blocks/m);
+  assert.match(rebuild.output(), /rebuilt 0 shards in 0 blocks/);
 
   node.child.kill('SIGINT');
   assert.equal(await node.exited(), 0);

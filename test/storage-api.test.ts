@@ -1,9 +1,12 @@
 // The storage REST routes (token-protected, TypeBox schemas) and the CLI handlers over them, on a
 // devnet customer: back up, ls with live redundancy, versions, suppliers, restore (refused onto an
-// existing file, then overwritten), rm; errors keep their ERR_STORAGE_* code.
+// existing file, then overwritten), rm; errors keep their ERR_STORAGE_* code. Jobs: started at
+// once and followed through their event stream (same guard), progress only growing, then done;
+// the CLI handlers print progress lines and the summary.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { waitFor, type AnyActorRef } from 'xstate';
 import { join } from 'node:path';
 import { realClock } from '../actors/clock.js';
 import { createInspectionBridge } from '../actors/inspection/create-inspection-bridge.js';
@@ -12,6 +15,8 @@ import {
   backupCommand,
   humanBytes,
   lsCommand,
+  parseEvents,
+  rebuildCommand,
   remoteBackend,
   restoreCommand,
   rmCommand,
@@ -19,15 +24,37 @@ import {
   versionsCommand
 } from '../server/cli/storage-commands.js';
 import { storageDevnet } from './support/storage-devnet.js';
+import { seededBytes } from './support/storage-data.js';
 
 const TOKEN = 't'.repeat(43);
 
 test('REST routes and CLI handlers over a devnet customer', { timeout: 120_000 }, async (t) => {
-  const net = await storageDevnet({ suppliers: 6, k: 4, m: 2 });
+  // A file named held.bin is read only once the test lets it (to look at a running job).
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const net = await storageDevnet({
+    suppliers: 6,
+    k: 4,
+    m: 2,
+    customer: {
+      openFile: (path) =>
+        path.endsWith('held.bin')
+          ? (async function* () {
+              await held;
+              yield* createReadStream(path);
+            })()
+          : undefined
+    }
+  });
   t.after(() => net.stop());
   await net.ready({ rebuilt: true });
   const bridge = createInspectionBridge({ clock: realClock });
-  const app = await buildApp({ token: TOKEN, nodes: () => [net.customerNode], bridge });
+  const app = await buildApp({
+    token: TOKEN,
+    nodes: () => [net.customerNode],
+    bridge,
+    storageProgressIntervalMs: 0
+  });
   t.after(() => app.close());
   const headers = { authorization: `Bearer ${TOKEN}` };
   assert.equal((await app.inject({ url: '/api/storage/files' })).statusCode, 401);
@@ -38,7 +65,7 @@ test('REST routes and CLI handlers over a devnet customer', { timeout: 120_000 }
       headers,
       ...(body ? { payload: body as object } : {})
     });
-    if (res.statusCode !== 200)
+    if (res.statusCode < 200 || res.statusCode > 299)
       throw Object.assign(new Error(res.body), { status: res.statusCode, reply: res.json() });
     return res.json() as unknown;
   };
@@ -85,4 +112,107 @@ test('REST routes and CLI handlers over a devnet customer', { timeout: 120_000 }
   });
   assert.equal(bad.statusCode, 400);
   assert.equal(humanBytes(1536), '1.5 KiB');
+
+  // Jobs: a backup started at once, followed through its event stream.
+  const many = join(net.base, 'many');
+  mkdirSync(many);
+  for (let i = 0; i < 6; i++)
+    writeFileSync(join(many, `f${i}.bin`), seededBytes(5, `${i}`, 300_000));
+  const job = { kind: 'backup', path: many };
+  const start = (h: Record<string, string>, payload: object = job) =>
+    app.inject({ method: 'POST', url: '/api/storage/jobs', headers: h, payload });
+  assert.equal((await start({})).statusCode, 401);
+  assert.equal((await start(headers, { kind: 'restore', path: many })).statusCode, 400);
+  assert.equal((await start(headers, { kind: 'format', path: many })).statusCode, 400);
+  const started = await start(headers);
+  assert.equal(started.statusCode, 202);
+  const id = (started.json() as { job: { id: string; state: string } }).job.id;
+  const url = `/api/storage/jobs/${id}/events`;
+  assert.equal((await app.inject({ url })).statusCode, 401);
+  const foreign = { ...headers, origin: 'http://evil.example' };
+  assert.equal((await app.inject({ url, headers: foreign })).statusCode, 403);
+  assert.equal(
+    (await app.inject({ url, headers: { ...headers, host: 'evil.example' } })).statusCode,
+    403
+  );
+  const stream = await app.inject({ url, headers });
+  assert.equal(stream.statusCode, 200);
+  assert.match(String(stream.headers['content-type']), /^text\/event-stream/);
+  assert.equal(stream.headers['x-frame-options'], 'DENY');
+  const events: { event: string; data: unknown }[] = [];
+  for await (const e of parseEvents([stream.body])) events.push(e);
+  const progress = events
+    .filter((e) => e.event === 'progress')
+    .map(
+      (e) =>
+        (e.data as { progress: { bytesDone: number; itemsDone: number; bytesTotal: number } })
+          .progress
+    );
+  assert.ok(progress.length >= 2, `${progress.length} progress events`);
+  for (let i = 1; i < progress.length; i++) {
+    assert.ok(progress[i]!.bytesDone >= progress[i - 1]!.bytesDone, 'bytes never go back');
+    assert.ok(progress[i]!.itemsDone >= progress[i - 1]!.itemsDone, 'files never go back');
+  }
+  assert.deepEqual(progress.at(-1), {
+    ...progress.at(-1)!,
+    bytesDone: 1_800_000,
+    bytesTotal: 1_800_000,
+    itemsDone: 6
+  });
+  assert.equal(events.at(-1)!.event, 'done');
+  assert.equal((events.at(-1)!.data as { result: { files: number } }).result.files, 6);
+  const view = await call('GET', `/api/storage/jobs/${id}`);
+  assert.equal((view as { state: string }).state, 'done');
+  assert.equal(
+    (await app.inject({ url: '/api/storage/jobs/0123456789abcdef', headers })).statusCode,
+    404
+  );
+
+  // The CLI handlers over jobs: progress lines (no terminal here), then the summary.
+  const follow = async function* (path: string) {
+    yield* parseEvents([(await app.inject({ url: path, headers })).body]);
+  };
+  const bj = remoteBackend(call, follow);
+  lines.length = 0;
+  assert.equal(await restoreCommand(bj, [many, '--into', join(net.base, 'out2')], io), 0);
+  assert.match(lines.join('\n'), /^restore 100% {2}1\.7 MiB \/ 1\.7 MiB {2}6\/6 files .*in \d+s$/m);
+  assert.equal(lines.at(-1), 'restored 6 files (1.7 MiB)');
+  assert.deepEqual(
+    readFileSync(join(net.base, 'out2', 'many', 'f3.bin')),
+    seededBytes(5, '3', 300_000)
+  );
+  lines.length = 0;
+  assert.equal(await rebuildCommand(bj, [], io), 0);
+  assert.match(lines[0]!, /^rebuild 100% {2}0 B \/ 0 B {2}0\/0 blocks/);
+  assert.equal(lines.at(-1), 'rebuilt 0 shards in 0 blocks');
+
+  // A running file job is a temporary child of the customer's supervisor: in the actor tree
+  // while it runs, gone once done.
+  const slow = join(net.base, 'slow');
+  mkdirSync(slow);
+  writeFileSync(join(slow, 'held.bin'), seededBytes(6, 'held', 200_000));
+  const fireHire = net.customerNode.root.system.get('storage.fire-hire') as AnyActorRef;
+  const supervisor = (fireHire as unknown as { _parent: AnyActorRef })._parent;
+  const jobIds = (s: { context: { children: { id: string }[] } }) =>
+    s.context.children.map((c) => c.id).filter((id) => id.startsWith('job.backup.'));
+  const held1 = await start(headers, { kind: 'backup', path: slow });
+  await waitFor(supervisor, (s) => jobIds(s).length === 1, { timeout: 10_000 });
+  type Tree = { id: string; children: Tree[] };
+  const ids = async () => {
+    const { nodes } = (await call('GET', '/api/actors')) as { nodes: { tree: Tree }[] };
+    const all: string[] = [];
+    const walk = (n: Tree) => (all.push(n.id), n.children.forEach(walk));
+    nodes.forEach((n) => walk(n.tree));
+    return all.filter((id) => id.startsWith('job.backup.'));
+  };
+  assert.deepEqual(await ids(), jobIds(supervisor.getSnapshot()));
+  release();
+  const heldId = (held1.json() as { job: { id: string } }).job.id;
+  const last: string[] = [];
+  const heldUrl = `/api/storage/jobs/${heldId}/events`;
+  for await (const e of parseEvents([(await app.inject({ url: heldUrl, headers })).body]))
+    last.push(e.event);
+  assert.equal(last.at(-1), 'done');
+  await waitFor(supervisor, (s) => jobIds(s).length === 0, { timeout: 10_000 });
+  assert.deepEqual(await ids(), []);
 });

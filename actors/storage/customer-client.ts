@@ -1,15 +1,19 @@
 /**
  * The customer's side of the storage commands over the router: service requests, shard upload and
- * download with hash checks, listing, deletion and audit challenges. Every `cmd.fail` becomes a
+ * download with hash checks, listing, deletion and audit challenges (`cmd.audit` → `cmd.proof`). Every `cmd.fail` becomes a
  * StorageError with the supplier's code; transport failures stay RouterErrors.
  */
 import type { Router } from '../router/index.js';
-import { auditKey } from '../../machines/storage/keys.js';
 import { STORAGE_SERVICE, type ServiceRequest } from '../../machines/storage/messages.js';
 import { StorageError, type StorageErrorCode } from './errors.js';
 import { sameBytes } from './hash.js';
-import { decodeProof, verifyProof } from './merkle.js';
-import { decodeAuditAnswer, encodeServiceRequest, packPiece, unpackPiece } from './wire.js';
+import {
+  checkProof,
+  type AuditChallenge,
+  type AuditProof,
+  type ProofCheck
+} from './audit-proof.js';
+import { encodeServiceRequest, packPiece, unpackPiece } from './wire.js';
 
 interface Reply {
   type: string;
@@ -114,16 +118,20 @@ export class StorageClient {
     }
   }
 
-  /** Challenges chunk `chunk` of shard `key`; true when the proof holds against `root`. */
-  async audit(supplier: string, key: string, chunk: number, root: Uint8Array, leaves: number) {
-    const body = { v: 1 as const, key: auditKey(key, chunk) };
+  /**
+   * Sends an audit challenge (`cmd.audit`) and checks the proof against `root` and `leaves` from
+   * our catalog, never from the prover (audit-proof.ts).
+   */
+  async audit(
+    supplier: string,
+    challenge: AuditChallenge,
+    root: Uint8Array,
+    leaves: number
+  ): Promise<ProofCheck> {
     const reply = expect(
-      await this.router.request(supplier, 'cmd.retrieve', body, this.opts()),
-      'cmd.data'
+      await this.router.request(supplier, 'cmd.audit', { v: 1, ...challenge }, this.opts()),
+      'cmd.proof'
     );
-    const answer = decodeAuditAnswer((reply.body as { data: Uint8Array }).data);
-    const proof = decodeProof(answer.proof);
-    // The leaf count comes from our catalog, never from the prover.
-    return proof.index === chunk && verifyProof(root, answer.chunk, { ...proof, leaves });
+    return checkProof(challenge, reply.body as AuditProof, root, leaves);
   }
 }

@@ -51,6 +51,26 @@ export function backupIdFor(path: string, size: number, mtimeMs: number, version
   return `b${h.slice(0, 31)}`;
 }
 
+/**
+ * Counts the bytes a job reads from `source` (at most `cap`, in case the file grew since the scan),
+ * so progress moves inside a large file and not only when it ends.
+ */
+async function* counted(
+  source: AsyncIterable<Uint8Array>,
+  cap: number,
+  onBytes: (n: number) => void
+): AsyncIterable<Uint8Array> {
+  let n = 0;
+  for await (const chunk of source) {
+    n += chunk.length;
+    onBytes(Math.min(n, cap));
+    yield chunk;
+  }
+}
+
+/** Sum of a map's values. */
+const sum = (m: ReadonlyMap<unknown, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+
 /** Runs `fn` over `items`, at most `width` at once, in order of start. */
 async function pool<T>(items: readonly T[], width: number, fn: (t: T) => Promise<void>) {
   let next = 0;
@@ -81,6 +101,16 @@ export async function backupTree(
   let filesDone = 0;
   let bytesDone = 0;
   let unchanged = 0;
+  // Bytes read so far of the files in flight: progress is monotonic because each is ≤ its size.
+  const reading = new Map<string, number>();
+  const report = (file: string) =>
+    onProgress?.({
+      file,
+      filesDone,
+      filesTotal: files.length,
+      bytesDone: bytesDone + sum(reading),
+      bytesTotal
+    });
   const o = c.options;
   await pool(files, o.parallelFiles ?? 2, async (f) => {
     const known = await c.catalog.versions(f.path);
@@ -96,9 +126,18 @@ export async function backupTree(
         suppliers: c.jobSuppliers(),
         clock: o.clock,
         onShard: (p, e, key) => c.onShard(p, e, key),
+        run: (logic, input) => c.runJob('backup', logic, input),
         path: f.path,
         backupId: backupIdFor(f.path, f.size, f.mtimeMs, next),
-        source: () => o.openFile?.(f.path) ?? createReadStream(f.path, { highWaterMark: 1 << 20 }),
+        source: () =>
+          counted(
+            o.openFile?.(f.path) ?? createReadStream(f.path, { highWaterMark: 1 << 20 }),
+            f.size,
+            (n) => {
+              reading.set(f.path, n);
+              report(f.path);
+            }
+          ),
         mtimeMs: f.mtimeMs,
         k: c.k,
         m: c.m,
@@ -114,9 +153,10 @@ export async function backupTree(
         found.push({ path: f.path, kind: kind(out.code), detail: `${out.code}: ${out.message}` });
       }
     }
+    reading.delete(f.path);
     filesDone++;
     bytesDone += f.size;
-    onProgress?.({ file: f.path, filesDone, filesTotal: files.length, bytesDone, bytesTotal });
+    report(f.path);
   });
   await deleteBackups(c, pruned);
   const catalogSeq = versions.length > 0 || pruned.length > 0 ? await saveCatalog(c) : undefined;
@@ -190,6 +230,15 @@ export async function restoreTree(
   let bytesDone = 0;
   // Progress counts every file handled; the report counts only the bytes actually restored.
   let bytesRestored = 0;
+  const writing = new Map<string, number>();
+  const report = (file: string) =>
+    o.onProgress?.({
+      file,
+      filesDone,
+      filesTotal: chosen.length,
+      bytesDone: bytesDone + sum(writing),
+      bytesTotal
+    });
   await pool(chosen, c.options.parallelFiles ?? 2, async (v: VersionRecord) => {
     const target = join(o.into, v.path === base ? basename(base) : relative(dirname(base), v.path));
     await mkdir(dirname(target), { recursive: true });
@@ -200,17 +249,24 @@ export async function restoreTree(
       suppliers: c.suppliers(),
       clock: c.options.clock,
       onShard: (p, e) => c.onShard(p, e),
+      run: (logic, input) => c.runJob('restore', logic, input),
       path: v.path,
       ...(o.version !== undefined && v.path === base ? { version: o.version } : {}),
       target,
-      overwrite: o.overwrite === true
+      overwrite: o.overwrite === true,
+      onBlock: (index, blockSize) => {
+        const bytes = Math.max(0, Math.min(v.size, (index + 1) * blockSize) - index * blockSize);
+        writing.set(v.path, Math.min(v.size, (writing.get(v.path) ?? 0) + bytes));
+        report(v.path);
+      }
     });
     if (!out.ok)
       failed.push({ path: v.path, code: out.code, message: out.message, lost: [...out.lost] });
     else bytesRestored += v.size;
+    writing.delete(v.path);
     filesDone++;
     bytesDone += v.size;
-    o.onProgress?.({ file: v.path, filesDone, filesTotal: chosen.length, bytesDone, bytesTotal });
+    report(v.path);
   });
   return { files: chosen.length - failed.length, bytes: bytesRestored, failed };
 }

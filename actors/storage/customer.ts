@@ -22,7 +22,7 @@ import { Catalog } from './catalog.js';
 import type { StorageClient } from './customer-client.js';
 import { StorageError } from './errors.js';
 import { Holdings } from './holdings.js';
-import { runRebuild, runToEnd, type UpkeepContext } from './maintenance.js';
+import { runRebuild, runToEnd, type RebuildProgress, type UpkeepContext } from './maintenance.js';
 import { auditSpec, fireHireSpec } from './customer-specs.js';
 
 /**
@@ -181,7 +181,10 @@ export class CustomerStorage {
     this.audit = undefined;
   }
 
-  /** Runs a job machine to its end: under the supervisor when bound, else as a plain actor. */
+  /**
+   * Runs a job machine to its end: as a temporary child `job.<name>.<n>` of the customer's
+   * supervisor when bound (so it shows in the actor tree while it runs), else as a plain actor.
+   */
   async runJob<O>(name: string, logic: AnyActorLogic, input: unknown): Promise<O> {
     const sup = this.supervisor;
     if (!sup || sup.getSnapshot().status !== 'active') {
@@ -190,8 +193,13 @@ export class CustomerStorage {
     const id = `job.${name}.${++this.jobSeq}`;
     const ref = await startChild(sup, childSpec(id, logic, { input, restart: 'temporary' }));
     return new Promise<O>((resolve, reject) => {
-      const done = () => resolve(ref.getSnapshot().output as O);
-      if (ref.getSnapshot().status === 'done') return done();
+      // Stopped with the service (not finished): no output to give.
+      const done = () => {
+        const snap = ref.getSnapshot();
+        if (snap.status === 'done') resolve(snap.output as O);
+        else reject(new StorageError('ERR_STORAGE_NO_SERVICE', `${id} stopped before its end`));
+      };
+      if (ref.getSnapshot().status !== 'active') return done();
       ref.subscribe({ complete: done, error: reject });
     });
   }
@@ -237,9 +245,17 @@ export class CustomerStorage {
   }
 
   /** Rebuilds missing shards at `positions` (all when empty); rebuilds run one after another. */
-  rebuild(positions: readonly number[] = []): Promise<RebuildOutput> {
+  rebuild(
+    positions: readonly number[] = [],
+    onProgress?: (p: RebuildProgress) => void
+  ): Promise<RebuildOutput> {
     const run = this.rebuilding.then(() =>
-      runRebuild(this.upkeep(), positions, (logic, input) => this.runJob('rebuild', logic, input))
+      runRebuild(
+        this.upkeep(),
+        positions,
+        (logic, input) => this.runJob('rebuild', logic, input),
+        onProgress
+      )
     );
     this.rebuilding = run.catch(() => undefined);
     return run.then((out) => {

@@ -67,10 +67,11 @@ export {
   type RestoreJob
 } from './jobs.js';
 export {
-  decodeAuditAnswer,
-  decodeServiceRequest,
-  encodeAuditAnswer,
-  encodeServiceRequest,
-  packPiece,
-  unpackPiece
-} from './wire.js';
+  checkProof,
+  proveChallenge,
+  serveAudits,
+  type AuditChallenge,
+  type AuditProof,
+  type ProofCheck
+} from './audit-proof.js';
+export { decodeServiceRequest, encodeServiceRequest, packPiece, unpackPiece } from './wire.js';

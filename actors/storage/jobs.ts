@@ -3,7 +3,7 @@
  * effects — the source file, the pipeline, the storage client and the catalog — and run as actors
  * on the node's clock. `runBackup` / `runRestore` start one and resolve with its output.
  */
-import { createActor, fromPromise } from 'xstate';
+import { createActor, fromPromise, type AnyActorLogic } from 'xstate';
 import type { Clock } from '../clock.js';
 import { backupMachine, type BackupOutput, type BlockRead } from '../../machines/backup/machine.js';
 import { restoreMachine, type RestoreOutput } from '../../machines/restore/machine.js';
@@ -27,6 +27,11 @@ export interface JobContext {
   readonly clock: Clock;
   /** Told how each shard request to a position went (fire-hire tracks who answers). */
   readonly onShard?: (position: number, error?: unknown, key?: string) => void;
+  /**
+   * Runs the job's machine to its end (the customer runs it as a temporary child of its
+   * supervisor, so it shows in the actor tree); default: a plain actor on `clock`.
+   */
+  readonly run?: <O>(logic: AnyActorLogic, input: unknown) => Promise<O>;
 }
 
 /** Options of {@link runBackup}. */
@@ -108,9 +113,9 @@ export function runBackup(job: BackupJob): Promise<BackupOutput> {
       })
     }
   });
-  return runToEnd(
-    createActor(logic, { clock: job.clock, input: { path: job.path, backupId: job.backupId } })
-  );
+  const input = { path: job.path, backupId: job.backupId };
+  if (job.run) return job.run<BackupOutput>(logic, input);
+  return runToEnd(createActor(logic, { clock: job.clock, input }));
 }
 
 /** Sends a block's shards to their positions and stages it once enough acknowledged. */
@@ -149,6 +154,8 @@ export interface RestoreJob extends JobContext {
   readonly version?: number;
   readonly target: string;
   readonly overwrite?: boolean;
+  /** Told each block written (its index and the version's block size), for progress. */
+  readonly onBlock?: (index: number, blockSize: number) => void;
 }
 
 /**
@@ -192,11 +199,13 @@ export function fetchFastest(
 /** Runs a restore job to its end. */
 export function runRestore(job: RestoreJob): Promise<RestoreOutput> {
   let session: RestoreSession | undefined;
+  let blockSize = 0;
   const logic = restoreMachine.provide({
     actors: {
       prepare: fromPromise(async () => {
         const version = await job.catalog.version(job.path, job.version);
         const blocks = await job.catalog.blocks(version.backupId);
+        blockSize = version.blockSize;
         session = new RestoreSession({
           dataKey: job.dataKey,
           version,
@@ -208,18 +217,20 @@ export function runRestore(job: RestoreJob): Promise<RestoreOutput> {
         });
         return { blockCount: await session.open() };
       }),
-      restoreBlock: fromPromise<{ ok: boolean }, { index: number }>(async ({ input }) => ({
-        ok: await session!.block(input.index)
-      })),
+      restoreBlock: fromPromise<{ ok: boolean }, { index: number }>(async ({ input }) => {
+        const ok = await session!.block(input.index);
+        if (ok) job.onBlock?.(input.index, blockSize);
+        return { ok };
+      }),
       finish: fromPromise<void, { lost: readonly number[] }>(({ input }) =>
         session!.finish(input.lost)
       ),
       abort: fromPromise(async () => session?.abort())
     }
   });
-  return runToEnd(
-    createActor(logic, { clock: job.clock, input: { path: job.path, version: job.version ?? 0 } })
-  );
+  const input = { path: job.path, version: job.version ?? 0 };
+  if (job.run) return job.run<RestoreOutput>(logic, input);
+  return runToEnd(createActor(logic, { clock: job.clock, input }));
 }
 
 function runToEnd<O>(actor: {

@@ -57,22 +57,45 @@ export function runListFiles(ctx: UpkeepContext, positions: readonly number[]) {
 /** Runs a job's logic to its end (the customer runs jobs under its supervisor). */
 export type JobRunner = <O>(logic: AnyActorLogic, input: unknown) => Promise<O>;
 
+/** How far a rebuild is: blocks handled, and the shard bytes they put back (or tried to). */
+export interface RebuildProgress {
+  readonly blocksDone: number;
+  readonly blocksTotal: number;
+  readonly bytesDone: number;
+  readonly bytesTotal: number;
+}
+
 /** Rebuilds every shard missing at `positions` (all when empty); lists them first. */
 export function runRebuild(
   ctx: UpkeepContext,
   positions: readonly number[],
-  run: JobRunner = (logic, input) => runToEnd(logic, ctx.clock, input)
+  run: JobRunner = (logic, input) => runToEnd(logic, ctx.clock, input),
+  onProgress?: (p: RebuildProgress) => void
 ): Promise<RebuildOutput> {
   let work: MissingWork[] = [];
+  const bytesOf = (w: MissingWork) => w.block.shardSize * w.positions.length;
+  let blocksDone = 0;
+  let bytesDone = 0;
+  let bytesTotal = 0;
+  const report = () =>
+    onProgress?.({ blocksDone, blocksTotal: work.length, bytesDone, bytesTotal });
   const logic = rebuildMachine.provide({
     actors: {
       scan: fromPromise(async () => {
         const all = ctx.suppliers().map((_, i) => i);
         await runListFiles(ctx, all);
         work = await ctx.holdings.missing(ctx.catalog, positions);
+        bytesTotal = work.reduce((n, w) => n + bytesOf(w), 0);
+        report();
         return { count: work.length };
       }),
-      rebuildBlock: fromPromise(async ({ input }) => rebuildOne(ctx, work[input.index]!))
+      rebuildBlock: fromPromise(async ({ input }) => {
+        const done = await rebuildOne(ctx, work[input.index]!);
+        blocksDone++;
+        bytesDone += bytesOf(work[input.index]!);
+        report();
+        return done;
+      })
     }
   });
   return run<RebuildOutput>(logic, { positions });
@@ -115,10 +138,26 @@ export interface AuditOptions {
   readonly onStart?: (self: AnyActorRef) => void;
 }
 
+/** Chunks asked per challenge (fewer when the shard has fewer). */
+const AUDIT_LEAVES = 4;
+
+/** `n` distinct random leaf indices below `count`, in random order. */
+function pickLeaves(random: Random, count: number, n: number): number[] {
+  const out: number[] = [];
+  while (out.length < Math.min(n, count)) {
+    const leaf = random.int(count);
+    if (!out.includes(leaf)) out.push(leaf);
+  }
+  return out;
+}
+
 /** Codes that mean the supplier lost or altered what it acknowledged. */
 const LIES = ['ERR_STORAGE_NOT_FOUND', 'ERR_STORAGE_CORRUPT', 'ERR_STORAGE_HASH_MISMATCH'];
 
-/** The audit machine bound to the catalog: one random chunk of one random block per position. */
+/**
+ * The audit machine bound to the catalog: per position, a few random chunks of one random block's
+ * shard with a fresh nonce (`cmd.audit`), the proof checked against the catalog's root.
+ */
 export function auditLogic(ctx: UpkeepContext, options: AuditOptions): AnyActorLogic {
   return auditMachine.provide({
     actors: {
@@ -136,18 +175,28 @@ export function auditLogic(ctx: UpkeepContext, options: AuditOptions): AnyActorL
           // A shard not listed there yet (new supplier, rebuild pending) is not a lie.
           if (!ctx.holdings.has(position, key)) return skip;
           const leaves = chunkCount(block.shardSize, version.chunkBytes);
-          const chunk = options.random.int(leaves);
+          const challenge = {
+            backupId: version.backupId,
+            block: block.index,
+            position,
+            leaves: pickLeaves(options.random, leaves, AUDIT_LEAVES),
+            nonce: Uint8Array.from({ length: 16 }, () => options.random.int(256))
+          };
           try {
-            const ok = await ctx.client.audit(
+            const check = await ctx.client.audit(
               supplier,
-              key,
-              chunk,
+              challenge,
               block.shards[position]!.root,
               leaves
             );
-            return ok
+            return check.ok
               ? { position, supplierId: supplier, result: 'pass' }
-              : { position, supplierId: supplier, result: 'fail', detail: `bad proof for ${key}` };
+              : {
+                  position,
+                  supplierId: supplier,
+                  result: 'fail',
+                  detail: `${key}: ${check.reason}`
+                };
           } catch (err) {
             const code = (err as { code?: string }).code ?? '';
             if (!LIES.includes(code)) return skip;

@@ -85,7 +85,20 @@ export function merkleProof(
   index: number,
   chunkBytes = DEFAULT_CHUNK_BYTES
 ): MerkleProof {
+  return proofIn(levels(shard, chunkBytes), index);
+}
+
+/** Proofs for several chunks of one shard, hashing the shard once. */
+export function merkleProofs(
+  shard: Uint8Array,
+  indices: readonly number[],
+  chunkBytes = DEFAULT_CHUNK_BYTES
+): MerkleProof[] {
   const all = levels(shard, chunkBytes);
+  return indices.map((i) => proofIn(all, i));
+}
+
+function proofIn(all: Uint8Array[][], index: number): MerkleProof {
   const leaves = all[0]!.length;
   if (!Number.isInteger(index) || index < 0 || index >= leaves) {
     throw new StorageError('ERR_STORAGE_ARGUMENT', `chunk ${index} of ${leaves}`);

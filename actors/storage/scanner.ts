@@ -28,10 +28,22 @@ const kindOf = (err: unknown): ScanProblem['kind'] => {
   return code === 'ENOENT' || code === 'ENOTDIR' ? 'vanished' : 'unreadable';
 };
 
+/** The file-system calls a scan makes (tests race them: an entry that vanishes mid-scan). */
+export interface ScanFs {
+  lstat: typeof lstat;
+  readdir: (path: string) => Promise<string[]>;
+}
+
+/** Options of {@link scanTree}. */
+export interface ScanOptions {
+  readonly maxEntries?: number;
+  readonly fs?: ScanFs;
+}
+
 /** Lists the regular files under `root` (a file root lists itself). */
 export async function scanTree(
   root: string,
-  { maxEntries = 1_000_000 } = {}
+  { maxEntries = 1_000_000, fs = { lstat, readdir: (p) => readdir(p) } }: ScanOptions = {}
 ): Promise<{ files: ScannedFile[]; problems: ScanProblem[] }> {
   const base = resolve(root);
   const files: ScannedFile[] = [];
@@ -43,14 +55,14 @@ export async function scanTree(
     seen++;
     let st;
     try {
-      st = await lstat(path);
+      st = await fs.lstat(path);
     } catch (err) {
       problems.push({ path, kind: kindOf(err), detail: (err as Error).message });
       continue;
     }
     if (st.isDirectory()) {
       try {
-        const names = await readdir(path);
+        const names = await fs.readdir(path);
         for (const name of names.sort().reverse()) stack.push(join(path, name));
       } catch (err) {
         problems.push({ path, kind: kindOf(err), detail: (err as Error).message });

@@ -8,11 +8,12 @@
  * (`handleService`), so other services can share the node's router.
  */
 import { handleService, type Router } from '../router/index.js';
-import { parseAuditKey, parseShardKey } from '../../machines/storage/keys.js';
+import { parseShardKey } from '../../machines/storage/keys.js';
 import { STORAGE_SERVICE } from '../../machines/storage/messages.js';
 import { StorageError } from './errors.js';
 import type { SupplierStore } from './supplier-store.js';
-import { decodeServiceRequest, encodeAuditAnswer, packPiece, unpackPiece } from './wire.js';
+import { serveAudits } from './audit-proof.js';
+import { decodeServiceRequest, packPiece, unpackPiece } from './wire.js';
 
 const ack = (note?: string) => ({
   type: 'cmd.ack' as const,
@@ -46,12 +47,6 @@ export function serveStorage(router: Router, supplier: SupplierStore): () => voi
       return ack('durable');
     }),
     router.handle('cmd.retrieve', async (env) => {
-      const audit = parseAuditKey(env.body.key);
-      if (audit) {
-        const answer = await supplier.prove(env.from, audit.key, audit.chunk);
-        const data = encodeAuditAnswer({ v: 1, ...answer });
-        return { type: 'cmd.data', body: { v: 1, key: env.body.key, data } };
-      }
       const { hash, shard } = await supplier.get(env.from, shardKeyOf(env.body.key));
       return { type: 'cmd.data', body: { v: 1, key: env.body.key, data: packPiece(shard, hash) } };
     }),
@@ -67,7 +62,8 @@ export function serveStorage(router: Router, supplier: SupplierStore): () => voi
     router.handle('cmd.delete', async (env) => {
       await supplier.delete(env.from, env.body.keys.map(shardKeyOf));
       return ack();
-    })
+    }),
+    serveAudits(router, supplier)
   ];
   return () => off.forEach((f) => f());
 }

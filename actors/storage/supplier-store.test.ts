@@ -9,13 +9,14 @@ import { join } from 'node:path';
 import { TestClock } from '../clock.js';
 import { openLmdbStore, type KvStore } from '../store/index.js';
 import { routerNet, testId } from '../router/fixtures.js';
-import { shardKey, auditKey } from '../../machines/storage/keys.js';
+import { shardKey } from '../../machines/storage/keys.js';
 import { blake2b256 } from './hash.js';
-import { decodeProof, merkleRoot, verifyProof } from './merkle.js';
+import { checkProof } from './audit-proof.js';
+import { merkleRoot } from './merkle.js';
 import { openSupplierStore, type SupplierPolicy } from './supplier-store.js';
 import { serveStorage } from './supplier-service.js';
 import { IoGate, pump } from './test-kit.js';
-import { decodeAuditAnswer, encodeServiceRequest, packPiece, unpackPiece } from './wire.js';
+import { encodeServiceRequest, packPiece, unpackPiece } from './wire.js';
 
 const policy: SupplierPolicy = { capacityBytes: 10_000, maxCustomerBytes: 6_000 };
 const req = (neededBytes: number) => ({
@@ -162,11 +163,11 @@ test('the storage commands over the router, with audit proofs', async (t) => {
   const back = await run(cust.request(to, 'cmd.retrieve', { v: 1, key }));
   assert.equal(back.type, 'cmd.data');
   if (back.type === 'cmd.data') assert.deepEqual(unpackPiece(back.body.data).shard, shard);
-  const audit = await run(cust.request(to, 'cmd.retrieve', { v: 1, key: auditKey(key, 1) }));
-  assert.equal(audit.type, 'cmd.data');
-  if (audit.type === 'cmd.data') {
-    const answer = decodeAuditAnswer(audit.body.data);
-    assert.ok(verifyProof(merkleRoot(shard), answer.chunk, decodeProof(answer.proof)));
+  const challenge = { backupId: 'b1', block: 0, position: 2, leaves: [1], nonce: bytes(16, 9) };
+  const audit = await run(cust.request(to, 'cmd.audit', { v: 1, ...challenge }));
+  assert.equal(audit.type, 'cmd.proof');
+  if (audit.type === 'cmd.proof') {
+    assert.deepEqual(checkProof(challenge, audit.body, merkleRoot(shard), 3), { ok: true });
   }
   const files = await run(cust.request(to, 'cmd.list-files', { v: 1, prefix: 'b1/', limit: 10 }));
   assert.deepEqual(files.type === 'cmd.files' && files.body.files, [{ key, size: 40_000 }]);

@@ -13,7 +13,6 @@ import { STORAGE_LIMITS, summarize, type HoldingsSummary } from '../../machines/
 import type { ServiceRequest } from '../../machines/storage/messages.js';
 import { StorageError } from './errors.js';
 import { blake2b256, sameBytes, toHex } from './hash.js';
-import { chunkCount, chunkOf, DEFAULT_CHUNK_BYTES, encodeProof, merkleProof } from './merkle.js';
 
 /** What the supplier offers. */
 export interface SupplierPolicy {
@@ -212,16 +211,6 @@ export class SupplierStore {
       );
     }
     return { hash: stored.h, shard: stored.d };
-  }
-
-  /** Chunk `chunk` of a stored (and verified) shard with its Merkle proof. */
-  async prove(customer: string, key: string, chunk: number, chunkBytes = DEFAULT_CHUNK_BYTES) {
-    const { shard } = await this.get(customer, key);
-    if (chunk >= chunkCount(shard.length, chunkBytes)) {
-      throw new StorageError('ERR_STORAGE_ARGUMENT', `no chunk ${chunk} in ${key}`);
-    }
-    const proof = encodeProof(merkleProof(shard, chunk, chunkBytes));
-    return { chunk: chunkOf(shard, chunk, chunkBytes).slice(), proof };
   }
 
   /**

@@ -1,15 +1,10 @@
 /**
  * Encoding of the storage payloads (machines/storage/messages.ts) at the edge: `hash ‖ shard`
- * pieces, service requests and audit answers. Anything malformed is ERR_STORAGE_FORMAT.
+ * pieces and service requests. Anything malformed is ERR_STORAGE_FORMAT.
  */
 import { Value } from '@sinclair/typebox/value';
 import { packPlain, unpackPlain } from '../wire/index.js';
-import {
-  AuditAnswerSchema,
-  ServiceRequestSchema,
-  type AuditAnswer,
-  type ServiceRequest
-} from '../../machines/storage/messages.js';
+import { ServiceRequestSchema, type ServiceRequest } from '../../machines/storage/messages.js';
 import { STORAGE_LIMITS } from '../../machines/storage/keys.js';
 import { StorageError } from './errors.js';
 import { blake2b256, HASH_BYTES, sameBytes } from './hash.js';
@@ -57,8 +52,3 @@ export const encodeServiceRequest = (r: ServiceRequest): Uint8Array => packPlain
 /** Decodes a service request payload. */
 export const decodeServiceRequest = (bytes: Uint8Array): ServiceRequest =>
   decode<ServiceRequest>(ServiceRequestSchema, bytes, 'service request');
-/** Encodes an audit answer. */
-export const encodeAuditAnswer = (a: AuditAnswer): Uint8Array => packPlain(a);
-/** Decodes an audit answer. */
-export const decodeAuditAnswer = (bytes: Uint8Array): AuditAnswer =>
-  decode<AuditAnswer>(AuditAnswerSchema, bytes, 'audit answer');

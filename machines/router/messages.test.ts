@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { Type } from '@sinclair/typebox';
 import { createCodec, DecodeError, WIRE_VERSION } from '../../actors/wire/index.js';
 import {
   acceptsReply,
@@ -26,6 +27,19 @@ const samples: Record<string, unknown> = {
   'cmd.list-files': { v: 1, prefix: '', limit: 100 },
   'cmd.files': { v: 1, files: [{ key: 'b/1/0', size: 10 }], more: false },
   'cmd.delete': { v: 1, keys: ['b/1/0'] },
+  'cmd.audit': {
+    v: 1,
+    backupId: 'b1',
+    block: 3,
+    position: 4,
+    leaves: [0, 5],
+    nonce: new Uint8Array(16)
+  },
+  'cmd.proof': {
+    v: 1,
+    nonce: new Uint8Array(16),
+    proofs: [{ leaf: 5, chunk: new Uint8Array(8), path: [new Uint8Array(32)] }]
+  },
   'cmd.message': { v: 1, payload: new Uint8Array(3) },
   'cmd.relay': { v: 1, target: id, payload: new Uint8Array(3) },
   'dht.ping': { v: 1 },
@@ -75,6 +89,67 @@ describe('router messages', () => {
     for (const [type, body] of bad) {
       assert.throws(() => codec.encode(envelope(type, body)), /ERR_WIRE_SCHEMA/, type);
     }
+  });
+
+  it('caps audit challenges and proofs on both sides of the wire', () => {
+    const audit = samples['cmd.audit'] as object;
+    const proof = samples['cmd.proof'] as { proofs: object[] };
+    const item = proof.proofs[0]!;
+    const bad: Array<[string, unknown]> = [
+      ['cmd.audit', { ...audit, leaves: Array.from({ length: 9 }, (_, i) => i) }],
+      ['cmd.audit', { ...audit, leaves: [] }],
+      ['cmd.audit', { ...audit, leaves: [2, 2] }],
+      ['cmd.audit', { ...audit, leaves: [ROUTER_LIMITS.maxLeaves] }],
+      ['cmd.audit', { ...audit, nonce: new Uint8Array(15) }],
+      ['cmd.audit', { ...audit, nonce: new Uint8Array(33) }],
+      ['cmd.audit', { ...audit, position: 256 }],
+      ['cmd.audit', { ...audit, backupId: '../etc' }],
+      ['cmd.audit', { ...audit, key: 'b1/00000003/004' }],
+      ['cmd.proof', { ...proof, proofs: Array.from({ length: 9 }, () => item) }],
+      ['cmd.proof', { ...proof, proofs: [] }],
+      [
+        'cmd.proof',
+        {
+          ...proof,
+          proofs: [{ ...item, chunk: new Uint8Array(ROUTER_LIMITS.maxProofChunkBytes + 1) }]
+        }
+      ],
+      ['cmd.proof', { ...proof, proofs: [{ ...item, path: [new Uint8Array(31)] }] }],
+      [
+        'cmd.proof',
+        {
+          ...proof,
+          proofs: [{ ...item, path: Array.from({ length: 25 }, () => new Uint8Array(32)) }]
+        }
+      ],
+      ['cmd.proof', { ...proof, nonce: new Uint8Array(0) }]
+    ];
+    // A peer that ignores the schema: its frames must still be refused on decode.
+    const loose = createCodec({
+      messages: { ...routerMessages, 'cmd.audit': Type.Any(), 'cmd.proof': Type.Any() },
+      maxFrameBytes: 1 << 20
+    });
+    for (const [type, body] of bad) {
+      assert.throws(() => codec.encode(envelope(type, body)), /ERR_WIRE_SCHEMA/, type);
+      assert.throws(
+        () => codec.decode(loose.encode(envelope(type, body))),
+        (err: unknown) => err instanceof DecodeError,
+        type
+      );
+    }
+    // Eight 64 KiB chunks with full paths still fit one frame.
+    const biggest = {
+      v: 1,
+      nonce: new Uint8Array(32),
+      proofs: Array.from({ length: ROUTER_LIMITS.maxAuditLeaves }, (_, leaf) => ({
+        leaf,
+        chunk: new Uint8Array(ROUTER_LIMITS.maxProofChunkBytes),
+        path: Array.from({ length: ROUTER_LIMITS.maxProofDepth }, () => new Uint8Array(32))
+      }))
+    };
+    assert.equal(codec.decode(codec.encode(envelope('cmd.proof', biggest))).type, 'cmd.proof');
+    assert.ok(acceptsReply('cmd.audit', 'cmd.proof'));
+    assert.ok(!acceptsReply('cmd.retrieve', 'cmd.proof'));
   });
 
   it('knows which replies each request accepts', () => {

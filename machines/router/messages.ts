@@ -1,7 +1,7 @@
 /**
  * Wire schema of the command set the router carries: BitDust's P2P commands (Identity, Ack, Fail,
- * RequestService, CancelService, Data, Retrieve, ListFiles, Files, Delete, Message, Relay) as
- * `cmd.*` types, plus the DHT operations (`dht.*`, defined in machines/dht/messages.ts). Every body
+ * RequestService, CancelService, Data, Retrieve, ListFiles, Files, Delete, Message, Relay, and the
+ * storage audit pair Audit → Proof) as `cmd.*` types, plus the DHT operations (`dht.*`, defined in machines/dht/messages.ts). Every body
  * carries its version `v` and caps on sizes and counts, so the codec refuses oversized or
  * overlong bodies before any handler runs. All schemas are closed (docs/wire.md, versioning rule).
  *
@@ -26,7 +26,20 @@ export const ROUTER_LIMITS = {
   maxKeyLength: 256,
   maxFiles: 1000,
   maxDeleteKeys: 100,
-  maxReasonLength: 256
+  maxReasonLength: 256,
+  /** Chunks one audit challenge asks for. */
+  maxAuditLeaves: 8,
+  /** A challenge's nonce: 16 to 32 random bytes, echoed by the proof. */
+  minNonceBytes: 16,
+  maxNonceBytes: 32,
+  /** One proved chunk (audits use 16 KiB chunks; room for larger ones). */
+  maxProofChunkBytes: 65_536,
+  /** Sibling hashes of one Merkle path: a tree has at most 2^24 leaves (actors/storage/merkle.ts). */
+  maxProofDepth: 24,
+  /** Leaves (chunks) of one shard's tree. */
+  maxLeaves: 1 << 24,
+  /** Blocks of one backup (machines/storage/keys.ts). */
+  maxBlock: 99_999_999
 } as const;
 
 const V = Type.Literal(ROUTER_PROTOCOL_VERSION);
@@ -34,6 +47,12 @@ const closed = { additionalProperties: false } as const;
 const Bytes = (max: number) => Type.Uint8Array({ maxByteLength: max });
 const Key = Type.String({ minLength: 1, maxLength: ROUTER_LIMITS.maxKeyLength });
 const Service = Type.String({ pattern: '^[a-z][a-z0-9_-]{0,63}$' });
+const BackupId = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,63}$' });
+const Nonce = Type.Uint8Array({
+  minByteLength: ROUTER_LIMITS.minNonceBytes,
+  maxByteLength: ROUTER_LIMITS.maxNonceBytes
+});
+const Leaf = Type.Integer({ minimum: 0, maximum: ROUTER_LIMITS.maxLeaves - 1 });
 
 /** Error codes travel as `ERR_<AREA>_<WHAT>`. */
 export const FailCode = Type.String({ pattern: '^ERR_[A-Z0-9_]{1,60}$' });
@@ -88,6 +107,46 @@ export const commandMessages = {
     { v: V, keys: Type.Array(Key, { minItems: 1, maxItems: ROUTER_LIMITS.maxDeleteKeys }) },
     closed
   ),
+  /**
+   * A storage audit challenge: prove holding chunks `leaves` of the shard at `position` of block
+   * `block` of backup `backupId`; `nonce` is fresh per challenge and must come back in the proof.
+   */
+  'cmd.audit': Type.Object(
+    {
+      v: V,
+      backupId: BackupId,
+      block: Type.Integer({ minimum: 0, maximum: ROUTER_LIMITS.maxBlock }),
+      position: Type.Integer({ minimum: 0, maximum: 255 }),
+      leaves: Type.Array(Leaf, {
+        minItems: 1,
+        maxItems: ROUTER_LIMITS.maxAuditLeaves,
+        uniqueItems: true
+      }),
+      nonce: Nonce
+    },
+    closed
+  ),
+  /** The answer to `cmd.audit`: each challenged chunk with its Merkle path, in challenge order. */
+  'cmd.proof': Type.Object(
+    {
+      v: V,
+      nonce: Nonce,
+      proofs: Type.Array(
+        Type.Object(
+          {
+            leaf: Leaf,
+            chunk: Bytes(ROUTER_LIMITS.maxProofChunkBytes),
+            path: Type.Array(Type.Uint8Array({ minByteLength: 32, maxByteLength: 32 }), {
+              maxItems: ROUTER_LIMITS.maxProofDepth
+            })
+          },
+          closed
+        ),
+        { minItems: 1, maxItems: ROUTER_LIMITS.maxAuditLeaves }
+      )
+    },
+    closed
+  ),
   'cmd.message': Type.Object({ v: V, payload: Bytes(ROUTER_LIMITS.maxMessageBytes) }, closed),
   'cmd.relay': Type.Object(
     {
@@ -118,6 +177,7 @@ export const ROUTER_REPLIES = {
   'cmd.list-files': ['cmd.files'],
   'cmd.files': ['cmd.ack'],
   'cmd.delete': ['cmd.ack'],
+  'cmd.audit': ['cmd.proof'],
   'cmd.message': ['cmd.ack'],
   'cmd.relay': ['cmd.ack'],
   'dht.ping': ['cmd.ack'],
@@ -140,6 +200,7 @@ export type RouterReply<T extends RouterRequestType = RouterRequestType> = {
 export const REPLY_ONLY_TYPES: ReadonlySet<string> = new Set([
   'cmd.ack',
   'cmd.fail',
+  'cmd.proof',
   'dht.nodes',
   'dht.value'
 ]);

@@ -2,14 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import {
-  auditKey,
-  parseAuditKey,
-  parseShardKey,
-  shardKey,
-  STORAGE_LIMITS,
-  summarize
-} from './keys.js';
+import { parseShardKey, shardKey, STORAGE_LIMITS, summarize } from './keys.js';
 
 const backupIdArb = fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,63}$/);
 const blockArb = fc.integer({ min: 0, max: STORAGE_LIMITS.maxBlocks });
@@ -61,10 +54,6 @@ describe('storage keys', () => {
       fc.property(backupIdArb, blockArb, positionArb, (backupId, block, position) => {
         const key = shardKey(backupId, block, position);
         assert.deepEqual(parseShardKey(key), { backupId, block, position });
-        assert.deepEqual(parseAuditKey(auditKey(key, block % 1000)), {
-          key,
-          chunk: block % 1000
-        });
       }),
       { numRuns: 300 }
     );
@@ -110,41 +99,6 @@ describe('storage keys', () => {
     );
   });
 
-  it('audit keys: chunk of up to 8 digits on a valid shard key only', () => {
-    const key = shardKey('b1', 3, 4);
-    assert.equal(auditKey(key, 17), 'b1/00000003/004#17');
-    assert.deepEqual(parseAuditKey('b1/00000003/004#17'), { key, chunk: 17 });
-    assert.deepEqual(parseAuditKey(`${key}#99999999`), { key, chunk: 99_999_999 });
-    for (const bad of [
-      key,
-      `${key}#`,
-      `${key}#123456789`,
-      `${key}#-1`,
-      `${key}#1.5`,
-      `${key}#1e3`,
-      `${key}# 1`,
-      `${key}#0x1`,
-      `${key}#1#2`,
-      'b1/00000003/256#1',
-      'nope#1',
-      '#1'
-    ]) {
-      assert.equal(parseAuditKey(bad), undefined, bad);
-    }
-  });
-
-  it('property: audit keys with arbitrary chunk text parse only when all digits', () => {
-    fc.assert(
-      fc.property(fc.string({ maxLength: 10 }), (chunk) => {
-        const out = parseAuditKey(`${shardKey('a', 1, 1)}#${chunk}`);
-        if (/^\d{1,8}$/.test(chunk))
-          assert.deepEqual(out, { key: 'a/00000001/001', chunk: Number(chunk) });
-        else assert.equal(out, undefined);
-      }),
-      { numRuns: 300 }
-    );
-  });
-
   it('summarize groups by backup, block and position and skips non-shard keys', () => {
     const s = summarize([
       shardKey('a', 0, 0),
@@ -152,7 +106,7 @@ describe('storage keys', () => {
       shardKey('a', 0, 2),
       shardKey('a', 5, 1),
       shardKey('b', 0, 7),
-      auditKey(shardKey('a', 9, 9), 1),
+      `${shardKey('a', 9, 9)}#1`,
       'garbage',
       'a/00000001/300'
     ]);

@@ -1,7 +1,7 @@
 /**
  * How shards are named on suppliers: `<backupId>/<block:8>/<position:3>`, opaque ids only (a
  * supplier never sees a path), fixed-width numbers so a supplier's range order is backup → block →
- * position. An audit challenge names a chunk of a shard as `<shard key>#<chunk>`.
+ * position. Audit challenges name a shard by its parts (`cmd.audit`, machines/router/messages.ts).
  */
 
 /** Storage limits shared by both sides. */
@@ -37,19 +37,6 @@ export function parseShardKey(key: string): ShardAddress | undefined {
   const position = Number(m[3]);
   if (position >= STORAGE_LIMITS.maxPositions) return undefined;
   return { backupId: m[1]!, block: Number(m[2]), position };
-}
-
-/** The key of an audit challenge for chunk `chunk` of shard `key`. */
-export const auditKey = (key: string, chunk: number): string => `${key}#${chunk}`;
-
-/** Parses an audit challenge key; `undefined` when `key` is not one. */
-export function parseAuditKey(key: string): { key: string; chunk: number } | undefined {
-  const at = key.lastIndexOf('#');
-  if (at < 0) return undefined;
-  const chunk = Number(key.slice(at + 1));
-  const shard = key.slice(0, at);
-  if (!/^\d{1,8}$/.test(key.slice(at + 1)) || !parseShardKey(shard)) return undefined;
-  return { key: shard, chunk };
 }
 
 /** What a supplier holds for one customer: backup → block → positions present. */

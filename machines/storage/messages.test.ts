@@ -5,25 +5,16 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Value } from '@sinclair/typebox/value';
 import { packPlain } from '../../actors/wire/index.js';
-import {
-  decodeAuditAnswer,
-  decodeServiceRequest,
-  encodeAuditAnswer,
-  encodeServiceRequest
-} from '../../actors/storage/wire.js';
+import { decodeServiceRequest, encodeServiceRequest } from '../../actors/storage/wire.js';
 import { STORAGE_LIMITS } from './keys.js';
 import {
-  AuditAnswerSchema,
   ServiceRequestSchema,
   STORAGE_PROTOCOL_VERSION,
   STORAGE_SERVICE,
-  type AuditAnswer,
   type ServiceRequest
 } from './messages.js';
 
 const request: ServiceRequest = { v: 1, neededBytes: 1 << 20, position: 3, profile: 'rs/4+2' };
-const answer: AuditAnswer = { v: 1, chunk: new Uint8Array([1, 2, 3]), proof: new Uint8Array(41) };
-const MAX_PROOF = 9 + 32 * 32;
 
 const formatError = (fn: () => unknown) =>
   assert.throws(fn, (e: unknown) => (e as { code?: string }).code === 'ERR_STORAGE_FORMAT');
@@ -61,32 +52,10 @@ describe('storage messages', () => {
     assert.equal(Value.Check(ServiceRequestSchema, missing), false);
   });
 
-  it('audit answer: round trip and byte limits', () => {
-    const back = decodeAuditAnswer(encodeAuditAnswer(answer));
-    assert.deepEqual([...back.chunk], [1, 2, 3]);
-    assert.equal(back.proof.length, 41);
-    const ok = (over: object) => Value.Check(AuditAnswerSchema, { ...answer, ...over });
-    assert.ok(ok({ chunk: new Uint8Array(0) }));
-    assert.ok(ok({ chunk: new Uint8Array(STORAGE_LIMITS.maxShardBytes) }));
-    assert.ok(ok({ proof: new Uint8Array(MAX_PROOF) }));
-    for (const bad of [
-      { v: 0 },
-      { chunk: new Uint8Array(STORAGE_LIMITS.maxShardBytes + 1) },
-      { proof: new Uint8Array(MAX_PROOF + 1) },
-      { chunk: [1, 2, 3] },
-      { proof: 'abc' },
-      { extra: 1 }
-    ]) {
-      assert.equal(ok(bad), false, Object.keys(bad).join());
-      formatError(() => decodeAuditAnswer(packPlain({ ...answer, ...bad })));
-    }
-  });
-
   it('garbage bytes are ERR_STORAGE_FORMAT, never a crash', () => {
     formatError(() => decodeServiceRequest(new Uint8Array([0xc1])));
-    formatError(() => decodeAuditAnswer(new Uint8Array(0)));
-    formatError(() => decodeServiceRequest(encodeAuditAnswer(answer)));
-    formatError(() => decodeAuditAnswer(encodeServiceRequest(request)));
+    formatError(() => decodeServiceRequest(new Uint8Array(0)));
+    formatError(() => decodeServiceRequest(packPlain({ v: 1, chunk: new Uint8Array(3) })));
   });
 
   it('property: a service request is accepted exactly when every field is in bounds', () => {
@@ -120,13 +89,10 @@ describe('storage messages', () => {
     fc.assert(
       fc.property(fc.anything({ maxDepth: 2 }), fc.uint8Array({ maxLength: 64 }), (x, bytes) => {
         assert.equal(Value.Check(ServiceRequestSchema, x), false);
-        assert.equal(Value.Check(AuditAnswerSchema, x), false);
-        for (const decode of [decodeServiceRequest, decodeAuditAnswer]) {
-          try {
-            decode(bytes);
-          } catch (e) {
-            assert.equal((e as { code?: string }).code, 'ERR_STORAGE_FORMAT');
-          }
+        try {
+          decodeServiceRequest(bytes);
+        } catch (e) {
+          assert.equal((e as { code?: string }).code, 'ERR_STORAGE_FORMAT');
         }
       }),
       { numRuns: 300 }

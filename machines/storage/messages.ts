@@ -1,14 +1,13 @@
 /**
- * Storage payloads carried inside the router's commands (machines/router/messages.ts), so storage
- * needs no new wire types:
+ * Storage payloads carried inside the router's commands (machines/router/messages.ts):
  *
  * - `cmd.request-service` with `service: 'storage'`: payload is msgpack {@link ServiceRequest};
  *   reply `cmd.ack` (accepted) or `cmd.fail` with `ERR_STORAGE_QUOTA` / `ERR_STORAGE_REFUSED`.
  * - `cmd.data { key: shardKey, data: hash(32) ‖ shard }`: reply `cmd.ack` only once durable.
  * - `cmd.retrieve { key: shardKey }`: reply `cmd.data` in the same `hash ‖ shard` form, or
  *   `cmd.fail` `ERR_STORAGE_NOT_FOUND` / `ERR_STORAGE_CORRUPT`.
- * - `cmd.retrieve { key: shardKey#chunk }` (an audit challenge): reply `cmd.data` whose data is
- *   {@link AuditAnswer} as msgpack.
+ * - `cmd.audit { backupId, block, position, leaves, nonce }` (an audit challenge, its own command):
+ *   reply `cmd.proof { nonce, proofs }`, each chunk with its Merkle path (actors/storage/audit-proof.ts).
  * - `cmd.list-files { prefix, limit }`: reply `cmd.files` of shard keys and sizes.
  * - `cmd.delete { keys }`, `cmd.cancel-service`: reply `cmd.ack`.
  */
@@ -35,16 +34,3 @@ export const ServiceRequestSchema = Type.Object(
 );
 /** A storage service request. */
 export type ServiceRequest = Static<typeof ServiceRequestSchema>;
-
-/** An answer to an audit challenge. */
-export const AuditAnswerSchema = Type.Object(
-  {
-    v: Type.Literal(STORAGE_PROTOCOL_VERSION),
-    chunk: Type.Uint8Array({ maxByteLength: STORAGE_LIMITS.maxShardBytes }),
-    /** merkle.ts encoding. */
-    proof: Type.Uint8Array({ maxByteLength: 9 + 32 * 32 })
-  },
-  { additionalProperties: false }
-);
-/** An audit answer. */
-export type AuditAnswer = Static<typeof AuditAnswerSchema>;

@@ -95,6 +95,7 @@ Usage
   bitdust actors [options]       show the live supervisor and actor tree
   bitdust backup <path>          back up a file or a tree to the node's suppliers
   bitdust restore <path> --into <dir> [--overwrite] [--version n]
+  bitdust rebuild                put back every shard missing at a hired supplier
   bitdust ls | versions <path> | suppliers | rm <path>
   bitdust identity show          show this node's identity document
   bitdust identity export        print the identity, sealed with BITDUST_PASSPHRASE, for recovery

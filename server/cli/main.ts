@@ -20,11 +20,17 @@ import {
 export interface Io {
   out: (line: string) => void;
   err: (line: string) => void;
+  /** stdout is a terminal: progress redraws one bar in place (through `write`). */
+  tty?: boolean;
+  /** Writes to stdout without a newline. */
+  write?: (chunk: string) => void;
 }
 
 const defaultIo: Io = {
   out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`)
+  err: (line) => process.stderr.write(`${line}\n`),
+  tty: process.stdout.isTTY === true,
+  write: (chunk) => process.stdout.write(chunk)
 };
 
 /** Runs one command; resolves with the exit code (`node start` resolves when the node stops). */

@@ -121,8 +121,16 @@ export function actorsCommand(config: NodeConfig, flags: Flags, io: Io): Promise
   });
 }
 
-/** The storage commands (`backup`, `restore`, `ls`, `versions`, `suppliers`, `rm`). */
-export const STORAGE_COMMANDS = ['backup', 'restore', 'ls', 'versions', 'suppliers', 'rm'] as const;
+/** The storage commands (`backup`, `restore`, `rebuild`, `ls`, `versions`, `suppliers`, `rm`). */
+export const STORAGE_COMMANDS = [
+  'backup',
+  'restore',
+  'rebuild',
+  'ls',
+  'versions',
+  'suppliers',
+  'rm'
+] as const;
 
 /** Runs one storage command against the running node's REST routes. */
 export function storageCommand(
@@ -133,7 +141,7 @@ export function storageCommand(
 ): Promise<number> {
   return withNode(config, io, async (running) => {
     const storage = await import('./storage-commands.js');
-    const backend = storage.remoteBackend(async (method, path, body) => {
+    const call = async (method: string, path: string, body?: unknown) => {
       const res = await fetch(`${running.url}${path}`, {
         method,
         headers: {
@@ -141,16 +149,29 @@ export function storageCommand(
           ...(body !== undefined ? { 'content-type': 'application/json' } : {})
         },
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        // A backup or restore answers when it is done: allow it the time a large tree takes.
-        signal: AbortSignal.timeout(24 * 3600_000)
+        signal: AbortSignal.timeout(60_000)
       });
       const text = await res.text();
       if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${text}`);
       return JSON.parse(text) as unknown;
-    });
+    };
+    // A job's event stream lasts as long as the job: allow it the time a large tree takes (the
+    // server sends a keep-alive comment every 15 s, so an idle connection is not cut).
+    const events = async function* (path: string) {
+      const res = await fetch(`${running.url}${path}`, {
+        headers: { authorization: `Bearer ${running.token}`, accept: 'text/event-stream' },
+        signal: AbortSignal.timeout(24 * 3600_000)
+      });
+      if (!res.ok || !res.body)
+        throw new Error(`GET ${path}: HTTP ${res.status} ${await res.text()}`);
+      // Node's web streams are async iterable; the DOM typings do not say so.
+      yield* storage.parseEvents(res.body as unknown as AsyncIterable<Uint8Array>);
+    };
+    const backend = storage.remoteBackend(call, events);
     const handlers = {
       backup: storage.backupCommand,
       restore: storage.restoreCommand,
+      rebuild: storage.rebuildCommand,
       ls: storage.lsCommand,
       versions: storage.versionsCommand,
       suppliers: storage.suppliersCommand,

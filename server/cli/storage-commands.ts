@@ -1,8 +1,10 @@
 /**
- * `bitdust backup <path>`, `restore <path> --into <dir> [--overwrite] [--version n]`, `ls`,
- * `versions <path>`, `suppliers`, `rm <path>`: handlers over a {@link StorageBackend} — the
- * running node's REST routes (server/routes/storage.ts) or a customer in this process (progress
- * bars then follow every file). Human units throughout; exit codes from args.ts.
+ * `bitdust backup <path>`, `restore <path> --into <dir> [--overwrite] [--version n]`, `rebuild`,
+ * `ls`, `versions <path>`, `suppliers`, `rm <path>`: handlers over a {@link StorageBackend} — the
+ * running node's REST routes (server/routes/storage.ts, jobs followed through their event stream,
+ * server/routes/storage-jobs.ts) or a customer in this process. Backup, restore and rebuild show
+ * their progress (progress.ts): a bar on a terminal, periodic lines elsewhere. Human units
+ * throughout; exit codes from args.ts.
  */
 import { resolve } from 'node:path';
 import {
@@ -14,16 +16,19 @@ import {
   type TreeProgress
 } from '../../actors/storage/customer-files.js';
 import type { CustomerStorage } from '../../actors/storage/customer.js';
+import type { RebuildOutput } from '../../machines/rebuild/machine.js';
 import { EXIT } from './args.js';
 import type { Io } from './main.js';
+import { humanBytes, progressPrinter, type Progress } from './progress.js';
 
 /** What the commands need from storage. */
 export interface StorageBackend {
-  backup(path: string, onProgress?: (p: TreeProgress) => void): Promise<BackupReport>;
+  backup(path: string, onProgress?: (p: Progress) => void): Promise<BackupReport>;
   restore(
     o: { path: string; into: string; overwrite?: boolean; version?: number },
-    onProgress?: (p: TreeProgress) => void
+    onProgress?: (p: Progress) => void
   ): Promise<RestoreReport>;
+  rebuild(onProgress?: (p: Progress) => void): Promise<RebuildOutput>;
   files(): Promise<{ path: string; version: number; size: number; redundancy: string }[]>;
   versions(path: string): Promise<{ version: number; size: number; committedAt: number }[]>;
   suppliers(): Promise<{
@@ -39,14 +44,76 @@ export interface StorageBackend {
   remove(path: string): Promise<{ removedVersions: number }>;
 }
 
-/** The running node's REST routes as a backend; `call` sends one authenticated request. */
+/** One server-sent event. */
+export interface StreamEvent {
+  readonly event: string;
+  readonly data: unknown;
+}
+
+/** Splits a text/event-stream into events (comment lines are keep-alives and are skipped). */
+export async function* parseEvents(
+  chunks: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>
+): AsyncGenerator<StreamEvent> {
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const chunk of chunks) {
+    buffer += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+    let end: number;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      let event = 'message';
+      const data: string[] = [];
+      for (const line of block.split('\n')) {
+        if (line.startsWith('event: ')) event = line.slice(7);
+        else if (line.startsWith('data: ')) data.push(line.slice(6));
+      }
+      if (data.length > 0) yield { event, data: JSON.parse(data.join('\n')) as unknown };
+    }
+  }
+}
+
+/**
+ * The running node's REST routes as a backend; `call` sends one authenticated request. With
+ * `events` (an authenticated GET of an event stream), backup, restore and rebuild run as jobs
+ * whose progress is followed live; without it they use the routes that answer when done.
+ */
 export function remoteBackend(
-  call: (method: string, path: string, body?: unknown) => Promise<unknown>
+  call: (method: string, path: string, body?: unknown) => Promise<unknown>,
+  events?: (path: string) => AsyncIterable<StreamEvent>
 ): StorageBackend {
   const q = (p: string) => encodeURIComponent(p);
+  const job = async <R>(body: object, onProgress?: (p: Progress) => void): Promise<R> => {
+    const { job } = (await call('POST', '/api/storage/jobs', body)) as { job: { id: string } };
+    for await (const e of events!(`/api/storage/jobs/${job.id}/events`)) {
+      const data = e.data as { progress?: Progress; result?: R; code?: string; message?: string };
+      if (e.event === 'progress' && data.progress) onProgress?.(data.progress);
+      else if (e.event === 'done') return data.result as R;
+      else if (e.event === 'failed') throw new Error(`${data.code}: ${data.message}`);
+    }
+    // The stream ended without a verdict (a dropped connection): ask for the job's state.
+    const view = (await call('GET', `/api/storage/jobs/${job.id}`)) as {
+      state: string;
+      result?: R;
+      error?: { code: string; message: string };
+    };
+    if (view.state === 'done') return view.result as R;
+    if (view.state === 'failed') throw new Error(`${view.error?.code}: ${view.error?.message}`);
+    throw new Error(`job ${job.id} is still running; its event stream ended`);
+  };
   return {
-    backup: async (path) => (await call('POST', '/api/storage/backup', { path })) as BackupReport,
-    restore: async (o) => (await call('POST', '/api/storage/restore', o)) as RestoreReport,
+    backup: async (path, onProgress) =>
+      events
+        ? job<BackupReport>({ kind: 'backup', path }, onProgress)
+        : ((await call('POST', '/api/storage/backup', { path })) as BackupReport),
+    restore: async (o, onProgress) =>
+      events
+        ? job<RestoreReport>({ kind: 'restore', ...o }, onProgress)
+        : ((await call('POST', '/api/storage/restore', o)) as RestoreReport),
+    rebuild: async (onProgress) =>
+      events
+        ? job<RebuildOutput>({ kind: 'rebuild' }, onProgress)
+        : ((await call('POST', '/api/storage/rebuild')) as RebuildOutput),
     files: async () => ((await call('GET', '/api/storage/files')) as { files: never[] }).files,
     versions: async (path) =>
       ((await call('GET', `/api/storage/versions?path=${q(path)}`)) as { versions: never[] })
@@ -56,30 +123,29 @@ export function remoteBackend(
   };
 }
 
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+export { humanBytes };
 
-/** 1536 → "1.5 KiB". */
-export function humanBytes(n: number): string {
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < UNITS.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return u === 0 ? `${n} B` : `${v.toFixed(v < 10 ? 1 : 0)} ${UNITS[u]}`;
+/** Progress to `io`: a redrawn bar on a terminal, plain periodic lines elsewhere. */
+function printer(label: string, io: Io) {
+  return progressPrinter(label, {
+    tty: io.tty === true,
+    write: (chunk) => (io.write ? io.write(chunk) : io.out(chunk)),
+    line: io.out
+  });
 }
 
-/** `[#######.............]  35%  350 MiB / 1.0 GiB  12/40 files`. */
-export function progressBar(p: TreeProgress, width = 24): string {
-  const frac =
-    p.bytesTotal > 0
-      ? p.bytesDone / p.bytesTotal
-      : p.filesTotal > 0
-        ? p.filesDone / p.filesTotal
-        : 1;
-  const fill = Math.round(frac * width);
-  const pct = String(Math.round(frac * 100)).padStart(3);
-  return `[${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${pct}%  ${humanBytes(p.bytesDone)} / ${humanBytes(p.bytesTotal)}  ${p.filesDone}/${p.filesTotal} files`;
+/** Runs `fn` with a progress printer that is ended whatever happens. */
+async function withProgress<T>(
+  label: string,
+  io: Io,
+  fn: (onProgress: (p: Progress) => void) => Promise<T>
+): Promise<T> {
+  const p = printer(label, io);
+  try {
+    return await fn((x) => p.update(x));
+  } finally {
+    p.end();
+  }
 }
 
 const usage = (io: Io, text: string) => {
@@ -90,7 +156,8 @@ const usage = (io: Io, text: string) => {
 /** `bitdust backup <path>`. */
 export async function backupCommand(b: StorageBackend, args: string[], io: Io): Promise<number> {
   if (args.length !== 1) return usage(io, 'backup <path>');
-  const report = await b.backup(resolve(args[0]!), (p) => io.out(progressBar(p)));
+  const path = resolve(args[0]!);
+  const report = await withProgress('backup', io, (on) => b.backup(path, on));
   io.out(
     `backed up ${report.files} files (${humanBytes(report.bytes)}), ${report.unchanged} unchanged`
   );
@@ -111,18 +178,32 @@ export async function restoreCommand(b: StorageBackend, args: string[], io: Io):
   if (version !== undefined && !(Number.isInteger(version) && version > 0)) {
     return usage(io, 'restore: --version takes a positive integer');
   }
-  const report = await b.restore(
-    {
-      path: resolve(path),
-      into: resolve(args[into + 1]!),
-      overwrite: args.includes('--overwrite'),
-      ...(version !== undefined ? { version } : {})
-    },
-    (p) => io.out(progressBar(p))
-  );
+  const options = {
+    path: resolve(path),
+    into: resolve(args[into + 1]!),
+    overwrite: args.includes('--overwrite'),
+    ...(version !== undefined ? { version } : {})
+  };
+  const report = await withProgress('restore', io, (on) => b.restore(options, on));
   io.out(`restored ${report.files} files (${humanBytes(report.bytes)})`);
   for (const f of report.failed) io.err(`  ${f.code}: ${f.path}: ${f.message}`);
   return report.failed.length > 0 ? EXIT.failure : EXIT.ok;
+}
+
+/** `bitdust rebuild`: puts back every shard missing at a hired position. */
+export async function rebuildCommand(b: StorageBackend, args: string[], io: Io): Promise<number> {
+  if (args.length !== 0) return usage(io, 'rebuild');
+  const out = await withProgress('rebuild', io, (on) => b.rebuild(on));
+  if (!out.ok) {
+    io.err(`rebuild failed: ${out.code}: ${out.message}`);
+    return EXIT.failure;
+  }
+  io.out(
+    `rebuilt ${out.sent} shards in ${out.blocks} blocks` +
+      (out.unsent > 0 ? `, ${out.unsent} not sent (a position did not take them)` : '')
+  );
+  for (const name of out.lost) io.err(`  lost beyond repair: ${name}`);
+  return out.lost.length > 0 || out.unsent > 0 ? EXIT.failure : EXIT.ok;
 }
 
 /** `bitdust ls`. */
@@ -171,11 +252,33 @@ export async function rmCommand(b: StorageBackend, args: string[], io: Io): Prom
   return EXIT.ok;
 }
 
-/** A customer in this process as a backend: progress bars follow every file. */
+const fromTree =
+  (on?: (p: Progress) => void) =>
+  (p: TreeProgress): void =>
+    on?.({
+      bytesDone: p.bytesDone,
+      bytesTotal: p.bytesTotal,
+      itemsDone: p.filesDone,
+      itemsTotal: p.filesTotal,
+      items: 'files',
+      current: p.file
+    });
+
+/** A customer in this process as a backend: progress follows every file. */
 export function localBackend(c: CustomerStorage): StorageBackend {
   return {
-    backup: (path, onProgress) => backupTree(c, path, onProgress),
-    restore: (o, onProgress) => restoreTree(c, { ...o, ...(onProgress ? { onProgress } : {}) }),
+    backup: (path, onProgress) => backupTree(c, path, fromTree(onProgress)),
+    restore: (o, onProgress) => restoreTree(c, { ...o, onProgress: fromTree(onProgress) }),
+    rebuild: (onProgress) =>
+      c.rebuild([], (p) =>
+        onProgress?.({
+          bytesDone: p.bytesDone,
+          bytesTotal: p.bytesTotal,
+          itemsDone: p.blocksDone,
+          itemsTotal: p.blocksTotal,
+          items: 'blocks'
+        })
+      ),
     files: async () => {
       const live = await c.holdings.redundancy(c.catalog, (p) => c.seats()[p]?.status === 'hired');
       const text = new Map(live.map((r) => [r.path, r.text]));

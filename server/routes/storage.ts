@@ -13,6 +13,7 @@ import { backupTree, removeFile, restoreTree } from '../../actors/storage/custom
 import { toHex } from '../../actors/storage/hash.js';
 import { ApiError } from '../errors.js';
 import { ErrorReply } from '../schemas.js';
+import { storageJobRoutes } from './storage-jobs.js';
 
 const Token = { token: Type.Optional(Type.String({ maxLength: 256 })) };
 const Path = Type.String({ minLength: 1, maxLength: 4096 });
@@ -52,6 +53,8 @@ const STATUS: Partial<Record<string, number>> = {
 /** Options of {@link storageRoutes}: the hosted nodes (the operator's is the non-devnet one). */
 export interface StorageRoutesOptions {
   nodes: () => HostedNode[];
+  /** Least time between two progress events of a job's stream (ms, default 200). */
+  progressIntervalMs?: number;
 }
 
 /** Registers /api/storage/*. */
@@ -170,4 +173,11 @@ export async function storageRoutes(app: FastifyInstance, options: StorageRoutes
     { schema: { querystring: TokenOnly, response: { 200: Any, ...errors } } },
     guarded(async () => customer().rebuild())
   );
+
+  storageJobRoutes(app, {
+    customer,
+    ...(options.progressIntervalMs !== undefined
+      ? { progressIntervalMs: options.progressIntervalMs }
+      : {})
+  });
 }

@@ -1,0 +1,179 @@
+/**
+ * Storage jobs that run in the background and can be followed: `POST /api/storage/jobs` starts a
+ * backup, restore or rebuild and answers at once with the job's id; `GET /api/storage/jobs[/:id]`
+ * shows them; `GET /api/storage/jobs/:id/events` streams the job as server-sent events — progress
+ * (never going backwards, at most one every `progressIntervalMs`), then one `done` with the
+ * result or `failed` with the error code, and the stream ends. Every route passes the same
+ * Host/Origin/token guard as the rest of the API (plugins/guard.ts runs on every request).
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { CustomerStorage } from '../../actors/storage/customer.js';
+import { backupTree, restoreTree, type TreeProgress } from '../../actors/storage/customer-files.js';
+import { ApiError } from '../errors.js';
+import { SECURITY_HEADERS } from '../plugins/security-headers.js';
+import { ErrorReply } from '../schemas.js';
+import { JobBoard, type JobEvent, type ReportProgress } from './job-board.js';
+
+const Token = { token: Type.Optional(Type.String({ maxLength: 256 })) };
+const closed = { additionalProperties: false } as const;
+const Path = Type.String({ minLength: 1, maxLength: 4096 });
+const TokenOnly = Type.Object(Token, closed);
+const IdParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{16}$' }) }, closed);
+/** One closed object rather than a union: fastify's validator strips keys branch by branch. */
+const JobBody = Type.Object(
+  {
+    kind: Type.Union([Type.Literal('backup'), Type.Literal('restore'), Type.Literal('rebuild')]),
+    path: Type.Optional(Path),
+    into: Type.Optional(Path),
+    overwrite: Type.Optional(Type.Boolean()),
+    version: Type.Optional(Type.Integer({ minimum: 1 })),
+    positions: Type.Optional(
+      Type.Array(Type.Integer({ minimum: 0, maximum: 255 }), { maxItems: 256 })
+    )
+  },
+  closed
+);
+const Any = Type.Unknown();
+const errors = {
+  400: ErrorReply,
+  401: ErrorReply,
+  403: ErrorReply,
+  404: ErrorReply,
+  429: ErrorReply,
+  503: ErrorReply
+};
+
+/** Options of {@link storageJobRoutes}. */
+export interface StorageJobRoutesOptions {
+  readonly customer: () => CustomerStorage;
+  /** Least time between two progress events of one stream (ms, default 200). */
+  readonly progressIntervalMs?: number;
+  /** Comment lines that keep an idle stream open (ms, default 15 000). */
+  readonly keepAliveMs?: number;
+  readonly board?: JobBoard;
+}
+
+const fromTree =
+  (report: ReportProgress) =>
+  (p: TreeProgress): void =>
+    report({
+      bytesDone: p.bytesDone,
+      bytesTotal: p.bytesTotal,
+      itemsDone: p.filesDone,
+      itemsTotal: p.filesTotal,
+      items: 'files',
+      current: p.file
+    });
+
+/** Registers the job routes on `app`. */
+export function storageJobRoutes(app: FastifyInstance, options: StorageJobRoutesOptions): void {
+  const board = options.board ?? new JobBoard();
+  const interval = options.progressIntervalMs ?? 200;
+
+  app.post<{ Body: Static<typeof JobBody> }>(
+    '/api/storage/jobs',
+    { schema: { querystring: TokenOnly, body: JobBody, response: { 202: Any, ...errors } } },
+    async (request, reply) => {
+      const b = request.body;
+      if (b.kind !== 'rebuild' && !b.path) throw ApiError.badRequest(`${b.kind} needs a path`);
+      if (b.kind === 'restore' && !b.into) throw ApiError.badRequest('restore needs into');
+      const c = options.customer();
+      const job = board.start(b.kind, (report) => {
+        if (b.kind === 'backup') return backupTree(c, b.path!, fromTree(report));
+        if (b.kind === 'restore') {
+          return restoreTree(c, {
+            path: b.path!,
+            into: b.into!,
+            ...(b.overwrite !== undefined ? { overwrite: b.overwrite } : {}),
+            ...(b.version !== undefined ? { version: b.version } : {}),
+            onProgress: fromTree(report)
+          });
+        }
+        return c.rebuild(b.positions ?? [], (p) =>
+          report({
+            bytesDone: p.bytesDone,
+            bytesTotal: p.bytesTotal,
+            itemsDone: p.blocksDone,
+            itemsTotal: p.blocksTotal,
+            items: 'blocks'
+          })
+        );
+      });
+      if (!job) throw new ApiError('ERR_API_BUSY', 429, `${board.running()} jobs are running`);
+      return reply.code(202).send({ job });
+    }
+  );
+
+  app.get(
+    '/api/storage/jobs',
+    { schema: { querystring: TokenOnly, response: { 200: Any, ...errors } } },
+    async () => ({ jobs: board.list() })
+  );
+
+  app.get<{ Params: Static<typeof IdParams> }>(
+    '/api/storage/jobs/:id',
+    { schema: { params: IdParams, querystring: TokenOnly, response: { 200: Any, ...errors } } },
+    async (request) => board.get(request.params.id) ?? notFound(request.params.id)
+  );
+
+  app.get<{ Params: Static<typeof IdParams> }>(
+    '/api/storage/jobs/:id/events',
+    { schema: { params: IdParams, querystring: TokenOnly, response: errors } },
+    async (request, reply) => {
+      const id = request.params.id;
+      if (!board.get(id)) notFound(id);
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        ...SECURITY_HEADERS,
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store'
+      });
+      let lastSent = -Infinity;
+      let pending: JobEvent | undefined;
+      let timer: NodeJS.Timeout | undefined;
+      const write = (e: JobEvent) => {
+        const { type, ...data } = e;
+        res.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+      };
+      const flush = () => {
+        timer = undefined;
+        if (pending) write(pending);
+        pending = undefined;
+        lastSent = Date.now();
+      };
+      const keepAlive = setInterval(
+        () => res.write(': keep-alive\n\n'),
+        options.keepAliveMs ?? 15_000
+      );
+      keepAlive.unref();
+      // follow() may deliver the end at once (a finished job), before it has returned.
+      const following: { stop?: () => void } = {};
+      const end = () => {
+        following.stop?.();
+        clearInterval(keepAlive);
+        if (timer) clearTimeout(timer);
+      };
+      res.once('close', end);
+      following.stop = board.follow(id, (e) => {
+        if (e.type === 'progress') {
+          pending = e;
+          const wait = lastSent + interval - Date.now();
+          if (wait <= 0) flush();
+          else timer ??= setTimeout(flush, wait);
+          return;
+        }
+        if (timer) clearTimeout(timer);
+        flush(); // the last progress before the verdict
+        write(e);
+        end();
+        res.end();
+      });
+    }
+  );
+}
+
+function notFound(id: string): never {
+  throw ApiError.notFound(`job ${id}`);
+}
