@@ -115,11 +115,15 @@ export class Session {
       this.#sendEpoch += 1;
     }
     const { ciphertext, tag } = sealParts(this.#sendKey, n, plaintext);
-    const head = Buffer.alloc(headroom + HEADER_BYTES);
+    // Small, so from Node's shared pool: zero the headroom, every other byte is written here.
+    const head = Buffer.allocUnsafe(headroom + HEADER_BYTES).fill(0, 0, headroom);
     head.writeUInt32BE(Math.floor(n / 2 ** 32), headroom);
     head.writeUInt32BE(n % 2 ** 32, headroom + 4);
     this.#sendN = n + 1;
-    return [head, ...ciphertext.filter((c) => c.byteLength > 0), tag];
+    const parts = [head];
+    for (const c of ciphertext) if (c.byteLength > 0) parts.push(c);
+    parts.push(tag);
+    return parts;
   }
 
   /**
