@@ -120,7 +120,7 @@ export class Session {
     head.writeUInt32BE(Math.floor(n / 2 ** 32), headroom);
     head.writeUInt32BE(n % 2 ** 32, headroom + 4);
     this.#sendN = n + 1;
-    const parts = [head];
+    const parts: Buffer[] = [head];
     for (const c of ciphertext) if (c.byteLength > 0) parts.push(c);
     parts.push(tag);
     return parts;
