@@ -14,7 +14,7 @@
  */
 import { BitDustError } from '../errors.js';
 import type { HandshakeResult } from './handshake-state.js';
-import { open, sealParts } from './bulk-aead.js';
+import { BULK_BYTES, open, sealJoined, sealParts } from './bulk-aead.js';
 import { MAX_MESSAGE, rekey, TAGLEN, wipe } from './primitives.js';
 import { ReplayWindow } from './replay-window.js';
 
@@ -86,7 +86,8 @@ export class Session {
 
   /** Encrypt one message into a frame (one buffer). */
   send(plaintext: Uint8Array): Uint8Array {
-    return Buffer.concat(this.seal([plaintext]));
+    const parts = this.seal([plaintext]);
+    return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
   }
 
   /**
@@ -94,7 +95,8 @@ export class Session {
    * pieces: `headroom` zero bytes ‖ the 8-byte number, then one ciphertext piece per plaintext
    * piece, then the tag. Joined, the pieces after the headroom are exactly `send`'s frame, so a
    * caller can put its own prefix in the headroom and a transport can write the pieces with one
-   * writev instead of copying them together. Every piece is a fresh buffer.
+   * writev instead of copying them together. Every piece is a fresh buffer. A message under
+   * BULK_BYTES comes back as one piece (joining it is cheaper than writing pieces).
    */
   seal(plaintext: readonly Uint8Array[], headroom = 0): Buffer[] {
     this.#open();
@@ -113,6 +115,14 @@ export class Session {
       wipe(this.#sendKey);
       this.#sendKey = next;
       this.#sendEpoch += 1;
+    }
+    if (bytes < BULK_BYTES) {
+      // Small: one buffer, sealed by libsodium (cheaper per message), headroom zeroed.
+      const frame = sealJoined(this.#sendKey, n, plaintext, headroom + HEADER_BYTES);
+      frame.writeUInt32BE(Math.floor(n / 2 ** 32), headroom);
+      frame.writeUInt32BE(n % 2 ** 32, headroom + 4);
+      this.#sendN = n + 1;
+      return [frame];
     }
     const { ciphertext, tag } = sealParts(this.#sendKey, n, plaintext);
     // Small, so from Node's shared pool: zero the headroom, every other byte is written here.

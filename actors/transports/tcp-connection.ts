@@ -14,6 +14,8 @@ import { TransportError } from './errors.js';
 import { encodeHello, FrameDecoder, frameHeader, FrameKind, parseHello } from './tcp-framing.js';
 import type { TcpCloseReason } from './tcp-types.js';
 
+/** Frames below this many body bytes are joined into one write; larger ones go as a writev. */
+const JOIN_BELOW = 16 << 10;
 /** How long a graceful close waits for the peer's FIN before destroying the socket. */
 const CLOSE_GRACE_MS = 2000;
 
@@ -135,16 +137,21 @@ export class TcpConnection {
 
   /**
    * The frame header, then each part: corked, so the socket gets them in one writev and no
-   * bytes are copied together in user space.
+   * bytes are copied together in user space (a small frame is simply joined).
    */
   #write(kind: FrameKind, parts: readonly Uint8Array[]): void {
     this.#lastOut = this.#cfg.clock.now();
     const socket = this.#socket;
     const bytes = frameHeader(kind, parts);
-    socket.cork();
-    socket.write(bytes.header);
-    for (const p of parts) if (p.byteLength > 0) socket.write(p);
-    socket.uncork();
+    if (bytes.body < JOIN_BELOW) {
+      // Small: one copy and one write are cheaper than a stream write per piece.
+      socket.write(Buffer.concat([bytes.header, ...parts]));
+    } else {
+      socket.cork();
+      socket.write(bytes.header);
+      for (const p of parts) if (p.byteLength > 0) socket.write(p);
+      socket.uncork();
+    }
     if (kind === FrameKind.data) this.#events.count('out', bytes.body);
   }
 
