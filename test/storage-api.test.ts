@@ -55,6 +55,7 @@ test('REST routes and CLI handlers over a devnet customer', { timeout: 120_000 }
     bridge,
     storageProgressIntervalMs: 0
   });
+  bridge.attach(net.customerNode.id, net.customerNode.root);
   t.after(() => app.close());
   const headers = { authorization: `Bearer ${TOKEN}` };
   assert.equal((await app.inject({ url: '/api/storage/files' })).statusCode, 401);
@@ -79,6 +80,52 @@ test('REST routes and CLI handlers over a devnet customer', { timeout: 120_000 }
   assert.match(lines.join('\n'), /backed up 1 files \(78 KiB\), 0 unchanged/);
   assert.equal(await lsCommand(b, [], io), 0);
   assert.match(lines.at(-1)!, /v1 .*doc\.txt {2}\(6 of 6 shards alive; tolerates 2 more losses\)/);
+  const listed = (await call('GET', '/api/storage/files')) as { files: object[] };
+  assert.deepEqual(listed.files, [
+    {
+      path: join(src, 'doc.txt'),
+      version: 1,
+      size: 80_000,
+      committedAt: (listed.files[0] as { committedAt: number }).committedAt,
+      redundancy: '6 of 6 shards alive; tolerates 2 more losses',
+      alive: 6,
+      total: 6,
+      tolerates: 2
+    }
+  ]);
+  const seatsReply = (await call('GET', '/api/storage/suppliers')) as {
+    suppliers: Record<string, unknown>[];
+  };
+  assert.deepEqual(Object.keys(seatsReply.suppliers[0]!).sort(), [
+    'position',
+    'rebuilt',
+    'score',
+    'status',
+    'supplierId'
+  ]);
+  // The inspector sees the same through the redundancy watch's context (and fire-hire's records).
+  const watch = net.customerNode.root.system.get('storage.redundancy') as AnyActorRef;
+  await waitFor(watch, (x) => x.context.fileCount === 1 && x.value === 'waiting', {
+    timeout: 10_000
+  });
+  type Node = { id: string; sid: string; systemId?: string; children: Node[] };
+  const bySystemId = async (systemId: string) => {
+    const { nodes } = (await call('GET', '/api/actors')) as { nodes: { tree: Node }[] };
+    const find = (n: Node): Node | undefined =>
+      n.systemId === systemId ? n : n.children.map(find).find(Boolean);
+    const found = find(nodes[0]!.tree);
+    assert.ok(found, systemId);
+    const url = `/api/actors/${net.customerNode.id}/${found.sid}/context`;
+    return ((await call('GET', url)) as { value: Record<string, unknown> }).value;
+  };
+  const seen = (await bySystemId('storage.redundancy')) as {
+    files: { path: string; text: string }[];
+  };
+  assert.deepEqual(
+    seen.files.map((f) => [f.path, f.text]),
+    [[join(src, 'doc.txt'), '6 of 6 shards alive; tolerates 2 more losses']]
+  );
+  assert.deepEqual((await bySystemId('storage.fire-hire')).fired, []);
   assert.equal(await versionsCommand(b, [join(src, 'doc.txt')], io), 0);
   assert.match(lines.at(-1)!, /^v1 +78 KiB/);
   assert.equal(await suppliersCommand(b, [], io), 0);

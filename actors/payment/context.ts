@@ -2,6 +2,7 @@
  * What both halves of a node's payment service share: keys, ledger, clock, router, policies, the
  * meter and the contracts. Kept in one object so the supplier and customer halves stay small.
  */
+import type { AnyActorLogic, AnyActorRef } from 'xstate';
 import { BitDustError } from '../errors.js';
 import type { Clock } from '../clock.js';
 import type { IdentityKeys } from '../identity/keys.js';
@@ -41,10 +42,14 @@ export interface PaymentCtx {
   fairness: FairnessPolicy;
   timing: PaymentTiming;
   meter: { state: MeterState };
+  /** When the customer-side meter first heard of each supplier (since this start). */
+  meterStart: Map<string, number>;
   contracts: Map<string, SignedContract>;
   /** Statements older than this or further ahead than the skew are refused. */
   maxAgeMs: number;
   maxSkewMs: number;
+  /** Starts a machine under the node's payment supervisor (absent: plain actors, as in the sim). */
+  spawn?: (id: string, logic: AnyActorLogic, input: unknown) => Promise<AnyActorRef>;
 }
 
 /** The date window at the node's now. */
@@ -56,9 +61,19 @@ export const windowOf = (c: PaymentCtx): DateWindow => ({
 
 /** Sends `m` to `to`; a `cmd.fail` reply becomes a BitDustError with the peer's code. */
 export async function sendPayment(c: PaymentCtx, to: string, m: PaymentMessage): Promise<void> {
+  await requestPayment(c, to, m);
+}
+
+/** Sends `m` to `to` and returns the ack's note (`cmd.fail` throws as in {@link sendPayment}). */
+export async function requestPayment(
+  c: PaymentCtx,
+  to: string,
+  m: PaymentMessage
+): Promise<string | undefined> {
   const body = { v: 1 as const, service: PAYMENT_SERVICE, payload: encodePayment(m) };
   const reply = await c.router.request(to, 'cmd.request-service', body);
   if (reply.type === 'cmd.fail') throw new BitDustError(reply.body.code, reply.body.reason);
+  return (reply.body as { note?: string }).note;
 }
 
 /** Throws the verdict's code when it is a refusal. */

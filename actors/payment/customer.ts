@@ -4,7 +4,7 @@
  * `pay` claims a waiver when our acknowledged donation covers our consumption in the fairness
  * window (sending those receipts as evidence), otherwise reserves the credits and pays.
  */
-import { createActor, fromPromise, type ActorRefFrom } from 'xstate';
+import { createActor, fromPromise, type AnyActorRef } from 'xstate';
 import { BitDustError } from '../errors.js';
 import { hashOf, settle, signAccept, signPayment, verifyInvoice } from '../ledger/index.js';
 import type {
@@ -18,6 +18,7 @@ import { usageAt } from '../../machines/payment/meter.js';
 import { isExempt } from '../../machines/payment/fairness.js';
 import type { Verdict } from '../../machines/payment/validate.js';
 import { big } from '../../machines/payment/units.js';
+import { MAX_EVIDENCE } from '../../machines/payment/messages.js';
 import { sendPayment, windowOf, type PaymentCtx } from './context.js';
 import { verifyValue } from '../ledger/index.js';
 
@@ -26,7 +27,7 @@ const USAGE_TOLERANCE_PPM = 10_000n;
 
 /** The customer half of one node. */
 export function createCustomer(c: PaymentCtx, onOutcome: (id: string, outcome: string) => void) {
-  const runs = new Map<string, ActorRefFrom<typeof paymentMachine>>();
+  const runs = new Map<string, Promise<AnyActorRef>>();
   const receipts = new Map<string, (r: Receipt) => void>();
   const mine: SignedAccept[] = [];
   const donations: SignedAccept[] = [];
@@ -46,10 +47,34 @@ export function createCustomer(c: PaymentCtx, onOutcome: (id: string, outcome: s
     }
     // Our meter is cumulative: the period is the growth since the last invoice we verified.
     const now = usageAt(c.meter.state, 'customer', inv.supplier, inv.periodEnd).byteMs;
-    const ours = now - (seen.get(inv.supplier) ?? 0n);
+    const prev = seen.get(inv.supplier);
+    const ours = now - (prev ?? 0n);
     const theirs = big(inv.storedByteMs);
+    const tol = (n: bigint) => (n * USAGE_TOLERANCE_PPM) / 1_000_000n;
+    const start = c.meterStart.get(inv.supplier);
+    if (
+      prev === undefined &&
+      start !== undefined &&
+      start > inv.periodStart &&
+      start < inv.periodEnd
+    ) {
+      // Our meter began inside this period (we restarted, and learnt what the supplier holds from
+      // its listing): we saw only part of it. Bound the bill by what we saw (below) and by that
+      // holding kept over the whole period (above).
+      const whole =
+        (ours * BigInt(inv.periodEnd - inv.periodStart)) / BigInt(inv.periodEnd - start);
+      if (theirs + tol(ours) < ours || theirs > whole + tol(whole)) {
+        return {
+          ok: false,
+          code: 'ERR_PAYMENT_USAGE',
+          reason: `billed ${theirs} byte-ms, metered ${ours} since ${start} (at most ${whole})`
+        };
+      }
+      seen.set(inv.supplier, now);
+      return { ok: true };
+    }
     const diff = theirs > ours ? theirs - ours : ours - theirs;
-    if (diff * 1_000_000n > ours * USAGE_TOLERANCE_PPM) {
+    if (diff > tol(ours)) {
       return {
         ok: false,
         code: 'ERR_PAYMENT_USAGE',
@@ -72,7 +97,7 @@ export function createCustomer(c: PaymentCtx, onOutcome: (id: string, outcome: s
         (n, a) => n + big(a.accept.storedByteMs),
         0n
       );
-      const evidence = inWindow(donations, inv.periodEnd).slice(-64);
+      const evidence = inWindow(donations, inv.periodEnd).slice(-MAX_EVIDENCE);
       const donated = evidence.reduce((n, a) => n + big(a.accept.storedByteMs), 0n);
       const waived = isExempt(donated, consumed, c.fairness);
       const id = hashOf({ invoice: inv.id, payer: c.id }).slice(0, 32);
@@ -133,12 +158,22 @@ export function createCustomer(c: PaymentCtx, onOutcome: (id: string, outcome: s
         pay: fromPromise(async ({ input }) => pay(input.invoice))
       }
     });
-    const actor = createActor(machine, { input: { invoice: si, ...c.timing }, clock: c.clock });
-    runs.set(si.invoice.id, actor);
-    actor.subscribe({
-      complete: () => onOutcome(si.invoice.id, String(actor.getSnapshot().value))
-    });
-    actor.start();
+    const input = { invoice: si, ...c.timing };
+    // In a node the machine runs under the payment service's supervisor (the inspector shows it);
+    // the simulation runs it as a plain actor on the shared clock.
+    const started = c.spawn
+      ? c.spawn(`payment.invoice.${si.invoice.id.slice(0, 12)}`, machine, input)
+      : Promise.resolve(createActor(machine, { input, clock: c.clock }));
+    runs.set(si.invoice.id, started);
+    void started.then(
+      (actor) => {
+        const done = () => onOutcome(si.invoice.id, String(actor.getSnapshot().value));
+        if (actor.getSnapshot().status === 'done') done();
+        else actor.subscribe({ complete: done, error: done });
+        if (!c.spawn) actor.start();
+      },
+      () => runs.delete(si.invoice.id)
+    );
   }
 
   function onReceipt(from: string, r: Receipt): void {

@@ -9,13 +9,20 @@ import { handleService, type Router } from '../router/index.js';
 import type { Clock } from '../clock.js';
 import { signValue, verifyValue, type Ledger } from '../ledger/index.js';
 import { DEFAULT_FAIRNESS, type FairnessPolicy } from '../../machines/payment/fairness.js';
-import { meterApply, type MeterEvent } from '../../machines/payment/meter.js';
+import { meterApply, usageAt, type MeterEvent } from '../../machines/payment/meter.js';
 import type { ContractTerms, SignedContract } from '../../machines/payment/records.js';
-import { checkTerms } from '../../machines/payment/validate.js';
-import { DEFAULT_TIMING, must, type PaymentCtx, type PaymentTiming } from './context.js';
+import { checkDate, checkTerms } from '../../machines/payment/validate.js';
+import {
+  DEFAULT_TIMING,
+  must,
+  requestPayment,
+  windowOf,
+  type PaymentCtx,
+  type PaymentTiming
+} from './context.js';
 import { createCustomer } from './customer.js';
 import { createSupplier } from './supplier.js';
-import { decodePayment, PAYMENT_SERVICE } from './wire.js';
+import { decodePayment, PAYMENT_SERVICE, type ContractProposal } from './wire.js';
 
 /** Options of {@link createPaymentNode}. */
 export interface PaymentNodeOptions {
@@ -27,7 +34,17 @@ export interface PaymentNodeOptions {
   timing?: Partial<PaymentTiming>;
   /** Called when one of our payment machines ends (settled, disputed, defaulted, failed). */
   onOutcome?: (invoiceId: string, outcome: string) => void;
+  /** Starts machines under the node's supervisor (see PaymentCtx.spawn). */
+  spawn?: PaymentCtx['spawn'];
+  /** Told of every contract kept (`ended` false) or ended (true), e.g. to persist them. */
+  onContract?: (sc: SignedContract, ended: boolean) => void;
+  /** Lowest prices we accept in a contract proposed to us as a supplier (default 0). */
+  minPrice?: { pricePerGBHour: number; transferPricePerGB: number };
 }
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+const NOTE = /^contract ([0-9a-f]{64}) ([0-9a-f]{128})$/;
+const noteOf = (sc: SignedContract) => `contract ${hex(sc.supplierKey)} ${hex(sc.supplierSig)}`;
 
 /** Both parties sign the same terms; either signature failing is refused. */
 export function cosignContract(
@@ -66,16 +83,92 @@ export function createPaymentNode(o: PaymentNodeOptions) {
     fairness: o.fairness ?? DEFAULT_FAIRNESS,
     timing: { ...DEFAULT_TIMING, ...o.timing },
     meter: { state: new Map() },
+    meterStart: new Map(),
     contracts: new Map(),
     maxAgeMs: 35 * 86_400_000,
-    maxSkewMs: 600_000
+    maxSkewMs: 600_000,
+    ...(o.spawn ? { spawn: o.spawn } : {})
   };
+  const addContract = (sc: SignedContract) => {
+    if (!verifyContract(sc)) throw new BitDustError('ERR_PAYMENT_SIGNATURE', 'bad contract');
+    if (sc.terms.customer !== c.id && sc.terms.supplier !== c.id) {
+      throw new BitDustError('ERR_PAYMENT_MISMATCH', 'not a party');
+    }
+    // One contract per (customer, supplier): a renewal, or a customer that restarted and proposed
+    // afresh, replaces the one before.
+    for (const old of [...c.contracts.values()]) {
+      const t = old.terms;
+      if (t.id === sc.terms.id) continue;
+      if (t.customer === sc.terms.customer && t.supplier === sc.terms.supplier) {
+        c.contracts.delete(t.id);
+        o.onContract?.(old, true);
+      }
+    }
+    c.contracts.set(sc.terms.id, sc);
+    o.onContract?.(sc, false);
+  };
+
+  /** Supplier side: checks a proposal, countersigns it and keeps the contract. */
+  function onPropose(from: string, p: ContractProposal): string {
+    const t = p.terms;
+    must(checkTerms(t));
+    if (t.supplier !== c.id || t.customer !== from) {
+      throw new BitDustError('ERR_PAYMENT_MISMATCH', 'the proposal names other parties');
+    }
+    if (!verifyValue(from, p.customerKey, 'contract', t, p.customerSig)) {
+      throw new BitDustError('ERR_PAYMENT_SIGNATURE', 'the proposal is not signed by its customer');
+    }
+    must(checkDate(t.startMs, windowOf(c), 'contract start'));
+    const floor = o.minPrice ?? { pricePerGBHour: 0, transferPricePerGB: 0 };
+    if (
+      t.pricePerGBHour < floor.pricePerGBHour ||
+      t.transferPricePerGB < floor.transferPricePerGB
+    ) {
+      throw new BitDustError(
+        'ERR_PAYMENT_AMOUNT',
+        `price below ours (${floor.pricePerGBHour} µc/GB-hour, ${floor.transferPricePerGB} µc/GB)`
+      );
+    }
+    const known = c.contracts.get(t.id);
+    if (known) return noteOf(known); // a retried proposal gets the same answer
+    const sc: SignedContract = {
+      terms: t,
+      customerKey: p.customerKey,
+      customerSig: p.customerSig,
+      supplierKey: c.keys.identityPublic,
+      supplierSig: signValue(c.keys, 'contract', t)
+    };
+    addContract(sc);
+    return noteOf(sc);
+  }
+
+  /** Customer side: proposes `terms` to their supplier; resolves with the contract both signed. */
+  async function propose(terms: ContractTerms): Promise<SignedContract> {
+    must(checkTerms(terms));
+    const customerSig = signValue(c.keys, 'contract', terms);
+    const body = { terms, customerKey: c.keys.identityPublic, customerSig };
+    const note = await requestPayment(c, terms.supplier, { kind: 'propose', body });
+    const m = NOTE.exec(note ?? '');
+    if (!m) throw new BitDustError('ERR_PAYMENT_MALFORMED', 'no countersignature in the answer');
+    // The key must hash to the supplier's id and the signature must hold: addContract checks both.
+    const sc: SignedContract = {
+      terms,
+      customerKey: c.keys.identityPublic,
+      customerSig,
+      supplierKey: Uint8Array.from(Buffer.from(m[1]!, 'hex')),
+      supplierSig: Uint8Array.from(Buffer.from(m[2]!, 'hex'))
+    };
+    addContract(sc);
+    return sc;
+  }
   const supplier = createSupplier(c);
   const customer = createCustomer(c, o.onOutcome ?? (() => undefined));
   const off = handleService(o.router, PAYMENT_SERVICE, {
     request: async (env) => {
       const m = decodePayment(env.body.payload);
       const from = env.from;
+      if (m.kind === 'propose')
+        return { type: 'cmd.ack', body: { v: 1, note: onPropose(from, m.body) } };
       if (m.kind === 'invoice') customer.onInvoice(from, m.body);
       else if (m.kind === 'receipt') customer.onReceipt(from, m.body);
       else if (m.kind === 'payment') await supplier.onPayment(from, m.body);
@@ -95,16 +188,23 @@ export function createPaymentNode(o: PaymentNodeOptions) {
     /** Feeds one metering event from storage. */
     feed(e: MeterEvent) {
       c.meter.state = meterApply(c.meter.state, e);
+      if (e.type === 'meter.stored' && e.role === 'customer' && !c.meterStart.has(e.peer)) {
+        c.meterStart.set(e.peer, e.at);
+      }
     },
     /** Adds a contract both parties signed (refused when a signature is bad or we are no party). */
-    addContract(sc: SignedContract) {
-      if (!verifyContract(sc)) throw new BitDustError('ERR_PAYMENT_SIGNATURE', 'bad contract');
-      if (sc.terms.customer !== c.id && sc.terms.supplier !== c.id) {
-        throw new BitDustError('ERR_PAYMENT_MISMATCH', 'not a party');
-      }
-      c.contracts.set(sc.terms.id, sc);
+    addContract,
+    /** Proposes terms to their supplier over the router; the contract both signed. */
+    propose,
+    /** Our usage with `peer` in `role`, integrated up to now. */
+    usage: (role: 'supplier' | 'customer', peer: string) =>
+      usageAt(c.meter.state, role, peer, c.clock.now()),
+    endContract: (id: string) => {
+      const sc = c.contracts.get(id);
+      if (!sc) return;
+      c.contracts.delete(id);
+      o.onContract?.(sc, true);
     },
-    endContract: (id: string) => void c.contracts.delete(id),
     contracts: () => [...c.contracts.values()],
     stop: off
   };

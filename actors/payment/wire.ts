@@ -1,11 +1,16 @@
 /**
  * The payment protocol's messages, carried as the `payload` of `cmd.request-service` with service
  * `payment` (the router's schema is closed; services are its extension point). One envelope kind
- * per statement; each is answered with `cmd.ack` or `cmd.fail` with an ERR_PAYMENT_* code.
+ * per statement; each is answered with `cmd.ack` or `cmd.fail` with an ERR_PAYMENT_* code. The
+ * router caps the payload (16 KiB); {@link decodePayment} checks it against the TypeBox schema in
+ * machines/payment/messages.ts before any verifier sees it.
  */
+import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { BitDustError } from '../errors.js';
+import { PaymentMessageSchema } from '../../machines/payment/messages.js';
 import { packPlain, unpackPlain } from '../wire/plain-msgpack.js';
 import type {
+  ContractTerms,
   Receipt,
   SignedAccept,
   SignedInvoice,
@@ -21,9 +26,17 @@ export type PaymentMessage =
   | { kind: 'accept'; body: SignedAccept }
   | { kind: 'dispute'; body: { invoiceId: string; code: string; reason: string } }
   | { kind: 'payment'; body: SignedPayment }
-  | { kind: 'receipt'; body: Receipt };
+  | { kind: 'receipt'; body: Receipt }
+  | { kind: 'propose'; body: ContractProposal };
 
-const KINDS = new Set(['invoice', 'accept', 'dispute', 'payment', 'receipt']);
+/** A customer's proposal: the terms with its signature; the supplier answers with its own. */
+export interface ContractProposal {
+  terms: ContractTerms;
+  customerKey: Uint8Array;
+  customerSig: Uint8Array;
+}
+
+const check = TypeCompiler.Compile(PaymentMessageSchema);
 
 /** Encodes a message for the router. */
 export const encodePayment = (m: PaymentMessage): Uint8Array => packPlain(m);
@@ -36,15 +49,10 @@ export function decodePayment(bytes: Uint8Array): PaymentMessage {
   } catch (e) {
     throw new BitDustError('ERR_PAYMENT_MALFORMED', 'payload is not msgpack', { cause: e });
   }
-  const o = m as { kind?: unknown; body?: unknown };
-  if (
-    typeof o !== 'object' ||
-    o === null ||
-    !KINDS.has(o.kind as string) ||
-    typeof o.body !== 'object' ||
-    o.body === null
-  ) {
-    throw new BitDustError('ERR_PAYMENT_MALFORMED', 'not a payment message');
+  if (!check.Check(m)) {
+    const first = check.Errors(m).First();
+    const where = first ? `${first.path || '/'}: ${first.message}` : 'unknown shape';
+    throw new BitDustError('ERR_PAYMENT_MALFORMED', `not a payment message (${where})`);
   }
   return m as PaymentMessage;
 }

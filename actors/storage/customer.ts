@@ -21,7 +21,7 @@ import type { RebuildOutput } from '../../machines/rebuild/machine.js';
 import { Catalog } from './catalog.js';
 import type { StorageClient } from './customer-client.js';
 import { StorageError } from './errors.js';
-import { Holdings } from './holdings.js';
+import { Holdings, type Redundancy } from './holdings.js';
 import { runRebuild, runToEnd, type RebuildProgress, type UpkeepContext } from './maintenance.js';
 import { auditSpec, fireHireSpec } from './customer-specs.js';
 
@@ -62,6 +62,8 @@ export interface CustomerOptions {
   /** Opens a file to back up (default: a read stream); tests inject read errors here. */
   readonly openFile?: (path: string) => AsyncIterable<Uint8Array> | undefined;
   readonly auditIntervalMs?: number;
+  /** How often each file's live redundancy is measured for the inspector (ms; default 60 s). */
+  readonly redundancyIntervalMs?: number;
   readonly auditFailLimit?: number;
   /** Blocks in flight per backup job. */
   readonly window?: number;
@@ -84,6 +86,7 @@ export class CustomerStorage {
   readonly local: KvStore;
   private fireHire: AnyActorRef | undefined;
   private audit: AnyActorRef | undefined;
+  private redundancy: AnyActorRef | undefined;
   private supervisor: SupervisorActor | undefined;
   private rebuilding: Promise<unknown> = Promise.resolve();
   private readonly own: AnyActorRef[] = [];
@@ -143,6 +146,21 @@ export class CustomerStorage {
     this.audit = self;
   }
 
+  /** The redundancy watch started (or restarted). */
+  bindRedundancy(self: AnyActorRef): void {
+    this.redundancy = self;
+  }
+
+  /** Each file's live redundancy now: shards listed at positions whose supplier is hired. */
+  liveRedundancy(): Promise<Redundancy[]> {
+    return this.holdings.redundancy(this.catalog, (p) => this.seats()[p]?.status === 'hired');
+  }
+
+  /** Something changed what is alive where: the redundancy watch measures again. */
+  refreshRedundancy(): void {
+    this.redundancy?.send({ type: 'redundancy.refresh' });
+  }
+
   /** Fire-hire's child spec. */
   fireHireSpec(): ChildSpec {
     return fireHireSpec(() => this);
@@ -157,6 +175,7 @@ export class CustomerStorage {
   firedAt(position: number): void {
     this.holdings.drop(position);
     this.audit?.send({ type: 'audit.reset', position });
+    this.refreshRedundancy();
   }
 
   /** Reports a failed audit to fire-hire. */
@@ -260,6 +279,7 @@ export class CustomerStorage {
     this.rebuilding = run.catch(() => undefined);
     return run.then((out) => {
       this.rebuilds.push(out);
+      this.refreshRedundancy();
       if (out.ok && out.unsent === 0) {
         const done = positions.length > 0 ? positions : this.seats().map((s) => s.position);
         for (const position of done) this.fireHire?.send({ type: 'fire-hire.rebuilt', position });

@@ -21,6 +21,8 @@ export type StorageErrorCode =
   | 'ERR_STORAGE_NOT_FOUND'
   /** The supplier refuses service to this customer (policy, rejected earlier, closed). */
   | 'ERR_STORAGE_REFUSED'
+  /** The customer owes more than the supplier's credit limit: no new data until it pays. */
+  | 'ERR_STORAGE_UNPAID'
   /** Not enough space: the supplier's capacity or the customer's granted quota is exhausted. */
   | 'ERR_STORAGE_QUOTA'
   /** A customer without accepted service tried to store. */

@@ -20,7 +20,8 @@ export function rejectorLogic(
   supplier: SupplierStore,
   clock: Pick<Clock, 'now'>,
   capacityBytes: () => number,
-  onReject?: (r: Rejection) => void
+  onReject?: (r: Rejection) => void,
+  unpaid?: () => readonly Rejection[]
 ) {
   return customerRejectorMachine.provide({
     actors: {
@@ -34,7 +35,8 @@ export function rejectorLogic(
             usedBytes: a.usedBytes,
             idleMs: now - a.lastActivity,
             since: a.since
-          }))
+          })),
+          ...(unpaid ? { unpaid: unpaid() } : {})
         });
       }),
       reject: fromPromise<void, { rejections: readonly Rejection[] }>(async ({ input }) => {
@@ -47,14 +49,19 @@ export function rejectorLogic(
   });
 }
 
-/** A permanent child running the rejector under the storage supervisor. */
+/**
+ * A permanent child running the rejector under the storage supervisor; `payment` (when payments
+ * run) names the unpaid customers and hears of every rejection.
+ */
 export function rejectorChildSpec(
   supplier: SupplierStore,
   clock: Pick<Clock, 'now'>,
   capacityBytes: () => number,
-  input: RejectorInput
+  input: RejectorInput,
+  payment?: { unpaid: () => readonly Rejection[]; onReject: (r: Rejection) => void }
 ): ChildSpec {
-  return childSpec('storage.customer-rejector', rejectorLogic(supplier, clock, capacityBytes), {
+  const logic = rejectorLogic(supplier, clock, capacityBytes, payment?.onReject, payment?.unpaid);
+  return childSpec('storage.customer-rejector', logic, {
     input,
     systemId: 'storage.customer-rejector'
   });

@@ -5,8 +5,9 @@
  *   storage handlers on the router, an announcement in the DHT suppliers layer, and the
  *   customer-rejector patrolling under the service's supervisor.
  * - `customer` (after network): the catalog (`customer` namespace), the data key derived from the
- *   identity, and a supervisor running fire-hire (its supplier connectors as children) and the
- *   audit loop; backup, restore and rebuild jobs become its temporary children.
+ *   identity, and a supervisor running fire-hire (its supplier connectors as children), the
+ *   audit loop and the redundancy watch; backup, restore and rebuild jobs become its temporary
+ *   children.
  *
  * The services need the node they run in (store, identity, router), which exists only once
  * createNode has returned: call `attach(node)` then; `open` waits for it.
@@ -20,10 +21,17 @@ import { CustomerStorage, type CustomerOptions, type SupplierFinder } from './cu
 import { deriveDataKey } from './data-key.js';
 import { pullCatalog } from './catalog-backup.js';
 import { auditSpec, fireHireSpec } from './customer-specs.js';
+import { redundancySpec } from './redundancy-spec.js';
 import { rejectorChildSpec } from './rejector.js';
 import { openSupplierStore, type SupplierPolicy, type SupplierStore } from './supplier-store.js';
 import { serveStorage } from './supplier-service.js';
 import { StorageError } from './errors.js';
+import {
+  paymentService,
+  type PaymentRuntime,
+  type PaymentServiceOptions
+} from '../payment/service.js';
+import { MeteredClient } from '../payment/metered-client.js';
 
 /** Bytes of a `cmd.data` frame that are not the shard: envelope, key, hash, msgpack. */
 const ENVELOPE_ROOM = 1024;
@@ -47,6 +55,11 @@ export interface StorageServicesOptions {
     /** A fresh node with an imported identity: pull the catalog image from the suppliers first. */
     readonly fromKey?: boolean;
   };
+  /**
+   * Run the payment service (actors/payment/service.ts, docs/payment.md): suppliers meter and bill
+   * their customers and refuse unpaid ones, customers sign contracts and pay. Off when absent.
+   */
+  readonly payment?: PaymentServiceOptions;
 }
 
 /** The storage services of one node and access to what they opened. */
@@ -56,6 +69,8 @@ export interface StorageServices {
   attach(node: BitDustNode): void;
   supplier(): SupplierStore | undefined;
   customer(): CustomerStorage | undefined;
+  /** The payment service's ledger and protocol, when payments run and the service is open. */
+  payment(): PaymentRuntime | undefined;
 }
 
 const byNode = new Map<string, StorageServices>();
@@ -82,7 +97,8 @@ export function dhtFinder(node: BitDustNode): SupplierFinder {
 function rejectorSpec(
   store: () => SupplierStore | undefined,
   node: () => BitDustNode | undefined,
-  policy: NonNullable<StorageServicesOptions['supplier']>
+  policy: NonNullable<StorageServicesOptions['supplier']>,
+  payment?: Parameters<typeof rejectorChildSpec>[4]
 ) {
   const live = (): SupplierStore => {
     const s = store();
@@ -98,10 +114,16 @@ function rejectorSpec(
     }
   });
   const clock = { now: () => node()?.clock.now() ?? 0 };
-  return rejectorChildSpec(late, clock, () => policy.capacityBytes, {
-    patrolMs: policy.patrolMs ?? 60_000,
-    idleLimitMs: policy.idleLimitMs ?? 30 * 24 * 3600_000
-  });
+  return rejectorChildSpec(
+    late,
+    clock,
+    () => policy.capacityBytes,
+    {
+      patrolMs: policy.patrolMs ?? 60_000,
+      idleLimitMs: policy.idleLimitMs ?? 30 * 24 * 3600_000
+    },
+    payment
+  );
 }
 
 /** See the module comment. */
@@ -116,6 +138,15 @@ export function storageServices(options: StorageServicesOptions): StorageService
     if (!r) throw new StorageError('ERR_STORAGE_NO_SERVICE', 'the network is not open');
     return r;
   };
+  const pay = options.payment
+    ? paymentService(options.payment, {
+        attached,
+        supplier: () => supplier,
+        customer: () => customer
+      })
+    : undefined;
+  if (pay) definitions.push(pay.definition);
+  const after = pay ? ['network', 'payment'] : ['network'];
 
   const sp = options.supplier;
   if (sp) {
@@ -123,7 +154,7 @@ export function storageServices(options: StorageServicesOptions): StorageService
     let node: BitDustNode | undefined;
     definitions.push({
       name: 'supplier',
-      dependsOn: ['network'],
+      dependsOn: after,
       open: async () => {
         node = await attached;
         supplier = await openSupplierStore({
@@ -131,7 +162,7 @@ export function storageServices(options: StorageServicesOptions): StorageService
           clock: node.clock,
           policy: sp
         });
-        off = serveStorage(router(node), supplier);
+        off = serveStorage(router(node), supplier, pay?.storageHooks);
         const dht = node.network()?.dht;
         if (dht)
           void announceService(dht, 'suppliers', { meta: { capacity: sp.capacityBytes } }).catch(
@@ -147,7 +178,8 @@ export function storageServices(options: StorageServicesOptions): StorageService
             rejectorSpec(
               () => supplier,
               () => node,
-              sp
+              sp,
+              pay?.rejector
             )
           ]
         }
@@ -169,12 +201,14 @@ export function storageServices(options: StorageServicesOptions): StorageService
   if (cp) {
     definitions.push({
       name: 'customer',
-      dependsOn: ['network'],
+      dependsOn: after,
       open: async () => {
         const node = await attached;
-        const client = new StorageClient(router(node), {
-          ...(cp.timeoutMs !== undefined ? { timeoutMs: cp.timeoutMs } : {})
-        });
+        const clientOptions = cp.timeoutMs !== undefined ? { timeoutMs: cp.timeoutMs } : {};
+        // With payments, the client meters what each supplier holds for us.
+        const client = pay
+          ? new MeteredClient(router(node), clientOptions, pay.meterCustomer)
+          : new StorageClient(router(node), clientOptions);
         const finder = cp.finder ?? dhtFinder(node);
         const dataKey = deriveDataKey(node.identity().keys.identitySecret);
         const store = node.store()!.sub('customer');
@@ -208,7 +242,7 @@ export function storageServices(options: StorageServicesOptions): StorageService
           strategy: 'one_for_one',
           intensity: 10,
           periodMs: 60_000,
-          children: [fireHireSpec(current), auditSpec(current)]
+          children: [fireHireSpec(current), auditSpec(current), redundancySpec(current)]
         }
       },
       close: async () => {
@@ -223,7 +257,8 @@ export function storageServices(options: StorageServicesOptions): StorageService
       attach(node);
     },
     supplier: () => supplier,
-    customer: () => customer
+    customer: () => customer,
+    payment: () => pay?.runtime()
   };
   return services;
 }

@@ -13,7 +13,7 @@ import { STORAGE_SERVICE } from '../../machines/storage/messages.js';
 import { StorageError } from './errors.js';
 import type { SupplierStore } from './supplier-store.js';
 import { serveAudits } from './audit-proof.js';
-import { decodeServiceRequest, packPiece, unpackPiece } from './wire.js';
+import { decodeServiceRequest, packPiece, splitPiece } from './wire.js';
 
 const ack = (note?: string) => ({
   type: 'cmd.ack' as const,
@@ -25,8 +25,22 @@ function shardKeyOf(key: string): string {
   return key;
 }
 
+/** What payments need from the storage handlers (docs/payment.md); every hook is optional. */
+export interface StorageHooks {
+  /** A reason refuses new data from `customer` (ERR_STORAGE_UNPAID); `undefined` admits it. */
+  admit?(customer: string): string | undefined;
+  /** `customer`'s stored bytes may have changed (after a write, a delete, a cancel). */
+  stored?(customer: string): void;
+  /** Shard bytes received from or sent to `customer`. */
+  transferred?(customer: string, bytes: number): void;
+}
+
 /** Registers the storage handlers on `router`; returns their removal. */
-export function serveStorage(router: Router, supplier: SupplierStore): () => void {
+export function serveStorage(
+  router: Router,
+  supplier: SupplierStore,
+  hooks: StorageHooks = {}
+): () => void {
   const off = [
     handleService(router, STORAGE_SERVICE, {
       request: async (env) => {
@@ -38,16 +52,23 @@ export function serveStorage(router: Router, supplier: SupplierStore): () => voi
       },
       cancel: async (env) => {
         await supplier.dropCustomer(env.from);
+        hooks.stored?.(env.from);
         return ack();
       }
     }),
     router.handle('cmd.data', async (env) => {
-      const { hash, shard } = unpackPiece(env.body.data);
+      const refused = hooks.admit?.(env.from);
+      if (refused) throw new StorageError('ERR_STORAGE_UNPAID', refused);
+      // The store checks the shard against the hash before writing: one hash per shard.
+      const { hash, shard } = splitPiece(env.body.data);
       await supplier.put(env.from, shardKeyOf(env.body.key), hash, shard);
+      hooks.stored?.(env.from);
+      hooks.transferred?.(env.from, shard.length);
       return ack('durable');
     }),
     router.handle('cmd.retrieve', async (env) => {
       const { hash, shard } = await supplier.get(env.from, shardKeyOf(env.body.key));
+      hooks.transferred?.(env.from, shard.length);
       return { type: 'cmd.data', body: { v: 1, key: env.body.key, data: packPiece(shard, hash) } };
     }),
     router.handle('cmd.list-files', async (env) => {
@@ -61,6 +82,7 @@ export function serveStorage(router: Router, supplier: SupplierStore): () => voi
     }),
     router.handle('cmd.delete', async (env) => {
       await supplier.delete(env.from, env.body.keys.map(shardKeyOf));
+      hooks.stored?.(env.from);
       return ack();
     }),
     serveAudits(router, supplier)

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { createActor, fromPromise } from 'xstate';
 import { TestClock } from '../../actors/clock.js';
 import type { ContractTerms, SignedContract } from '../payment/records.js';
-import { contractMachine, type ContractInput } from './machine.js';
+import { ANSWER_MS, contractMachine, type ContractInput } from './machine.js';
 
 const flush = async () => {
   for (let i = 0; i < 4; i++) await new Promise((r) => setImmediate(r));
@@ -139,6 +139,38 @@ test('events while proposed are ignored', async () => {
   h.actor.send({ type: 'contract.end' });
   h.actor.send({ type: 'contract.renew' });
   assert.equal(h.state(), 'proposed');
+});
+
+test('a silent peer: each attempt times out after answerMs, then rejected', async () => {
+  const h = harness(['hang', 'hang', 'hang'], { answerMs: 5_000 });
+  h.actor.start();
+  h.clock.increment(4_999);
+  await flush();
+  assert.equal(h.state(), 'proposed');
+  h.clock.increment(1);
+  await flush();
+  assert.equal(h.state(), 'backingOff');
+  assert.equal(h.ctx().lastError, 'no answer in time');
+  for (let i = 0; i < 2; i++) {
+    h.clock.increment(RETRY);
+    await flush();
+    h.clock.increment(5_000);
+    await flush();
+  }
+  assert.equal(h.state(), 'rejected');
+  assert.equal(h.calls.length, 3);
+  assert.deepEqual(h.actor.getSnapshot().output, { outcome: 'rejected', terms: TERMS });
+});
+
+test('the default answer bound applies when none is given', async () => {
+  const h = harness(['hang', 'ok']);
+  h.actor.start();
+  h.clock.increment(ANSWER_MS);
+  await flush();
+  assert.equal(h.state(), 'backingOff');
+  h.clock.increment(RETRY);
+  await flush();
+  assert.equal(h.state(), 'active');
 });
 
 test('countersign failing: retried retryMs apart with the same terms, then signed', async () => {

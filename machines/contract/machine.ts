@@ -4,7 +4,8 @@
  * over their canonical encoding (actors/payment signs and checks).
  *
  * States
- * - `proposed`: the provided `countersign` actor gets the other party's signature.
+ * - `proposed`: the provided `countersign` actor gets the other party's signature; no answer within
+ *   `answerMs` counts as a failed attempt (a silent peer cannot hold the contract here forever).
  * - `active`: the term runs; `after` (term − notice) it is `expiring`.
  * - `expiring`: `contract.renew` → `renewed` (final; the caller starts the next contract with
  *   `seq + 1`), `contract.end` or the notice elapsing → `ended` (final).
@@ -13,8 +14,8 @@
  * Events: `contract.renew`, `contract.end` (either state: ends early, e.g. the customer was
  * dropped for debt).
  *
- * Failure and retry: `countersign` failing is retried `maxAttempts` times, `retryMs` apart; then
- * `rejected`. Signing is idempotent: the contract id is fixed by the terms.
+ * Failure and retry: `countersign` failing (or timing out) is retried `maxAttempts` times,
+ * `retryMs` apart; then `rejected`. Signing is idempotent: the contract id is fixed by the terms.
  */
 import { assign, fromPromise, setup } from 'xstate';
 import type { ContractTerms, SignedContract } from '../payment/records.js';
@@ -26,9 +27,15 @@ export interface ContractInput {
   noticeMs: number;
   retryMs: number;
   maxAttempts: number;
+  /** How long one countersign attempt may take (default {@link ANSWER_MS}). */
+  answerMs?: number;
 }
 
+/** The default bound of one countersign attempt. */
+export const ANSWER_MS = 60_000;
+
 interface ContractContext extends ContractInput {
+  answerMs: number;
   signed: SignedContract | undefined;
   attempts: number;
   renewed: boolean;
@@ -51,12 +58,14 @@ export const contractMachine = setup({
   delays: {
     retry: ({ context }) => context.retryMs,
     active: ({ context }) => Math.max(0, context.terms.termMs - context.noticeMs),
-    notice: ({ context }) => context.noticeMs
+    notice: ({ context }) => context.noticeMs,
+    answer: ({ context }) => context.answerMs
   }
 }).createMachine({
   id: 'contract',
   context: ({ input }) => ({
     ...input,
+    answerMs: input.answerMs ?? ANSWER_MS,
     signed: undefined,
     attempts: 0,
     renewed: false,
@@ -78,6 +87,9 @@ export const contractMachine = setup({
           target: 'backingOff',
           actions: assign({ lastError: ({ event }) => String(event.error) })
         }
+      },
+      after: {
+        answer: { target: 'backingOff', actions: assign({ lastError: 'no answer in time' }) }
       }
     },
     backingOff: {

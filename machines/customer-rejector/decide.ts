@@ -4,7 +4,7 @@
  */
 
 /** Why a customer is dropped. */
-export type RejectionReason = 'over-quota' | 'capacity' | 'idle';
+export type RejectionReason = 'over-quota' | 'capacity' | 'idle' | 'unpaid';
 
 /** One customer as the patrol sees it. */
 export interface PatrolAccount {
@@ -21,6 +21,11 @@ export interface PatrolAccount {
 export interface PatrolReport {
   readonly accounts: readonly PatrolAccount[];
   readonly capacityBytes: number;
+  /**
+   * Customers the payment service says to drop (over the credit limit past the grace period,
+   * machines/payment/fairness.ts `unpaidRejections`); only those with an account here count.
+   */
+  readonly unpaid?: readonly Rejection[];
 }
 
 /** A decision to drop one customer. */
@@ -32,15 +37,20 @@ export interface Rejection {
 }
 
 /**
- * Over quota first (each such customer broke its own contract), then idle past `idleLimitMs`, then,
+ * Unpaid first (the payment service's verdict), then over quota (each such customer broke its own
+ * contract), then idle past `idleLimitMs`, then,
  * while the rest still exceeds capacity (the disk shrank or the policy changed), the newest
  * customers — the original dropped customers on `space-overflow` the same way.
  */
 export function decideRejections(report: PatrolReport, idleLimitMs: number): Rejection[] {
   const out: Rejection[] = [];
   const kept: PatrolAccount[] = [];
+  const unpaid = new Map((report.unpaid ?? []).map((r) => [r.customer, r]));
   for (const a of report.accounts) {
-    if (a.usedBytes > a.grantedBytes) {
+    const debt = unpaid.get(a.customer);
+    if (debt) {
+      out.push({ customer: a.customer, reason: 'unpaid', detail: debt.detail });
+    } else if (a.usedBytes > a.grantedBytes) {
       out.push({
         customer: a.customer,
         reason: 'over-quota',

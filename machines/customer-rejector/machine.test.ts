@@ -48,6 +48,22 @@ test('decisions: over quota, idle, then newest first until the rest fits', () =>
   );
 });
 
+test('decisions: unpaid customers with an account go first, with the payment detail', () => {
+  const unpaid: Rejection[] = [
+    { customer: 'b', reason: 'unpaid', detail: 'owes 9 µc, over the limit 5 ms' },
+    { customer: 'gone', reason: 'unpaid', detail: 'no account here' }
+  ];
+  const report = {
+    capacityBytes: 1000,
+    accounts: [account('a'), account('b', { usedBytes: 101 }), account('c', { idleMs: 11 })],
+    unpaid
+  };
+  assert.deepEqual(decideRejections(report, 10), [
+    { customer: 'b', reason: 'unpaid', detail: 'owes 9 µc, over the limit 5 ms' },
+    { customer: 'c', reason: 'idle', detail: 'idle for 11 ms' }
+  ]);
+});
+
 test('decisions: every survivor is within quota, active, and fits the capacity', () => {
   const accountArb = fc.record({
     customer: fc.string({ minLength: 1, maxLength: 4 }),

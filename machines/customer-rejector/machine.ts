@@ -1,7 +1,7 @@
 /**
  * customer-rejector — a supplier's patrol over its customers (the original's customers_rejector):
- * drops customers over their quota, idle past a limit, or beyond the supplier's capacity, and says
- * why. (Unpaid customers join the list once payments exist.)
+ * drops customers over their quota, idle past a limit, beyond the supplier's capacity, or unpaid
+ * past the payment service's grace period (reason `unpaid`), and says why.
  *
  * States
  * - `idle`: waits `patrolMs` (an XState `after` on the actor's clock) or a `rejector.patrol`.

@@ -69,6 +69,10 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
           const [, action, ...rest] = positionals;
           return await identityCommand(action, rest, configFrom(flags), flags, io);
         }
+        if (positionals[0] === 'ledger') {
+          const { ledgerCommand } = await import('./ledger-commands.js');
+          return await ledgerCommand(positionals.slice(1), configFrom(flags), flags, io);
+        }
         if (positionals[0] === 'demo') {
           const { demoCommand } = await import('./demo.js');
           return await demoCommand(positionals[1], configFrom(flags), flags, io);

@@ -10,7 +10,7 @@ import { EXIT } from './args.js';
 import type { Flags } from './args.js';
 import type { Io } from './main.js';
 
-interface Running {
+export interface Running {
   url: string;
   token: string;
 }
@@ -27,7 +27,8 @@ async function findRunning(config: NodeConfig): Promise<Running | undefined> {
   }
 }
 
-async function call(running: Running, path: string, method = 'GET'): Promise<unknown> {
+/** One authenticated request to the running node's API; HTTP errors throw with the body. */
+export async function call(running: Running, path: string, method = 'GET'): Promise<unknown> {
   const res = await fetch(`${running.url}${path}`, {
     method,
     headers: { authorization: `Bearer ${running.token}` },
@@ -37,7 +38,8 @@ async function call(running: Running, path: string, method = 'GET'): Promise<unk
   return res.json();
 }
 
-async function withNode(
+/** Runs `fn` with the running node's URL and token; exit code 3 when no node runs. */
+export async function withNode(
   config: NodeConfig,
   io: Io,
   fn: (running: Running) => Promise<number>

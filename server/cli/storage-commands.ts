@@ -280,7 +280,7 @@ export function localBackend(c: CustomerStorage): StorageBackend {
         })
       ),
     files: async () => {
-      const live = await c.holdings.redundancy(c.catalog, (p) => c.seats()[p]?.status === 'hired');
+      const live = await c.liveRedundancy();
       const text = new Map(live.map((r) => [r.path, r.text]));
       const all = await Promise.all(
         (await c.catalog.files()).map((f) => c.catalog.version(f.path))

@@ -3,7 +3,8 @@
  * backup, restore or rebuild and answers at once with the job's id; `GET /api/storage/jobs[/:id]`
  * shows them; `GET /api/storage/jobs/:id/events` streams the job as server-sent events — progress
  * (never going backwards, at most one every `progressIntervalMs`), then one `done` with the
- * result or `failed` with the error code, and the stream ends. Every route passes the same
+ * result or `failed` with the error code, and the stream ends (or when the API closes: the job
+ * goes on and can be followed again). Every route passes the same
  * Host/Origin/token guard as the rest of the API (plugins/guard.ts runs on every request).
  */
 import { Type, type Static } from '@sinclair/typebox';
@@ -13,6 +14,7 @@ import { backupTree, restoreTree, type TreeProgress } from '../../actors/storage
 import { ApiError } from '../errors.js';
 import { SECURITY_HEADERS } from '../plugins/security-headers.js';
 import { ErrorReply } from '../schemas.js';
+import { JobReply, JobsReply, JobView } from './storage-schemas.js';
 import { JobBoard, type JobEvent, type ReportProgress } from './job-board.js';
 
 const Token = { token: Type.Optional(Type.String({ maxLength: 256 })) };
@@ -34,7 +36,6 @@ const JobBody = Type.Object(
   },
   closed
 );
-const Any = Type.Unknown();
 const errors = {
   400: ErrorReply,
   401: ErrorReply,
@@ -70,10 +71,15 @@ const fromTree =
 export function storageJobRoutes(app: FastifyInstance, options: StorageJobRoutesOptions): void {
   const board = options.board ?? new JobBoard();
   const interval = options.progressIntervalMs ?? 200;
+  // Open streams are ended when the API closes: the server would otherwise wait for each job.
+  const streams = new Set<{ end: () => void }>();
+  app.addHook('preClose', async () => {
+    for (const s of [...streams]) s.end();
+  });
 
   app.post<{ Body: Static<typeof JobBody> }>(
     '/api/storage/jobs',
-    { schema: { querystring: TokenOnly, body: JobBody, response: { 202: Any, ...errors } } },
+    { schema: { querystring: TokenOnly, body: JobBody, response: { 202: JobReply, ...errors } } },
     async (request, reply) => {
       const b = request.body;
       if (b.kind !== 'rebuild' && !b.path) throw ApiError.badRequest(`${b.kind} needs a path`);
@@ -107,13 +113,15 @@ export function storageJobRoutes(app: FastifyInstance, options: StorageJobRoutes
 
   app.get(
     '/api/storage/jobs',
-    { schema: { querystring: TokenOnly, response: { 200: Any, ...errors } } },
+    { schema: { querystring: TokenOnly, response: { 200: JobsReply, ...errors } } },
     async () => ({ jobs: board.list() })
   );
 
   app.get<{ Params: Static<typeof IdParams> }>(
     '/api/storage/jobs/:id',
-    { schema: { params: IdParams, querystring: TokenOnly, response: { 200: Any, ...errors } } },
+    {
+      schema: { params: IdParams, querystring: TokenOnly, response: { 200: JobView, ...errors } }
+    },
     async (request) => board.get(request.params.id) ?? notFound(request.params.id)
   );
 
@@ -155,7 +163,18 @@ export function storageJobRoutes(app: FastifyInstance, options: StorageJobRoutes
         clearInterval(keepAlive);
         if (timer) clearTimeout(timer);
       };
-      res.once('close', end);
+      const stream = {
+        end: () => {
+          streams.delete(stream);
+          end();
+          res.end();
+        }
+      };
+      streams.add(stream);
+      res.once('close', () => {
+        streams.delete(stream);
+        end();
+      });
       following.stop = board.follow(id, (e) => {
         if (e.type === 'progress') {
           pending = e;
@@ -167,8 +186,7 @@ export function storageJobRoutes(app: FastifyInstance, options: StorageJobRoutes
         if (timer) clearTimeout(timer);
         flush(); // the last progress before the verdict
         write(e);
-        end();
-        res.end();
+        stream.end();
       });
     }
   );
