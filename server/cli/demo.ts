@@ -13,6 +13,7 @@ import { peerSystemId } from '../../machines/peer/machine.js';
 import { EXIT, UsageError } from './args.js';
 import type { Flags } from './args.js';
 import { supplierDies } from './demo-storage.js';
+import { proxyDemo } from './demo-proxy.js';
 import { startHost } from './host.js';
 import type { Host } from './host.js';
 import { until } from './until.js';
@@ -59,6 +60,7 @@ interface Scenario {
 
 const SCENARIOS: Record<string, Scenario> = {
   'supplier-dies': supplierDies,
+  proxy: { summary: proxyDemo.summary, run: (host, say) => proxyDemo.run(host, say, STEP_MS) },
   handshake: {
     summary:
       'the Noise XX handshake between two devnet identities, one message per clock step (node handshake-lab)',
