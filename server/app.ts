@@ -15,6 +15,7 @@ import { installGuard } from './plugins/guard.js';
 import { installSecurityHeaders } from './plugins/security-headers.js';
 import { apiRoutes } from './routes/api.js';
 import { storageRoutes } from './routes/storage.js';
+import { proxyRoutes } from './routes/proxy.js';
 import { ledgerRoutes } from './routes/ledger.js';
 import { teachingRoutes } from './routes/teaching.js';
 import { uiRoutes } from './routes/ui.js';
@@ -90,6 +91,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       : {})
   });
   await app.register(ledgerRoutes, { nodes: options.nodes });
+  await app.register(proxyRoutes, { nodes: options.nodes });
   await app.register(inspectRoute, {
     bridge: options.bridge,
     maxBuffered: options.maxBufferedPerSocket

@@ -14,10 +14,16 @@ import { join } from 'node:path';
 import { defaultConfig } from '../actors/node/config.js';
 import { recorded, waitFor, contains, type Recorded } from '../actors/proxy/test-kit.js';
 import { startHost, type Host } from '../server/cli/host.js';
+import { actorTree, type ActorTreeNode } from '../actors/inspection/index.js';
+import { createInspectionBridge } from '../actors/inspection/create-inspection-bridge.js';
+import { realClock } from '../actors/clock.js';
+import type { ProxyStatus } from '../actors/proxy/index.js';
+import { buildApp } from '../server/app.js';
 import { networkFromFlags, viaAddress } from '../server/cli/join.js';
 import type { NetworkAttachment } from '../actors/node/services/network.js';
 
 const WAIT_MS = 20_000;
+const TOKEN = 't'.repeat(43);
 const text = (s: string) => new TextEncoder().encode(s);
 
 test('a node started --hide nat --via a --proxy-router talks to a peer that never sees its address', async (t) => {
@@ -127,4 +133,60 @@ test('a node started --hide nat --via a --proxy-router talks to a peer that neve
     assert.ok(!contains(s.frame, text('127.0.0.4')), 'a frame names the hidden address');
   }
   assert.equal(hidden.node.network()!.raw.kind, 'tcp');
+
+  // The proxy's machines run in each node's actor system, under its network service.
+  const under = (host: Host, id: string) => {
+    const network = actorTree(host.node.root).children.find((c) => c.id === 'service.network');
+    const found: ActorTreeNode[] = [];
+    const walk = (n: ActorTreeNode) => {
+      if (n.id === id) found.push(n);
+      n.children.forEach(walk);
+    };
+    if (network) walk(network);
+    return found;
+  };
+  assert.deepEqual(under(hidden, 'proxy.reachability')[0]?.value, 'relayed');
+  assert.equal(under(hidden, 'proxy.receiver')[0]?.machineId, 'receiver');
+  assert.deepEqual(under(hidden, 'proxy.circuit')[0]?.value, 'ready');
+  assert.equal(under(router, 'proxy.router')[0]?.machineId, 'router');
+  assert.equal(under(peer, 'proxy.router').length, 0);
+
+  // GET /api/proxy: token required, input checked, reachability with its reason and counters.
+  const app = await buildApp({
+    token: TOKEN,
+    nodes: () => [router.node, peer.node, hidden.node],
+    bridge: createInspectionBridge({ clock: realClock })
+  });
+  cleanup.push(() => app.close());
+  const get = (url: string, token = true) =>
+    app.inject({ url, ...(token ? { headers: { authorization: `Bearer ${TOKEN}` } } : {}) });
+  assert.equal((await get('/api/proxy', false)).statusCode, 401);
+  assert.equal((await get('/api/proxy?node=NOT-AN-ID')).statusCode, 400);
+  assert.equal((await get(`/api/proxy?node=${'a'.repeat(32)}`)).statusCode, 404);
+  const res = await get('/api/proxy');
+  assert.equal(res.statusCode, 200, res.body);
+  type Reply = { nodes: { node: string; proxy: ProxyStatus | null }[] };
+  const byId = new Map((res.json() as Reply).nodes.map((n) => [n.node, n.proxy]));
+  const h = byId.get(hidden.node.id)!;
+  assert.equal(h.mode, 'nat');
+  assert.deepEqual(h.reachability, {
+    state: 'relayed',
+    reason: 'no inbound TCP; relayed via 1 router'
+  });
+  assert.equal(h.address, hiddenAddress);
+  assert.deepEqual(h.receiver?.path, [routerAddress]);
+  assert.equal(h.receiver?.circuits, 1);
+  assert.equal(h.router, null);
+  const r = byId.get(router.node.id)!;
+  assert.equal(r.mode, 'direct');
+  assert.equal(r.router?.maxCircuits, 20);
+  assert.equal(r.router?.circuits, 1);
+  assert.ok((r.router?.exitFrames ?? 0) > 0);
+  assert.deepEqual(r.reachability, {
+    state: 'direct',
+    reason: 'not hidden: peers reach it at its own address'
+  });
+  assert.equal(r.receiver, null);
+  // The peer's transport is the test's recorder around the wrapper: not proxy-aware, so null.
+  assert.equal(byId.get(peer.node.id), null);
 });

@@ -80,6 +80,29 @@ test('REST routes and CLI handlers over a devnet customer', { timeout: 120_000 }
   assert.match(lines.join('\n'), /backed up 1 files \(78 KiB\), 0 unchanged/);
   assert.equal(await lsCommand(b, [], io), 0);
   assert.match(lines.at(-1)!, /v1 .*doc\.txt {2}\(6 of 6 shards alive; tolerates 2 more losses\)/);
+  const listed = (await call('GET', '/api/storage/files')) as { files: object[] };
+  assert.deepEqual(listed.files, [
+    {
+      path: join(src, 'doc.txt'),
+      version: 1,
+      size: 80_000,
+      committedAt: (listed.files[0] as { committedAt: number }).committedAt,
+      redundancy: '6 of 6 shards alive; tolerates 2 more losses',
+      alive: 6,
+      total: 6,
+      tolerates: 2
+    }
+  ]);
+  const seatsReply = (await call('GET', '/api/storage/suppliers')) as {
+    suppliers: Record<string, unknown>[];
+  };
+  assert.deepEqual(Object.keys(seatsReply.suppliers[0]!).sort(), [
+    'position',
+    'rebuilt',
+    'score',
+    'status',
+    'supplierId'
+  ]);
   // The inspector sees the same through the redundancy watch's context (and fire-hire's records).
   const watch = net.customerNode.root.system.get('storage.redundancy') as AnyActorRef;
   await waitFor(watch, (x) => x.context.fileCount === 1 && x.value === 'waiting', {

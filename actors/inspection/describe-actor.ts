@@ -70,11 +70,43 @@ export function snapshotOf(ref: AnyActorRef): SnapshotLike {
   }
 }
 
-/** The live children of a machine actor (spawned and invoked), in insertion order. */
+/**
+ * Actors created with `createActor(logic, { parent })` outside a spawn or invoke (e.g. a proxy
+ * receiver, which runs before its node's network service does): they join the parent's system,
+ * so their events stream, but no snapshot lists them; `adoptActor` makes the tree show them.
+ */
+const adopted = new WeakMap<AnyActorRef, Set<AnyActorRef>>();
+
+/** Shows `child` under `parent` in the tree while it is active. */
+export function adoptActor(parent: AnyActorRef, child: AnyActorRef): void {
+  let set = adopted.get(parent);
+  if (!set) adopted.set(parent, (set = new Set()));
+  set.add(child);
+}
+
+/**
+ * Stops an actor created with `createActor(logic, { parent })`. XState refuses `stop()` on an
+ * actor with a parent (it expects the parent to stop it, which a machine only does for what it
+ * spawned or invoked), so this calls the internal `_stop` that `stop()` itself runs; pinned by
+ * test/proxy-node.test.ts, whose nodes must close their transports through it.
+ */
+export function stopAdopted(actor: AnyActorRef): void {
+  const a = actor as AnyActorRef & { _parent?: unknown; _stop?: () => void };
+  if (a._parent !== undefined && typeof a._stop === 'function') a._stop();
+  else actor.stop?.();
+}
+
+/** The live children of a machine actor (spawned, invoked and adopted), in insertion order. */
 export function childrenOf(ref: AnyActorRef): AnyActorRef[] {
   const children = snapshotOf(ref).children;
-  if (!children || typeof children !== 'object') return [];
-  return Object.values(children).filter((c): c is AnyActorRef => c !== undefined);
+  const own =
+    !children || typeof children !== 'object'
+      ? []
+      : Object.values(children).filter((c): c is AnyActorRef => c !== undefined);
+  const extra = adopted.get(ref);
+  if (!extra) return own;
+  for (const c of [...extra]) if (statusOf(snapshotOf(c)) !== 'active') extra.delete(c);
+  return [...own, ...extra];
 }
 
 /** Normalises an XState status to the four the stream knows. */

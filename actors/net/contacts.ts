@@ -15,10 +15,20 @@ export function contactFor(kind: string, address: string): string {
   return address.includes('://') ? address : `${kind}://${address}`;
 }
 
+/**
+ * A relayed contact, as a hidden node publishes it (docs/proxy.md): `proxy://HOST:PORT#TOKEN` in
+ * its tcp list stands for the transport address `proxy:tcp://HOST:PORT#TOKEN`.
+ */
+const RELAYED = /^proxy:\/\/((?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}#[A-Za-z0-9_-]{1,128})$/;
+
 /** The transport address in a contact URL of that kind (undefined for another kind). */
 export function addressFromContact(kind: string, contact: string | undefined): string | undefined {
   if (!contact) return undefined;
-  if (kind === 'tcp') return contact.startsWith('tcp://') ? contact : undefined;
+  if (kind === 'tcp') {
+    const relayed = RELAYED.exec(contact);
+    if (relayed) return `proxy:tcp://${relayed[1] as string}`;
+    return contact.startsWith('tcp://') ? contact : undefined;
+  }
   const prefix = `${kind}://`;
   return contact.startsWith(prefix) ? contact.slice(prefix.length) : undefined;
 }

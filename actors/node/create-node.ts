@@ -35,6 +35,7 @@ import { networkService } from './services/network.js';
 import type { NetworkAttachment, NetworkStats } from './services/network.js';
 import type { NetRuntime } from './services/net-runtime.js';
 import type { HostedNode, NodeInfo, ServiceStatus } from './types.js';
+import { proxyStatusOf, type ProxyStatus } from '../proxy/proxy-transport.js';
 
 export interface CreateNodeOptions {
   /** Merged over the defaults; the CLI passes the result of loadConfig(). */
@@ -70,6 +71,8 @@ export interface BitDustNode extends HostedNode {
   networkStats(): NetworkStats | undefined;
   /** The open network's transport, sessions, router and DHT (undefined while it is down). */
   network(): NetRuntime | undefined;
+  /** Proxy mode, reachability and counters (null when the transport is not proxy-aware). */
+  proxy(): ProxyStatus | null;
   /** Stops every service in reverse start order; resolves when all are down. */
   stop(timeoutMs?: number): Promise<void>;
 }
@@ -108,7 +111,8 @@ export async function createNode(options: CreateNodeOptions = {}): Promise<BitDu
           if (!id) throw new BitDustError('ERR_NODE_NO_IDENTITY', 'identity is not loaded');
           return id;
         },
-        publishContacts: identity.publishContacts
+        publishContacts: identity.publishContacts,
+        host: () => root.system.get(serviceSystemId('network')) as AnyActorRef | undefined
       })
     : undefined;
   const definitions = [
@@ -194,6 +198,7 @@ export async function createNode(options: CreateNodeOptions = {}): Promise<BitDu
     networkStats: () => network?.stats(),
     counters: () => ({ network: network?.stats() }),
     network: () => network?.runtime(),
+    proxy: () => proxyStatusOf(network?.runtime()?.raw),
     stop: (timeoutMs = 30_000) => stopSupervisor(root, timeoutMs)
   };
 }

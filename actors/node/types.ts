@@ -34,4 +34,9 @@ export interface HostedNode {
    * handshakes and refusals by reason, sessions, router and DHT (JSON, served by /api/counters).
    */
   counters?(): unknown;
+  /**
+   * Proxy mode, reachability (`direct` / `relayed` / `unreachable` with a plain reason) and the
+   * receiver's and router's counters (served by /api/proxy); null without a proxy-aware transport.
+   */
+  proxy?(): unknown;
 }

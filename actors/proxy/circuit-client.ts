@@ -5,7 +5,8 @@
  * until a hop's own command appears. A layer that fails authentication ends the circuit.
  */
 import { randomInt } from 'node:crypto';
-import { createActor, type Actor } from 'xstate';
+import { createActor, type Actor, type AnyActorRef } from 'xstate';
+import { adoptActor } from '../inspection/describe-actor.js';
 import { realClock, type Clock } from '../clock.js';
 import { HandshakeState } from '../crypto/handshake-state.js';
 import { Session } from '../crypto/session.js';
@@ -51,7 +52,9 @@ export class CircuitClient {
     readonly path: RouterInfo[],
     readonly handlers: CircuitHandlers,
     timing: CircuitTiming = {},
-    clock: Clock = realClock
+    clock: Clock = realClock,
+    /** Where the inspector shows this circuit (the receiver's invoked child), if anywhere. */
+    parent?: AnyActorRef
   ) {
     this.actor = createActor(
       circuitMachine.provide({
@@ -73,8 +76,13 @@ export class CircuitClient {
           }
         }
       }),
-      { input: { ...timing, path: path.map((r) => r.address) }, clock }
+      {
+        input: { ...timing, path: path.map((r) => r.address) },
+        clock,
+        ...(parent ? { parent, id: 'proxy.circuit' } : {})
+      }
     );
+    if (parent) adoptActor(parent, this.actor);
     this.actor.subscribe((snap) => {
       if (snap.status === 'done') return handlers.onEnd(snap.output as CircuitOutput);
       if (!this.#ready && (snap.matches('ready') || snap.matches('probing'))) {

@@ -6,7 +6,8 @@
  *   as `from`. Every node should use at least this mode, or it cannot answer hidden nodes.
  * - `nat` (1 hop) and `privacy` (3 hops): a {@link ProxyReceiver} keeps a circuit up; `address` is
  *   the circuit's proxy address (empty while none is up) and every frame goes out through the
- *   circuit, so no peer ever sees this node's own address.
+ *   circuit, so no peer ever sees this node's own address — except the `bootstrap` addresses
+ *   (seeds), reached directly while no circuit is up, when the routers come from the DHT.
  *
  * Proxy cells and routed frames for other roles (a router on the same transport) are never
  * handed to the node layer.
@@ -16,6 +17,7 @@ import { TransportError } from '../transports/errors.js';
 import * as wire from '../../machines/proxy/circuit/messages.js';
 import { ProxyReceiver, type ProxyReceiverOptions, type ReceiverStatus } from './receiver.js';
 import { ProxyError } from './errors.js';
+import type { ProxyRouter, ProxyRouterStats } from './router-node.js';
 
 /**
  * Largest frame one circuit carries: each layer is one Noise message (65,519 B of plaintext), less
@@ -27,6 +29,25 @@ export const PROXY_MAX_FRAME = 64_000;
 export interface ProxyTransportOptions extends Partial<Omit<ProxyReceiverOptions, 'transport'>> {
   base: Transport;
   mode: 'direct' | 'nat' | 'privacy';
+  /**
+   * Relayed modes: addresses (the node's seeds) reached directly while no circuit is up, so a
+   * node that finds its routers in the DHT can join it first. They see the node's own address.
+   */
+  bootstrap?: string[];
+  /** A proxy router serving on `base` beside this node: reported by `proxy()`, stopped by close. */
+  router?: ProxyRouter;
+}
+
+/** What /api/proxy shows of a node: its mode, reachability with a plain reason, counters. */
+export interface ProxyStatus {
+  mode: ProxyTransportOptions['mode'];
+  /** The node's address now ('' while a relayed node has no circuit). */
+  address: string;
+  reachability: { state: string; reason: string };
+  /** A relayed node's receiver: state, current path, circuits, rebuilds, failures by code. */
+  receiver: ReceiverStatus | null;
+  /** A router's service: capacity, load, refusals, announcement, relay counters. */
+  router: ProxyRouterStats | null;
 }
 
 /** The wrapper: a Transport plus the receiver's status and address changes. */
@@ -38,6 +59,14 @@ export interface ProxyTransport extends Transport {
   /** Told each new address ('' while a relayed node has no circuit): publish it as the contact. */
   onAddress(h: (address: string) => void): () => void;
   status(): ReceiverStatus | null;
+  /** Mode, reachability and counters, for the API. */
+  proxy(): ProxyStatus;
+}
+
+/** The proxy status of a node's transport, or null when it is not a proxy wrapper (nats). */
+export function proxyStatusOf(transport: Transport | undefined): ProxyStatus | null {
+  const p = transport as Partial<ProxyTransport> | undefined;
+  return typeof p?.proxy === 'function' ? p.proxy() : null;
 }
 
 /** Wraps `options.base`; in `nat`/`privacy` mode starts a receiver (needs `directory`). */
@@ -49,6 +78,8 @@ export function createProxyTransport(options: ProxyTransportOptions): ProxyTrans
     for (const h of [...frames]) h(from, frame);
   };
   let receiver: ProxyReceiver | null = null;
+  let relayed = '';
+  const bootstrap = new Set(options.bootstrap ?? []);
   if (mode !== 'direct') {
     if (!options.directory) throw new TypeError('a relayed proxy transport needs a directory');
     receiver = new ProxyReceiver({
@@ -59,7 +90,10 @@ export function createProxyTransport(options: ProxyTransportOptions): ProxyTrans
     });
     receiver.onData(deliver);
     receiver.onAddress((a) => {
-      for (const h of [...addressHandlers]) h(a ?? '');
+      // Told from inside the receiver's transition, before its snapshot shows the address: keep
+      // it here, so `address` and `send` agree with what the handlers are told.
+      relayed = a ?? '';
+      for (const h of [...addressHandlers]) h(relayed);
     });
   }
   const offBase = base.onFrame((from, frame) => {
@@ -80,14 +114,17 @@ export function createProxyTransport(options: ProxyTransportOptions): ProxyTrans
     mode,
     receiver,
     get address() {
-      return receiver ? (receiver.address ?? '') : base.address;
+      return receiver ? relayed : base.address;
     },
     maxFrameBytes,
     async send(to, frame) {
       if (frame.byteLength > maxFrameBytes) {
         throw TransportError.tooLarge(frame.byteLength, maxFrameBytes);
       }
-      if (receiver) return receiver.send(to, frame);
+      if (receiver) {
+        if (!relayed && bootstrap.has(to)) return base.send(to, frame);
+        return receiver.send(to, frame);
+      }
       const p = wire.parseProxyAddress(to);
       if (!p) return base.send(to, frame);
       if (frame.byteLength > PROXY_MAX_FRAME)
@@ -107,7 +144,7 @@ export function createProxyTransport(options: ProxyTransportOptions): ProxyTrans
     whenReady() {
       if (!receiver) return Promise.resolve(base.address);
       const r = receiver;
-      if (r.address) return Promise.resolve(r.address);
+      if (relayed) return Promise.resolve(relayed);
       return new Promise((resolve) => {
         const off = r.onAddress((a) => {
           if (!a) return;
@@ -121,7 +158,22 @@ export function createProxyTransport(options: ProxyTransportOptions): ProxyTrans
       return () => addressHandlers.delete(h);
     },
     status: () => receiver?.status() ?? null,
+    proxy: () => {
+      const status = receiver?.status() ?? null;
+      return {
+        mode,
+        address: receiver ? relayed : base.address,
+        // A direct node does not probe its own inbound reachability: it says what it assumes.
+        reachability: status?.reachability ?? {
+          state: 'direct',
+          reason: 'not hidden: peers reach it at its own address'
+        },
+        receiver: status,
+        router: options.router?.stats() ?? null
+      };
+    },
     async close() {
+      options.router?.stop();
       receiver?.stop();
       offBase();
       await base.close();

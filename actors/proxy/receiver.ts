@@ -3,7 +3,8 @@
  * publish its address, rebuild on failure) and the reachability machine, over a plain transport
  * that only ever talks to the circuit's first hop.
  */
-import { createActor, fromCallback, fromPromise, type Actor } from 'xstate';
+import { createActor, fromCallback, fromPromise, type Actor, type AnyActorRef } from 'xstate';
+import { adoptActor, stopAdopted } from '../inspection/describe-actor.js';
 import { realClock, type Clock } from '../clock.js';
 import { createRandom, type Random } from '../random.js';
 import { seekService } from '../dht/index.js';
@@ -50,6 +51,21 @@ export interface ProxyReceiverOptions {
   retryDelayMs?: number;
   clock?: Clock;
   random?: Random;
+  /**
+   * The node's actor to show the receiver under (its network service): the receiver, its
+   * reachability and each circuit then run in the node's actor system, so the inspector sees them.
+   */
+  parent?: AnyActorRef;
+}
+
+/** Options that place an actor under `parent` in the node's system (none without one). */
+export function hostedBy(parent: AnyActorRef | undefined, id: string) {
+  return parent ? { parent, id } : {};
+}
+
+/** Shows `actor` under `parent` in the inspector's tree, when there is a parent. */
+export function adoptBy(parent: AnyActorRef | undefined, actor: AnyActorRef): void {
+  if (parent) adoptActor(parent, actor);
 }
 
 /** What the API and inspector show of a receiver. */
@@ -75,10 +91,13 @@ export class ProxyReceiver {
     const random = options.random ?? createRandom();
     const hops = options.hops ?? (options.privacy ? 3 : 1);
     const known = new Map<string, RouterInfo>();
+    const parent = options.parent;
     this.reachability = createActor(reachabilityMachine, {
       input: { privacy: options.privacy },
-      clock
+      clock,
+      ...hostedBy(parent, 'proxy.reachability')
     });
+    adoptBy(parent, this.reachability);
     this.actor = createActor(
       receiverMachine.provide({
         actors: {
@@ -89,14 +108,15 @@ export class ProxyReceiver {
             const score = (a: string) => (input.suspects[a] ?? 0) + (rank.get(a) ?? 0);
             return all.map((r) => r.address).sort((a, b) => score(a) - score(b));
           }),
-          circuit: fromCallback(({ sendBack, input }) => {
+          circuit: fromCallback(({ sendBack, input, self }) => {
             const path = input.path.map((a) => known.get(a) as RouterInfo);
             const c = new CircuitClient(
               transport,
               path,
               this.#handlers(sendBack),
               options.timing,
-              clock
+              clock,
+              parent ? self : undefined
             );
             this.#circuit = c;
             c.start();
@@ -118,8 +138,13 @@ export class ProxyReceiver {
           }
         }
       }),
-      { input: { hops, retryDelayMs: options.retryDelayMs }, clock }
+      {
+        input: { hops, retryDelayMs: options.retryDelayMs },
+        clock,
+        ...hostedBy(parent, 'proxy.receiver')
+      }
     );
+    adoptBy(parent, this.actor);
     this.#off.push(
       transport.onFrame((from, frame) => {
         const c = this.#circuit;
@@ -182,8 +207,8 @@ export class ProxyReceiver {
   /** Stops: tears the circuit down and withdraws the contacts. */
   stop(): void {
     this.actor.send({ type: 'receiver.stop' });
-    this.actor.stop();
-    this.reachability.stop();
+    stopAdopted(this.actor);
+    stopAdopted(this.reachability);
     for (const off of this.#off.splice(0)) off();
   }
 

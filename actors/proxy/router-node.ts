@@ -10,7 +10,8 @@
  * Whether a hop is carried is decided by the router machine (capacity, stopped); a refusal goes
  * back as a destroy cell with the machine's plain reason.
  */
-import { createActor, fromPromise, type Actor } from 'xstate';
+import { createActor, fromPromise, type Actor, type AnyActorRef } from 'xstate';
+import { adoptActor, stopAdopted } from '../inspection/describe-actor.js';
 import { realClock, type Clock } from '../clock.js';
 import { announceService, withdrawService } from '../dht/index.js';
 import type { DhtNode } from '../dht/types.js';
@@ -27,8 +28,12 @@ export interface ProxyRouterOptions {
   staticKeyPair: KeyPair;
   /** Circuit hops carried at once. Default 20. */
   maxCircuits?: number;
-  /** When given, the router announces itself in the proxy-routers layer. */
+  /** When given, the router announces itself in the proxy-routers layer (or later: `announceIn`). */
   dht?: DhtNode;
+  /** The node's actor to show the router under in the inspector (its network service). */
+  parent?: AnyActorRef;
+  /** Delay before a failed announcement is tried again. Default 60 s. */
+  reannounceMs?: number;
   clock?: Clock;
 }
 
@@ -47,13 +52,16 @@ export interface ProxyRouter {
   readonly noiseKey: Uint8Array;
   readonly actor: Actor<typeof routerMachine>;
   stats(): ProxyRouterStats;
+  /** Announces the router in `dht` (a node's DHT opens after its transport), retrying on failure. */
+  announceIn(dht: DhtNode): void;
   /** Stops serving (refuses new hops, withdraws the announcement) and drops every hop. */
   stop(): void;
 }
 
 /** Starts a proxy router on `options.transport`. */
 export function createProxyRouter(options: ProxyRouterOptions): ProxyRouter {
-  const { transport, staticKeyPair: keys, dht } = options;
+  const { transport, staticKeyPair: keys } = options;
+  let dht = options.dht;
   let actor: Actor<typeof routerMachine> | null = null;
   const hops = new RouterHops(transport, keys, (event) => actor?.send(event));
   actor = createActor(
@@ -75,8 +83,16 @@ export function createProxyRouter(options: ProxyRouterOptions): ProxyRouter {
         })
       }
     }),
-    { input: { maxCircuits: options.maxCircuits }, clock: options.clock ?? realClock }
+    {
+      input: {
+        maxCircuits: options.maxCircuits,
+        ...(options.reannounceMs !== undefined ? { reannounceMs: options.reannounceMs } : {})
+      },
+      clock: options.clock ?? realClock,
+      ...(options.parent ? { parent: options.parent, id: 'proxy.router' } : {})
+    }
   );
+  if (options.parent) adoptActor(options.parent, actor);
   actor.start();
   actor.send({ type: 'router.start' });
   const offFrame = transport.onFrame((from, frame) => hops.onFrame(from, frame));
@@ -90,12 +106,16 @@ export function createProxyRouter(options: ProxyRouterOptions): ProxyRouter {
       state: JSON.stringify((actor as Actor<typeof routerMachine>).getSnapshot().value),
       ...hops.counters
     }),
+    announceIn(next) {
+      dht = next;
+      actor?.send({ type: 'router.announce' });
+    },
     stop() {
       actor?.send({ type: 'router.stop' });
       hops.dropAll('router shutting down');
       offFrame();
       offDown?.();
-      actor?.stop();
+      if (actor) stopAdopted(actor);
     }
   };
 }

@@ -66,16 +66,22 @@ export function contains(hay: Uint8Array, needle: Uint8Array): boolean {
   return Buffer.from(hay.buffer, hay.byteOffset, hay.byteLength).indexOf(needle) >= 0;
 }
 
-/** Every accepted or dialed loopback socket: local and remote `ip:port`. */
+/** Every accepted or dialed loopback socket: local and remote `ip:port`, and optionally its bytes. */
 export class SocketLog {
-  readonly sockets: { local: string; remote: string; socket: Socket }[] = [];
+  readonly sockets: { local: string; remote: string; socket: Socket; received: Buffer[] }[] = [];
+  /** With `bytes`, every chunk each socket received is kept (both ends live in this process). */
+  constructor(readonly options: { bytes?: boolean } = {}) {}
   readonly #on = (msg: unknown) => {
     const socket = (msg as { socket: Socket }).socket;
+    const received: Buffer[] = [];
+    // Published before the owner's own listeners are attached, in the same tick: no byte is missed.
+    if (this.options.bytes) socket.on('data', (chunk: Buffer) => received.push(chunk));
     const note = () =>
       this.sockets.push({
         local: `${socket.localAddress}:${socket.localPort}`,
         remote: `${socket.remoteAddress}:${socket.remotePort}`,
-        socket
+        socket,
+        received
       });
     if (socket.remoteAddress) note();
     else socket.once('connect', note);
@@ -88,6 +94,15 @@ export class SocketLog {
   stop(): void {
     unsubscribe('net.server.socket', this.#on);
     unsubscribe('net.client.socket', this.#on);
+  }
+  /** Sockets whose local end is on `ip`: remote ip of each, and all bytes it received. */
+  of(ip: string): { remoteIp: string; bytes: Buffer }[] {
+    return this.sockets
+      .filter((s) => s.local.slice(0, s.local.lastIndexOf(':')) === ip)
+      .map((s) => ({
+        remoteIp: s.remote.slice(0, s.remote.lastIndexOf(':')),
+        bytes: Buffer.concat(s.received)
+      }));
   }
 }
 

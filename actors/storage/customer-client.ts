@@ -13,7 +13,7 @@ import {
   type AuditProof,
   type ProofCheck
 } from './audit-proof.js';
-import { encodeServiceRequest, packPiece, unpackPiece } from './wire.js';
+import { checkPiece, encodeServiceRequest, packPiece, splitPiece, unpackPiece } from './wire.js';
 
 interface Reply {
   type: string;
@@ -68,13 +68,32 @@ export class StorageClient {
     );
   }
 
-  /** A shard, checked against `expected` (the catalog's hash) when given. */
-  async getShard(supplier: string, key: string, expected?: Uint8Array): Promise<Uint8Array> {
+  /** Stores a piece `hash ‖ shard` as built by the pipeline (no copy); resolves once durable. */
+  async putPiece(supplier: string, key: string, piece: Uint8Array): Promise<void> {
+    checkPiece(piece);
+    expect(
+      await this.router.request(supplier, 'cmd.data', { v: 1, key, data: piece }, this.opts()),
+      'cmd.ack'
+    );
+  }
+
+  /**
+   * A shard, checked against `expected` (the catalog's hash) when given. With `rehash: false`
+   * only the announced hash is compared: the caller hashes the bytes itself (the block pool
+   * checks every shard it decodes), so they are not hashed twice.
+   */
+  async getShard(
+    supplier: string,
+    key: string,
+    expected?: Uint8Array,
+    { rehash = true }: { rehash?: boolean } = {}
+  ): Promise<Uint8Array> {
     const reply = expect(
       await this.router.request(supplier, 'cmd.retrieve', { v: 1, key }, this.opts()),
       'cmd.data'
     );
-    const { hash, shard } = unpackPiece((reply.body as { data: Uint8Array }).data);
+    const data = (reply.body as { data: Uint8Array }).data;
+    const { hash, shard } = rehash ? unpackPiece(data) : splitPiece(data);
     if (expected && !sameBytes(hash, expected)) {
       throw new StorageError('ERR_STORAGE_HASH_MISMATCH', `${key} from ${supplier} is not ours`);
     }

@@ -14,6 +14,8 @@ import { pruneImages, pushCatalog } from './catalog-backup.js';
 import type { VersionRecord } from './catalog-types.js';
 import type { CustomerStorage } from './customer.js';
 import { blake2b256, toHex } from './hash.js';
+import { sharedBlockPool } from './block-pool.js';
+import { BlockFetcher } from './fetch-block.js';
 import { runBackup, runRestore } from './jobs.js';
 import { scanTree, type ScanProblem } from './scanner.js';
 
@@ -231,6 +233,16 @@ export async function restoreTree(
   let bytesDone = 0;
   // Progress counts every file handled; the report counts only the bytes actually restored.
   let bytesRestored = 0;
+  const suppliers = c.suppliers();
+  // One fetcher for the whole tree: a supplier found late is asked last for every later file.
+  const fetcher = new BlockFetcher({
+    client: c.options.client,
+    suppliers,
+    dataKey: c.options.dataKey,
+    clock: c.options.clock,
+    pool: sharedBlockPool(),
+    onShard: (p, e) => c.onShard(p, e)
+  });
   const writing = new Map<string, number>();
   const report = (file: string) =>
     o.onProgress?.({
@@ -247,9 +259,10 @@ export async function restoreTree(
       client: c.options.client,
       catalog: c.catalog,
       dataKey: c.options.dataKey,
-      suppliers: c.suppliers(),
+      suppliers,
       clock: c.options.clock,
       onShard: (p, e) => c.onShard(p, e),
+      fetcher,
       run: (logic, input) => c.runJob('restore', logic, input),
       path: v.path,
       ...(o.version !== undefined && v.path === base ? { version: o.version } : {}),

@@ -47,6 +47,7 @@ export { serveStorage } from './supplier-service.js';
 export { rejectorChildSpec, rejectorLogic } from './rejector.js';
 export {
   DEFAULT_BLOCK_SIZE,
+  checkShards,
   cutBlocks,
   decodeBlock,
   effectiveBlockSize,
@@ -57,6 +58,8 @@ export {
   type StreamSummary
 } from './pipeline.js';
 export { restoreFile, RestoreSession, type RestoreFileOptions } from './restore-file.js';
+export { BlockPool, sharedBlockPool, type Decoded } from './block-pool.js';
+export { BlockFetcher, type FetcherOptions } from './fetch-block.js';
 export { StorageClient } from './customer-client.js';
 export {
   fetchFastest,
@@ -74,4 +77,10 @@ export {
   type AuditProof,
   type ProofCheck
 } from './audit-proof.js';
-export { decodeServiceRequest, encodeServiceRequest, packPiece, unpackPiece } from './wire.js';
+export {
+  decodeServiceRequest,
+  encodeServiceRequest,
+  packPiece,
+  splitPiece,
+  unpackPiece
+} from './wire.js';

@@ -12,9 +12,11 @@ import type { BlockRecord } from './catalog-types.js';
 import type { Catalog } from './catalog.js';
 import type { StorageClient } from './customer-client.js';
 import { StorageError } from './errors.js';
-import { Blake2bStream } from './hash.js';
 import { DEFAULT_CHUNK_BYTES } from './merkle.js';
-import { cutBlocks, effectiveBlockSize, encodeBlock, type EncodedBlock } from './pipeline.js';
+import { SEAL_OVERHEAD } from './block-crypto.js';
+import { sharedBlockPool, type BlockPool } from './block-pool.js';
+import { cutBlocks, effectiveBlockSize, type EncodedBlock } from './pipeline.js';
+import { BlockFetcher } from './fetch-block.js';
 import { RestoreSession } from './restore-file.js';
 
 /** What both jobs share. */
@@ -49,18 +51,22 @@ export interface BackupJob extends JobContext {
   readonly maxShardBytes?: number;
   /** Blocks in flight at once (default 1): the next block is read while earlier ones travel. */
   readonly window?: number;
+  /** Where blocks are coded (default the process's shared pool). */
+  readonly pool?: BlockPool;
 }
 
 /** Runs a backup job to its end. */
 export function runBackup(job: BackupJob): Promise<BackupOutput> {
   const blockSize = effectiveBlockSize(job.k, job.blockSize, job.maxShardBytes);
   const params = { dataKey: job.dataKey, backupId: job.backupId, k: job.k, m: job.m };
-  const hash = new Blake2bStream();
   let staged = new Set<number>();
   let blocks: AsyncIterator<Uint8Array> | undefined;
   let index = 0;
   let size = 0;
-  let pending: EncodedBlock | undefined;
+  const pool = job.pool ?? sharedBlockPool();
+  // The file's hash is kept on the worker that encodes its blocks, fed in block order.
+  const hash = pool.fileHash();
+  let pending: { encoded: Promise<EncodedBlock>; bytes: number } | undefined;
   const inflight: Promise<void>[] = [];
   const logic = backupMachine.provide({
     actors: {
@@ -74,21 +80,29 @@ export function runBackup(job: BackupJob): Promise<BackupOutput> {
         let plain = step.done ? undefined : step.value;
         if (plain === undefined && index > 0) return { index: undefined, staged: false, bytes: 0 };
         plain ??= new Uint8Array(0); // an empty file is one empty block
-        hash.update(plain);
         size += plain.length;
         const i = index++;
-        if (staged.has(i)) return { index: i, staged: true, bytes: plain.length };
-        pending = encodeBlock(params, i, plain);
-        return { index: i, staged: false, bytes: plain.length };
+        if (staged.has(i)) {
+          const bytes = plain.length;
+          hash.update(plain, true); // moved to the worker: `plain` is empty from here
+          return { index: i, staged: true, bytes };
+        }
+        // Coded on the block pool while earlier blocks travel; cutBlocks gave us this buffer.
+        const bytes = plain.length;
+        const shardSize = Math.ceil((bytes + SEAL_OVERHEAD) / job.k);
+        const encoded = pool.encode(params, i, plain, true, hash);
+        encoded.catch(() => undefined); // awaited by sendBlock
+        pending = { encoded, bytes: shardSize * (job.k + job.m) };
+        return { index: i, staged: false, bytes };
       }),
       sendBlock: fromPromise<{ bytes: number }, { index: number }>(async () => {
-        const block = pending!;
+        const { encoded, bytes } = pending!;
         pending = undefined;
-        const sent = sendEncoded(job, block);
+        const sent = encoded.then((block) => sendEncoded(job, block));
         sent.catch(() => undefined); // observed below or at commit; never unhandled
         inflight.push(sent);
         while (inflight.length >= (job.window ?? 1)) await inflight.shift();
-        return { bytes: block.record.shardSize * block.shards.length };
+        return { bytes };
       }),
       commit: fromPromise(async () => {
         while (inflight.length > 0) await inflight.shift();
@@ -98,7 +112,7 @@ export function runBackup(job: BackupJob): Promise<BackupOutput> {
             path: job.path,
             backupId: job.backupId,
             size,
-            fileHash: hash.digest(),
+            fileHash: await hash.digest(),
             mtimeMs: job.mtimeMs,
             committedAt: Math.floor(job.clock.now()),
             k: job.k,
@@ -119,14 +133,14 @@ export function runBackup(job: BackupJob): Promise<BackupOutput> {
 }
 
 /** Sends a block's shards to their positions and stages it once enough acknowledged. */
-async function sendEncoded(job: BackupJob, { record, shards }: EncodedBlock): Promise<void> {
+async function sendEncoded(job: BackupJob, { record, pieces }: EncodedBlock): Promise<void> {
   const sent = await Promise.allSettled(
-    shards.map(async (s, pos) => {
+    pieces.map(async (piece, pos) => {
       const supplier = job.suppliers[pos];
       if (!supplier) throw new StorageError('ERR_STORAGE_NO_SERVICE', `no supplier at ${pos}`);
       const key = shardKey(job.backupId, record.index, pos);
       try {
-        await job.client.putShard(supplier, key, s, record.shards[pos]!.hash);
+        await job.client.putPiece(supplier, key, piece);
         job.onShard?.(pos, undefined, key);
       } catch (err) {
         job.onShard?.(pos, err);
@@ -135,11 +149,11 @@ async function sendEncoded(job: BackupJob, { record, shards }: EncodedBlock): Pr
     })
   );
   const acks = sent.filter((r) => r.status === 'fulfilled').length;
-  if (acks < (job.minAcks ?? shards.length)) {
+  if (acks < (job.minAcks ?? pieces.length)) {
     const first = sent.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
     throw new StorageError(
       'ERR_STORAGE_UNDER_REPLICATED',
-      `block ${record.index}: ${acks} of ${shards.length} positions acknowledged` +
+      `block ${record.index}: ${acks} of ${pieces.length} positions acknowledged` +
         (first ? ` (${String((first.reason as Error)?.message ?? first.reason)})` : ''),
       { blocks: [record.index] }
     );
@@ -154,6 +168,10 @@ export interface RestoreJob extends JobContext {
   readonly version?: number;
   readonly target: string;
   readonly overwrite?: boolean;
+  /** Shared by the files of one tree restore (it learns which positions are late). */
+  readonly fetcher?: BlockFetcher;
+  /** Blocks fetched ahead of the one being written (default 4). */
+  readonly readAhead?: number;
   /** Told each block written (its index and the version's block size), for progress. */
   readonly onBlock?: (index: number, blockSize: number) => void;
 }
@@ -205,6 +223,16 @@ export function runRestore(job: RestoreJob): Promise<RestoreOutput> {
       prepare: fromPromise(async () => {
         const version = await job.catalog.version(job.path, job.version);
         const blocks = await job.catalog.blocks(version.backupId);
+        const fetcher =
+          job.fetcher ??
+          new BlockFetcher({
+            client: job.client,
+            suppliers: job.suppliers,
+            dataKey: job.dataKey,
+            clock: job.clock,
+            pool: sharedBlockPool(),
+            ...(job.onShard ? { onShard: job.onShard } : {})
+          });
         blockSize = version.blockSize;
         session = new RestoreSession({
           dataKey: job.dataKey,
@@ -212,8 +240,9 @@ export function runRestore(job: RestoreJob): Promise<RestoreOutput> {
           blocks,
           target: job.target,
           overwrite: job.overwrite,
-          fetchShards: (b) =>
-            fetchFastest(job.client, job.suppliers, version.backupId, version.k, b, job.onShard)
+          ...(job.readAhead !== undefined ? { readAhead: job.readAhead } : {}),
+          fileHash: sharedBlockPool().fileHash(),
+          fetchBlock: (b) => fetcher.fetch(version.backupId, version.k, b)
         });
         return { blockCount: await session.open() };
       }),

@@ -4,20 +4,26 @@
  * challenges). Each runs its pure machine (machines/list-files, rebuild, audit) on the node clock.
  */
 import { createActor, fromPromise, type AnyActorLogic, type AnyActorRef } from 'xstate';
-import { reconstruct } from '../../wasm/pkg/index.js';
 import type { Clock } from '../clock.js';
 import type { Random } from '../random.js';
 import { auditMachine, type AuditVerdict } from '../../machines/audit/machine.js';
 import { listFilesMachine, type ListFilesOutput } from '../../machines/list-files/machine.js';
-import { rebuildMachine, type RebuildOutput } from '../../machines/rebuild/machine.js';
+import {
+  rebuildMachine,
+  type BlockRebuilt,
+  type RebuildOutput
+} from '../../machines/rebuild/machine.js';
 import { shardKey } from '../../machines/storage/keys.js';
 import type { Catalog } from './catalog.js';
 import type { StorageClient } from './customer-client.js';
 import { StorageError } from './errors.js';
-import { sameBytes } from './hash.js';
+import { sharedBlockPool } from './block-pool.js';
+import { BlockFetcher } from './fetch-block.js';
 import type { Holdings, MissingWork } from './holdings.js';
-import { fetchFastest } from './jobs.js';
-import { chunkCount, shardHash } from './merkle.js';
+import { chunkCount } from './merkle.js';
+
+/** Blocks a rebuild works on at once. */
+const REBUILD_AHEAD = 8;
 
 /** What upkeep needs. */
 export interface UpkeepContext {
@@ -73,6 +79,9 @@ export function runRebuild(
   onProgress?: (p: RebuildProgress) => void
 ): Promise<RebuildOutput> {
   let work: MissingWork[] = [];
+  let fetcher: BlockFetcher | undefined;
+  // Blocks are rebuilt REBUILD_AHEAD at a time; the machine still takes the results in order.
+  const ahead = new Map<number, Promise<BlockRebuilt>>();
   const bytesOf = (w: MissingWork) => w.block.shardSize * w.positions.length;
   let blocksDone = 0;
   let bytesDone = 0;
@@ -85,12 +94,27 @@ export function runRebuild(
         const all = ctx.suppliers().map((_, i) => i);
         await runListFiles(ctx, all);
         work = await ctx.holdings.missing(ctx.catalog, positions);
+        fetcher = new BlockFetcher({
+          client: ctx.client,
+          suppliers: ctx.suppliers(),
+          clock: ctx.clock,
+          pool: sharedBlockPool(),
+          ...(ctx.onShard ? { onShard: ctx.onShard } : {})
+        });
         bytesTotal = work.reduce((n, w) => n + bytesOf(w), 0);
         report();
         return { count: work.length };
       }),
-      rebuildBlock: fromPromise(async ({ input }) => {
-        const done = await rebuildOne(ctx, work[input.index]!);
+      rebuildBlock: fromPromise<BlockRebuilt, { index: number }>(async ({ input }) => {
+        const end = Math.min(work.length, input.index + REBUILD_AHEAD);
+        for (let i = input.index; i < end; i++) {
+          if (ahead.has(i)) continue;
+          const p = rebuildOne(ctx, fetcher!, work[i]!);
+          p.catch(() => undefined); // awaited when its turn comes
+          ahead.set(i, p);
+        }
+        const done = await ahead.get(input.index)!;
+        ahead.delete(input.index);
         blocksDone++;
         bytesDone += bytesOf(work[input.index]!);
         report();
@@ -101,33 +125,44 @@ export function runRebuild(
   return run<RebuildOutput>(logic, { positions });
 }
 
-async function rebuildOne(ctx: UpkeepContext, { version, block, positions }: MissingWork) {
+async function rebuildOne(
+  ctx: UpkeepContext,
+  fetcher: BlockFetcher,
+  { version, block, positions }: MissingWork
+): Promise<BlockRebuilt> {
   const suppliers = ctx.suppliers();
-  // Ask only positions that hold the shard: a missing one would just answer "not found".
-  const from = suppliers.map((s, p) => (positions.includes(p) ? undefined : s));
-  const got = await fetchFastest(ctx.client, from, version.backupId, version.k, block, ctx.onShard);
-  const present = got.filter((s) => s !== null).length;
   const name = `${version.path} v${version.version} block ${block.index}`;
-  // Lost for good: counted as lost, not as unsent (no later run can do better).
-  if (present < version.k) return { sent: 0, unsent: 0, lost: name };
-  const all = reconstruct(got, version.k);
-  let sent = 0;
-  for (const p of positions) {
-    const shard = all[p]!;
-    const supplier = suppliers[p];
-    // The rebuilt shard must be exactly the one the catalog recorded, or nothing is sent.
-    if (!supplier || !sameBytes(shardHash(shard), block.shards[p]!.hash)) continue;
-    const key = shardKey(version.backupId, block.index, p);
-    try {
-      await ctx.client.putShard(supplier, key, shard, block.shards[p]!.hash);
-      ctx.onShard?.(p, undefined, key);
-      ctx.holdings.add(p, key);
-      sent++;
-    } catch (err) {
-      ctx.onShard?.(p, err);
+  let pieces: (Uint8Array | null)[];
+  try {
+    // Only positions that hold the shard are asked: a missing one would answer "not found".
+    pieces = await fetcher.rebuild(version.backupId, version.k, block, positions);
+  } catch (err) {
+    // Lost for good: counted as lost, not as unsent (no later run can do better).
+    if (err instanceof StorageError && err.code === 'ERR_STORAGE_UNRECOVERABLE') {
+      return { sent: 0, unsent: 0, lost: name };
     }
+    throw err;
   }
-  return { sent, unsent: positions.length - sent };
+  const sent = await Promise.all(
+    positions.map(async (p, i) => {
+      const piece = pieces[i];
+      const supplier = suppliers[p];
+      // The rebuilt shard must be exactly the one the catalog recorded, or nothing is sent.
+      if (!supplier || !piece) return 0;
+      const key = shardKey(version.backupId, block.index, p);
+      try {
+        await ctx.client.putPiece(supplier, key, piece);
+        ctx.onShard?.(p, undefined, key);
+        ctx.holdings.add(p, key);
+        return 1;
+      } catch (err) {
+        ctx.onShard?.(p, err);
+        return 0;
+      }
+    })
+  );
+  const count = sent.reduce((a: number, b) => a + b, 0);
+  return { sent: count, unsent: positions.length - count };
 }
 
 /** Options of {@link auditLogic}. */

@@ -13,7 +13,7 @@
  * records (the catalog's shard size), never from the prover.
  */
 import { StorageError } from './errors.js';
-import { blake2b256, HASH_BYTES, sameBytes } from './hash.js';
+import { Blake2bStream, blake2b256, HASH_BYTES, sameBytes } from './hash.js';
 
 /** Default chunk an audit challenges: 16 KiB (a 1 MiB shard has 64 leaves, proofs of 6 hashes). */
 export const DEFAULT_CHUNK_BYTES = 16 * 1024;
@@ -42,7 +42,10 @@ const prefixed = (tag: number, ...parts: Uint8Array[]): Uint8Array => {
 /** The BLAKE2b-256 hash of a shard. */
 export const shardHash = (shard: Uint8Array): Uint8Array => blake2b256(shard);
 
-const leafHash = (chunk: Uint8Array): Uint8Array => blake2b256(prefixed(0, chunk));
+const LEAF = Uint8Array.of(0);
+/** `H(0x00 ‖ chunk)`, streamed: no copy of the chunk. */
+const leafHash = (chunk: Uint8Array): Uint8Array =>
+  new Blake2bStream().update(LEAF).update(chunk).digest();
 const nodeHash = (l: Uint8Array, r: Uint8Array): Uint8Array => blake2b256(prefixed(1, l, r));
 
 /** Number of chunks of a shard of `size` bytes (an empty shard has one empty chunk). */

@@ -4,7 +4,7 @@
  * coder → k + m shards, each with its hash and Merkle root. Restore: any k shards whose hashes
  * match → reconstruct → strip padding → open → plaintext.
  *
- * Memory stays bounded: one block (plus its shards) is in flight per stream. A block is cut small
+ * Memory stays bounded: a job holds its window of blocks (plus their shards). A block is cut small
  * enough that each shard fits one `cmd.data` (STORAGE_LIMITS.maxShardBytes), as the original
  * adapted its block size to the backup; with 4+2 that is 3.75 MiB instead of 4.
  */
@@ -13,7 +13,7 @@ import { STORAGE_LIMITS } from '../../machines/storage/keys.js';
 import { openBlock, sealBlock, SEAL_OVERHEAD } from './block-crypto.js';
 import type { BlockRecord } from './catalog-types.js';
 import { StorageError } from './errors.js';
-import { Blake2bStream, sameBytes } from './hash.js';
+import { Blake2bStream, HASH_BYTES, sameBytes } from './hash.js';
 import { DEFAULT_CHUNK_BYTES, merkleRoot, shardHash } from './merkle.js';
 
 /** Default block size: 4 MiB, as the original. */
@@ -28,10 +28,15 @@ export interface EncodeParams {
   readonly chunkBytes?: number;
 }
 
-/** One encoded block: its catalog record and its k + m shards (shard i for position i). */
+/**
+ * One encoded block: its catalog record and its k + m shards (shard i for position i). `pieces[i]`
+ * is `hash ‖ shard i`, the exact bytes a `cmd.data` carries; `shards[i]` is a view into it, so a
+ * piece is sent without another copy. All of them live in one buffer (one transfer from a worker).
+ */
 export interface EncodedBlock {
   readonly record: BlockRecord;
   readonly shards: readonly Uint8Array[];
+  readonly pieces: readonly Uint8Array[];
 }
 
 /**
@@ -58,62 +63,110 @@ export function encodeBlock(params: EncodeParams, index: number, plain: Uint8Arr
   if (shardSize > STORAGE_LIMITS.maxShardBytes) {
     throw new StorageError('ERR_STORAGE_ARGUMENT', `block ${index} is too large for k = ${k}`);
   }
-  const stripe = new Uint8Array(shardSize * k);
-  stripe.set(sealed);
-  const data = Array.from({ length: k }, (_, i) =>
-    stripe.subarray(i * shardSize, (i + 1) * shardSize)
-  );
-  const shards = [...data, ...rsEncode(data, m)];
+  // One buffer of k + m pieces `hash ‖ shard`; fresh memory is zero, which pads the last data shard.
+  const step = HASH_BYTES + shardSize;
+  const all = new Uint8Array(step * (k + m));
+  const pieces = Array.from({ length: k + m }, (_, i) => all.subarray(i * step, (i + 1) * step));
+  const shards = pieces.map((p) => p.subarray(HASH_BYTES));
+  for (let i = 0; i < k; i++) {
+    shards[i]!.set(sealed.subarray(i * shardSize, Math.min(sealed.length, (i + 1) * shardSize)));
+  }
+  rsEncode(shards.slice(0, k), m).forEach((parity, j) => shards[k + j]!.set(parity));
   const chunk = params.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+  const infos = shards.map((s, i) => {
+    const hash = shardHash(s);
+    pieces[i]!.set(hash);
+    return { hash, root: merkleRoot(s, chunk) };
+  });
   return {
-    record: {
-      index,
-      plainSize: plain.length,
-      sealedSize: sealed.length,
-      shardSize,
-      shards: shards.map((s) => ({ hash: shardHash(s), root: merkleRoot(s, chunk) }))
-    },
-    shards
+    record: { index, plainSize: plain.length, sealedSize: sealed.length, shardSize, shards: infos },
+    shards,
+    pieces
   };
 }
 
 /**
+ * The shards that match the catalog's hashes (`null` elsewhere) and the positions whose shard was
+ * present but did not match (a lying or corrupt supplier: ask another position).
+ */
+export function checkShards(
+  record: BlockRecord,
+  shards: readonly (Uint8Array | null | undefined)[],
+  verified: readonly boolean[] = []
+): { good: (Uint8Array | null)[]; bad: number[] } {
+  const bad: number[] = [];
+  const good = record.shards.map((info, i) => {
+    const s = shards[i];
+    if (!s) return null;
+    const ok =
+      s.length === record.shardSize && (verified[i] === true || sameBytes(shardHash(s), info.hash));
+    if (!ok) bad.push(i);
+    return ok ? s : null;
+  });
+  return { good, bad };
+}
+
+/**
  * Decodes a block from the shards at hand (`null` where missing). Shards that do not match the
- * catalog's hash are ignored; fewer than k good ones is ERR_STORAGE_UNRECOVERABLE naming the block,
- * and a stripe that reconstructs but fails authentication is ERR_STORAGE_TAMPERED.
+ * catalog's hash are ignored (`verified[i]`: shard i was already checked against it); fewer than k
+ * good ones is ERR_STORAGE_UNRECOVERABLE naming the block, and a stripe that reconstructs but
+ * fails authentication is ERR_STORAGE_TAMPERED. With the k data shards at hand (a systematic
+ * code) nothing is reconstructed.
  */
 export function decodeBlock(
   dataKey: Uint8Array,
   backupId: string,
   k: number,
   record: BlockRecord,
-  shards: readonly (Uint8Array | null | undefined)[]
+  shards: readonly (Uint8Array | null | undefined)[],
+  verified?: readonly boolean[]
 ): Uint8Array {
-  const n = record.shards.length;
-  const good: (Uint8Array | null)[] = Array.from({ length: n }, (_, i) => {
-    const s = shards[i];
-    const ok =
-      s && s.length === record.shardSize && sameBytes(shardHash(s), record.shards[i]!.hash);
-    return ok ? s : null;
-  });
+  const { good } = checkShards(record, shards, verified);
   const present = good.filter((s) => s !== null).length;
   if (present < k) {
     throw StorageError.unrecoverable([record.index], `${present} good shards of ${k} needed`);
   }
   const all = good.slice(0, k).every((s) => s !== null) ? good : reconstruct(good, k);
-  const stripe = new Uint8Array(k * record.shardSize);
-  for (let i = 0; i < k; i++) stripe.set(all[i]!, i * record.shardSize);
-  const plain = openBlock(
-    dataKey,
-    { backupId, blockIndex: record.index },
-    stripe.subarray(0, record.sealedSize)
-  );
+  const stripe = new Uint8Array(record.sealedSize);
+  for (let i = 0, at = 0; i < k && at < stripe.length; i++, at += record.shardSize) {
+    stripe.set(all[i]!.subarray(0, Math.min(record.shardSize, stripe.length - at)), at);
+  }
+  const plain = openBlock(dataKey, { backupId, blockIndex: record.index }, stripe);
   if (plain.length !== record.plainSize) {
     throw new StorageError('ERR_STORAGE_FORMAT', `block ${record.index} has the wrong size`, {
       blocks: [record.index]
     });
   }
   return plain;
+}
+
+/**
+ * The pieces (`hash ‖ shard`) at `positions`, reconstructed from the good shards at hand (checked
+ * against the catalog unless `verified`); `null` where the rebuilt shard is not the one the
+ * catalog recorded. Fewer than k good shards is ERR_STORAGE_UNRECOVERABLE.
+ */
+export function rebuildPieces(
+  k: number,
+  record: BlockRecord,
+  shards: readonly (Uint8Array | null | undefined)[],
+  positions: readonly number[],
+  verified?: readonly boolean[]
+): (Uint8Array | null)[] {
+  const { good } = checkShards(record, shards, verified);
+  const present = good.filter((s) => s !== null).length;
+  if (present < k) {
+    throw StorageError.unrecoverable([record.index], `${present} good shards of ${k} needed`);
+  }
+  const all = reconstruct(good, k);
+  return positions.map((p) => {
+    const shard = all[p];
+    const hash = record.shards[p]?.hash;
+    if (!shard || !hash || !sameBytes(shardHash(shard), hash)) return null;
+    const piece = new Uint8Array(HASH_BYTES + shard.length);
+    piece.set(hash);
+    piece.set(shard, HASH_BYTES);
+    return piece;
+  });
 }
 
 /** Cuts a byte stream into blocks of exactly `blockSize` (the last one shorter, never empty). */

@@ -11,7 +11,8 @@ import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { BlockRecord, VersionRecord } from './catalog-types.js';
 import { StorageError } from './errors.js';
-import { Blake2bStream, sameBytes } from './hash.js';
+import { BlockPool, type FileHash } from './block-pool.js';
+import { sameBytes } from './hash.js';
 import { decodeBlock } from './pipeline.js';
 
 /** Options of {@link restoreFile}. */
@@ -20,7 +21,12 @@ export interface RestoreFileOptions {
   readonly version: VersionRecord;
   readonly blocks: readonly BlockRecord[];
   /** The shards of a block at hand, by position (`null` where missing): fastest k are enough. */
-  readonly fetchShards: (block: BlockRecord) => Promise<readonly (Uint8Array | null)[]>;
+  readonly fetchShards?: (block: BlockRecord) => Promise<readonly (Uint8Array | null)[]>;
+  /**
+   * Or the block's plaintext, fetched and decoded by the caller (a BlockFetcher); a StorageError
+   * marks the block lost. One of the two must be given.
+   */
+  readonly fetchBlock?: (block: BlockRecord) => Promise<Uint8Array>;
   readonly target: string;
   /** Replace an existing file; otherwise ERR_STORAGE_EXISTS. */
   readonly overwrite?: boolean;
@@ -28,6 +34,8 @@ export interface RestoreFileOptions {
   readonly onBlock?: (index: number, ok: boolean) => void;
   /** Blocks fetched ahead of the one being written (default 4): hides the round trips. */
   readonly readAhead?: number;
+  /** Where the plaintext is hashed (default here; a block pool's `fileHash` hashes off-thread). */
+  readonly fileHash?: FileHash;
 }
 
 /**
@@ -37,17 +45,27 @@ export interface RestoreFileOptions {
 export class RestoreSession {
   private file: FileHandle | undefined;
   private readonly temp: string;
-  private readonly hash = new Blake2bStream();
+  private readonly hash: FileHash;
   private offset = 0;
   private hashing = true;
-  private readonly ahead = new Map<number, Promise<readonly (Uint8Array | null)[]>>();
+  private readonly ahead = new Map<number, Promise<Uint8Array>>();
 
-  /** The shards of block `index`, fetching it and the next `readAhead` blocks if not yet. */
-  private shardsOf(index: number): Promise<readonly (Uint8Array | null)[]> {
+  /** One block's plaintext through whichever fetch the options give. */
+  private load(block: BlockRecord): Promise<Uint8Array> {
+    const { dataKey, version, fetchBlock, fetchShards } = this.options;
+    if (fetchBlock) return fetchBlock(block);
+    if (!fetchShards) throw new StorageError('ERR_STORAGE_ARGUMENT', 'nothing to fetch blocks');
+    return fetchShards(block).then((shards) =>
+      decodeBlock(dataKey, version.backupId, version.k, block, shards)
+    );
+  }
+
+  /** The plaintext of block `index`, fetching it and the next `readAhead` blocks if not yet. */
+  private plainOf(index: number): Promise<Uint8Array> {
     const { blocks, readAhead = 4 } = this.options;
     for (let i = index; i < Math.min(blocks.length, index + 1 + readAhead); i++) {
       if (this.ahead.has(i)) continue;
-      const p = this.options.fetchShards(blocks[i]!);
+      const p = this.load(blocks[i]!);
       p.catch(() => undefined); // awaited when its turn comes
       this.ahead.set(i, p);
     }
@@ -58,6 +76,7 @@ export class RestoreSession {
 
   constructor(private readonly options: RestoreFileOptions) {
     const { target } = options;
+    this.hash = options.fileHash ?? new BlockPool(0).fileHash();
     this.temp = join(
       dirname(target),
       `.${basename(target)}.${randomBytes(6).toString('hex')}.part`
@@ -79,15 +98,14 @@ export class RestoreSession {
 
   /** Restores block `index` (in order); false when it cannot be recovered. */
   async block(index: number): Promise<boolean> {
-    const { dataKey, version } = this.options;
     const block = this.options.blocks[index]!;
     const offset = this.offset;
     this.offset += block.plainSize;
     try {
-      const shards = await this.shardsOf(index);
-      const plain = decodeBlock(dataKey, version.backupId, version.k, block, shards);
+      const plain = await this.plainOf(index);
       await this.file!.write(plain, 0, plain.length, offset);
-      if (this.hashing) this.hash.update(plain);
+      // Written: the plaintext moves to the hash (its buffer is ours: decoded for this block).
+      if (this.hashing) this.hash.update(plain, true);
       this.options.onBlock?.(index, true);
       return true;
     } catch (err) {
@@ -104,7 +122,7 @@ export class RestoreSession {
     if (lost.length > 0) {
       throw StorageError.unrecoverable(lost, `${version.path} version ${version.version}`);
     }
-    if (!sameBytes(this.hash.digest(), version.fileHash)) {
+    if (!sameBytes(await this.hash.digest(), version.fileHash)) {
       throw new StorageError('ERR_STORAGE_FILE_HASH', `${version.path} does not match its hash`);
     }
     await this.file!.sync();

@@ -13,7 +13,7 @@ import { STORAGE_SERVICE } from '../../machines/storage/messages.js';
 import { StorageError } from './errors.js';
 import type { SupplierStore } from './supplier-store.js';
 import { serveAudits } from './audit-proof.js';
-import { decodeServiceRequest, packPiece, unpackPiece } from './wire.js';
+import { decodeServiceRequest, packPiece, splitPiece } from './wire.js';
 
 const ack = (note?: string) => ({
   type: 'cmd.ack' as const,
@@ -59,7 +59,8 @@ export function serveStorage(
     router.handle('cmd.data', async (env) => {
       const refused = hooks.admit?.(env.from);
       if (refused) throw new StorageError('ERR_STORAGE_UNPAID', refused);
-      const { hash, shard } = unpackPiece(env.body.data);
+      // The store checks the shard against the hash before writing: one hash per shard.
+      const { hash, shard } = splitPiece(env.body.data);
       await supplier.put(env.from, shardKeyOf(env.body.key), hash, shard);
       hooks.stored?.(env.from);
       hooks.transferred?.(env.from, shard.length);

@@ -13,7 +13,7 @@ import { shardKey } from '../../machines/storage/keys.js';
 import { blake2b256 } from './hash.js';
 import { checkProof } from './audit-proof.js';
 import { merkleRoot } from './merkle.js';
-import { openSupplierStore, type SupplierPolicy } from './supplier-store.js';
+import { diskFull, openSupplierStore, type SupplierPolicy } from './supplier-store.js';
 import { serveStorage } from './supplier-service.js';
 import { IoGate, pump } from './test-kit.js';
 import { encodeServiceRequest, packPiece, unpackPiece } from './wire.js';
@@ -177,4 +177,55 @@ test('the storage commands over the router, with audit proofs', async (t) => {
   assert.equal(missing.type === 'cmd.fail' && missing.body.code, 'ERR_STORAGE_NOT_FOUND');
   cust.stop();
   supp.stop();
+});
+
+test('a full disk refuses the shard as ERR_STORAGE_QUOTA (over the router too), nothing counted', async (t) => {
+  const { store, clock } = await setup(t);
+  // The LMDB store with its writes failing the way a full disk makes them fail.
+  let full = false;
+  const failing = new Proxy(store, {
+    get: (target, prop) => {
+      if (prop === 'batch' && full) {
+        return () =>
+          Promise.reject(
+            Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })
+          );
+      }
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    }
+  });
+  const supplier = await openSupplierStore({
+    store: failing,
+    clock,
+    policy: { capacityBytes: 1e6, maxCustomerBytes: 1e6 }
+  });
+  const { clock: netClock, routers } = routerNet(['cust', 'supp']);
+  const gate = new IoGate();
+  serveStorage(routers.get('supp')!, gate.wrap(supplier));
+  t.after(() => routers.forEach((r) => r.stop()));
+  const run = <T>(p: Promise<T>): Promise<T> =>
+    pump(netClock, gate, p, { stepMs: 1, maxSteps: 5000 });
+  await supplier.requestService(testId('cust'), req(100_000));
+  full = true;
+  const key = shardKey('b1', 0, 0);
+  await assert.rejects(supplier.put(testId('cust'), key, blake2b256(bytes(10, 1)), bytes(10, 1)), {
+    code: 'ERR_STORAGE_QUOTA',
+    message: /supplier disk full \(ENOSPC/
+  });
+  assert.equal(supplier.account(testId('cust'))?.usedBytes, 0);
+  const reply = await run(
+    routers
+      .get('cust')!
+      .request(testId('supp'), 'cmd.data', { v: 1, key, data: packPiece(bytes(10, 2)) })
+  );
+  assert.equal(reply.type === 'cmd.fail' && reply.body.code, 'ERR_STORAGE_QUOTA');
+  // Any other write failure stays what it is.
+  full = false;
+  const other = Object.assign(new Error('EIO: i/o error'), { code: 'EIO' });
+  assert.equal(diskFull(other), undefined);
+  assert.equal(
+    diskFull(new Error('MDB_MAP_FULL: Environment mapsize limit reached'))?.code,
+    'ERR_STORAGE_QUOTA'
+  );
 });

@@ -183,7 +183,7 @@ export class SupplierStore {
         const delta = shard.length;
         this.accounts.set(customer, { ...now, usedBytes: Math.max(0, now.usedBytes - delta) });
       }
-      throw err;
+      throw diskFull(err) ?? err;
     }
   }
 
@@ -272,4 +272,23 @@ export class SupplierStore {
       this.accounts.delete(customer);
     });
   }
+}
+
+/**
+ * A write that failed because the disk (or the LMDB map) is full, as the refusal the customer
+ * acts on (ERR_STORAGE_QUOTA: fire-hire replaces this supplier at its position); `undefined` for
+ * any other failure. Without it the error would reach the customer as a router fault, which reads
+ * as "unreachable" and never leads to a replacement.
+ */
+export function diskFull(err: unknown): StorageError | undefined {
+  const e = err as { code?: unknown; message?: unknown };
+  const text = `${String(e?.code ?? '')} ${String(e?.message ?? '')}`;
+  if (!/ENOSPC|EDQUOT|MDB_MAP_FULL|no space left/i.test(text)) return undefined;
+  return new StorageError(
+    'ERR_STORAGE_QUOTA',
+    `supplier disk full (${text.trim().slice(0, 120)})`,
+    {
+      cause: err
+    }
+  );
 }

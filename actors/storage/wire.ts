@@ -20,6 +20,23 @@ export function packPiece(shard: Uint8Array, hash = blake2b256(shard)): Uint8Arr
   return out;
 }
 
+/** Checks a piece's size: a hash and a shard of at most `maxShardBytes`. */
+export function checkPiece(piece: Uint8Array): void {
+  if (piece.length < HASH_BYTES) throw new StorageError('ERR_STORAGE_FORMAT', 'piece too short');
+  if (piece.length - HASH_BYTES > STORAGE_LIMITS.maxShardBytes) {
+    throw new StorageError('ERR_STORAGE_ARGUMENT', `piece of ${piece.length} bytes is too large`);
+  }
+}
+
+/**
+ * Splits a piece into its announced hash and shard without hashing: for a caller that checks the
+ * shard against the hash itself (the supplier store on put, the block pool on restore).
+ */
+export function splitPiece(data: Uint8Array): { hash: Uint8Array; shard: Uint8Array } {
+  checkPiece(data);
+  return { hash: data.slice(0, HASH_BYTES), shard: data.subarray(HASH_BYTES) };
+}
+
 /**
  * Splits a piece into its announced hash and shard and checks that they match:
  * ERR_STORAGE_FORMAT when too short, ERR_STORAGE_HASH_MISMATCH when they differ.

@@ -14,7 +14,7 @@
  * The `from` of a frame is what the dialer's hello claims, unauthenticated at this layer: the Noise
  * session above proves who is speaking. A forged hello can at worst displace a peer's connection.
  */
-import { connect, createServer, type Socket } from 'node:net';
+import { connect, createServer, isIP, type Socket } from 'node:net';
 import { realClock } from '../clock.js';
 import { TransportError } from './errors.js';
 import { TcpConnection, type ConnectionConfig, type ConnectionEvents } from './tcp-connection.js';
@@ -104,7 +104,12 @@ export async function createTcpTransport(options: TcpTransportOptions): Promise<
     if (!target) return Promise.reject(TransportError.unreachable(to, 'not a tcp://host:port'));
     stats.dialed++;
     return new Promise((resolve, reject) => {
-      const socket: Socket = connect({ host: target.host, port: target.port });
+      const localAddress = dialFrom(o.host, target.host);
+      const socket: Socket = connect({
+        host: target.host,
+        port: target.port,
+        ...(localAddress ? { localAddress } : {})
+      });
       const fail = (why: string): void => {
         o.clock.clearTimeout(timer);
         socket.destroy();
@@ -162,6 +167,22 @@ export async function createTcpTransport(options: TcpTransportOptions): Promise<
 }
 
 /** Listens and resolves with the bound port; EADDRINUSE becomes ERR_TRANSPORT_ADDRESS_IN_USE. */
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+/**
+ * The source address to dial from: the listening host, when it is one concrete address that can
+ * reach the target (a loopback host only reaches loopback), so a peer sees the same address on
+ * the connections a node accepts and dials (distinct nodes on 127.0.0.x stay distinct).
+ */
+function dialFrom(listenHost: string, targetHost: string): string | undefined {
+  if (listenHost === '0.0.0.0' || listenHost === '::' || listenHost === 'localhost') return;
+  if (!isIP(listenHost)) return;
+  if (LOOPBACK.test(listenHost) && !LOOPBACK.test(targetHost)) return;
+  const family = isIP(targetHost);
+  if (family !== 0 && family !== isIP(listenHost)) return; // IPv4 cannot dial IPv6, nor back
+  return listenHost;
+}
+
 function listen(server: ReturnType<typeof createServer>, host: string, port: number) {
   return new Promise<number>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>

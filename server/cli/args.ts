@@ -36,7 +36,7 @@ export const OPTIONS = {
   nats: { type: 'string', help: 'node start: attach to this NATS server, nats://HOST:PORT' },
   'proxy-router': {
     type: 'boolean',
-    help: 'node start (tcp): also carry proxy circuits for hidden nodes; logs its --via address'
+    help: 'node start (tcp): carry proxy circuits for hidden nodes, announced in the DHT; logs its --via'
   },
   'proxy-capacity': {
     type: 'string',
@@ -49,7 +49,7 @@ export const OPTIONS = {
   via: {
     type: 'string',
     multiple: true,
-    help: 'node start: a proxy router for --hide, tcp://HOST:PORT#NOISEKEY (repeatable)'
+    help: 'node start: a proxy router for --hide, tcp://HOST:PORT#NOISEKEY (repeatable; default: DHT)'
   },
   out: { type: 'string', help: 'identity export: write to this file instead of stdout' },
   force: { type: 'boolean', help: 'identity import: replace an existing identity' },

@@ -14,7 +14,10 @@
  * transport with the node's Noise key (at most `--proxy-capacity` hops, default 20), and logs the
  * `--via` address others use to reach it. `--hide nat|privacy --via tcp://HOST:PORT#NOISEKEY`
  * (repeatable) hides the node behind a circuit of 1 or 3 of those routers: its address, and the
- * contact in its identity document, is the relayed one.
+ * contact in its identity document, is the relayed one. A router announces itself in the DHT
+ * proxy-routers layer; `--hide` without `--via` finds routers there, joining the DHT directly
+ * through its `--join` seeds first: the seeds see its own address (and the DHT may pass it on
+ * until its sessions move onto the circuit), so `--via` is the way to hide from the first packet.
  */
 import { createNatsTransport } from '../../actors/transports/nats.js';
 import { createTcpTransport } from '../../actors/transports/tcp.js';
@@ -22,9 +25,11 @@ import type { Transport } from '../../actors/transports/types.js';
 import {
   createProxyRouter,
   createProxyTransport,
+  dhtDirectory,
   staticDirectory
 } from '../../actors/proxy/index.js';
-import type { RouterInfo } from '../../actors/proxy/index.js';
+import type { ProxyRouter, RouterDirectory, RouterInfo } from '../../actors/proxy/index.js';
+import type { DhtNode } from '../../actors/dht/types.js';
 import type { TransportLogger } from '../../actors/transports/tcp-types.js';
 import type { NetworkAttachment, NetLogger } from '../../actors/node/services/network.js';
 import { UsageError } from './args.js';
@@ -41,6 +46,24 @@ export interface JoinFlags {
 }
 
 type Hide = 'nat' | 'privacy';
+
+/** A router retries a failed DHT announcement (no peer stored it yet) this often. */
+export const REANNOUNCE_MS = 5_000;
+
+/**
+ * Routers from the node's DHT proxy-routers layer, once its network is open; the last list found
+ * stands in while a lookup finds none (a relayed node between circuits cannot look anything up).
+ */
+function lateDhtDirectory(dht: () => DhtNode | undefined): RouterDirectory {
+  let last: RouterInfo[] = [];
+  return async () => {
+    const node = dht();
+    if (!node) throw new Error('the DHT is not open yet');
+    const found = await dhtDirectory(node)().catch(() => []);
+    if (found.length > 0) last = found;
+    return last;
+  };
+}
 
 /** How long a hidden node waits for its first circuit before its network fails to open. */
 export const HIDE_READY_MS = 30_000;
@@ -68,7 +91,9 @@ function proxyFromFlags(flags: JoinFlags) {
   if (hide !== undefined && hide !== 'nat' && hide !== 'privacy') {
     throw new UsageError(`--hide wants nat or privacy, got ${hide}`);
   }
-  if (hide !== undefined && via.length === 0) throw new UsageError('--hide needs --via routers');
+  if (hide !== undefined && via.length === 0 && (flags.join ?? []).length === 0) {
+    throw new UsageError('--hide needs --via routers, or --join seeds to find routers in the DHT');
+  }
   if (hide === undefined && via.length > 0) throw new UsageError('--via is for --hide');
   if (hide !== undefined && flags['proxy-router']) {
     throw new UsageError('a hidden node (--hide) cannot be a --proxy-router');
@@ -144,16 +169,43 @@ export function networkFromFlags(
     if (!TCP_LISTEN.test(j)) throw new UsageError(`--join wants tcp://HOST:PORT, got ${j}`);
   }
   const proxy = proxyFromFlags(flags);
+  // Set while open: the router to announce, the DHT a hidden node finds its routers in.
+  let router: ProxyRouter | undefined;
+  let dht: DhtNode | undefined;
   return {
     ...common,
     seeds: joins,
-    openTransport: async (_nodeId, identity): Promise<Transport> => {
+    onRuntime: (rt) => {
+      dht = rt.dht;
+      router?.announceIn(rt.dht);
+      return () => void (dht = undefined);
+    },
+    openTransport: async (_nodeId, identity, service): Promise<Transport> => {
+      // The proxy's machines show under the network service in the inspector.
+      const parent = service ? { parent: service } : {};
       const base = await createTcpTransport({ host, port, ...(logger ? { logger } : {}) });
+      if (proxy.hide !== undefined && proxy.via.length === 0) {
+        // Routers from the DHT: the node joins it through its seeds directly, builds a circuit
+        // once a lookup finds routers, then moves every session onto it (docs/proxy.md).
+        const hidden = createProxyTransport({
+          base,
+          mode: proxy.hide,
+          directory: lateDhtDirectory(() => dht),
+          bootstrap: joins,
+          ...parent
+        });
+        hidden.onAddress((address) => {
+          if (address)
+            logger?.info?.({ address, mode: proxy.hide }, 'relayed through proxy routers');
+        });
+        return hidden;
+      }
       if (proxy.hide !== undefined) {
         const hidden = createProxyTransport({
           base,
           mode: proxy.hide,
-          directory: staticDirectory(proxy.via)
+          directory: staticDirectory(proxy.via),
+          ...parent
         });
         try {
           const address = await within(hidden.whenReady(), HIDE_READY_MS, 'no proxy circuit');
@@ -164,21 +216,25 @@ export function networkFromFlags(
         }
         return hidden;
       }
-      const direct = createProxyTransport({ base, mode: 'direct' });
-      if (!proxy.router) return direct;
-      const router = createProxyRouter({
+      if (!proxy.router) return createProxyTransport({ base, mode: 'direct' });
+      // The router serves on the base transport; the node's wrapper reports and stops it.
+      const serving = createProxyRouter({
         transport: base,
         staticKeyPair: identity.keys.noise,
-        maxCircuits: proxy.capacity
+        maxCircuits: proxy.capacity,
+        reannounceMs: REANNOUNCE_MS,
+        ...parent
       });
+      router = serving;
       logger?.info?.(
         { via: viaAddress(base.address, identity.keys.noise.publicKey), capacity: proxy.capacity },
         'proxy router serving'
       );
+      const direct = createProxyTransport({ base, mode: 'direct', router: serving });
       const close = direct.close;
       return Object.assign(direct, {
         close: async () => {
-          router.stop();
+          router = undefined;
           await close();
         }
       });

@@ -14,6 +14,7 @@ import { backupTree, restoreTree, type TreeProgress } from '../../actors/storage
 import { ApiError } from '../errors.js';
 import { SECURITY_HEADERS } from '../plugins/security-headers.js';
 import { ErrorReply } from '../schemas.js';
+import { JobReply, JobsReply, JobView } from './storage-schemas.js';
 import { JobBoard, type JobEvent, type ReportProgress } from './job-board.js';
 
 const Token = { token: Type.Optional(Type.String({ maxLength: 256 })) };
@@ -35,7 +36,6 @@ const JobBody = Type.Object(
   },
   closed
 );
-const Any = Type.Unknown();
 const errors = {
   400: ErrorReply,
   401: ErrorReply,
@@ -79,7 +79,7 @@ export function storageJobRoutes(app: FastifyInstance, options: StorageJobRoutes
 
   app.post<{ Body: Static<typeof JobBody> }>(
     '/api/storage/jobs',
-    { schema: { querystring: TokenOnly, body: JobBody, response: { 202: Any, ...errors } } },
+    { schema: { querystring: TokenOnly, body: JobBody, response: { 202: JobReply, ...errors } } },
     async (request, reply) => {
       const b = request.body;
       if (b.kind !== 'rebuild' && !b.path) throw ApiError.badRequest(`${b.kind} needs a path`);
@@ -113,13 +113,15 @@ export function storageJobRoutes(app: FastifyInstance, options: StorageJobRoutes
 
   app.get(
     '/api/storage/jobs',
-    { schema: { querystring: TokenOnly, response: { 200: Any, ...errors } } },
+    { schema: { querystring: TokenOnly, response: { 200: JobsReply, ...errors } } },
     async () => ({ jobs: board.list() })
   );
 
   app.get<{ Params: Static<typeof IdParams> }>(
     '/api/storage/jobs/:id',
-    { schema: { params: IdParams, querystring: TokenOnly, response: { 200: Any, ...errors } } },
+    {
+      schema: { params: IdParams, querystring: TokenOnly, response: { 200: JobView, ...errors } }
+    },
     async (request) => board.get(request.params.id) ?? notFound(request.params.id)
   );
 

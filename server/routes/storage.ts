@@ -14,6 +14,16 @@ import { toHex } from '../../actors/storage/hash.js';
 import { ApiError } from '../errors.js';
 import { ErrorReply } from '../schemas.js';
 import { storageJobRoutes } from './storage-jobs.js';
+import {
+  BackupReply,
+  FilesReply,
+  FireReply,
+  RebuildReply,
+  RemoveReply,
+  RestoreReply,
+  SuppliersReply,
+  VersionsReply
+} from './storage-schemas.js';
 
 const Token = { token: Type.Optional(Type.String({ maxLength: 256 })) };
 const Path = Type.String({ minLength: 1, maxLength: 4096 });
@@ -32,7 +42,6 @@ const RestoreBody = Type.Object(
 );
 const FireParams = Type.Object({ position: Type.Integer({ minimum: 0, maximum: 255 }) }, closed);
 const FireBody = Type.Object({ reason: Type.Optional(Type.String({ maxLength: 256 })) }, closed);
-const Any = Type.Unknown();
 const errors = {
   400: ErrorReply,
   401: ErrorReply,
@@ -80,7 +89,7 @@ export async function storageRoutes(app: FastifyInstance, options: StorageRoutes
 
   app.get(
     '/api/storage/files',
-    { schema: { querystring: TokenOnly, response: { 200: Any, ...errors } } },
+    { schema: { querystring: TokenOnly, response: { 200: FilesReply, ...errors } } },
     guarded(async () => {
       const c = customer();
       const live = await c.liveRedundancy();
@@ -94,7 +103,14 @@ export async function storageRoutes(app: FastifyInstance, options: StorageRoutes
           version: v.version,
           size: v.size,
           committedAt: v.committedAt,
-          redundancy: byPath.get(v.path)?.text ?? 'unknown'
+          redundancy: byPath.get(v.path)?.text ?? 'unknown',
+          ...(byPath.has(v.path)
+            ? {
+                alive: byPath.get(v.path)!.alive,
+                total: byPath.get(v.path)!.total,
+                tolerates: byPath.get(v.path)!.tolerates
+              }
+            : {})
         }))
       };
     })
@@ -102,7 +118,7 @@ export async function storageRoutes(app: FastifyInstance, options: StorageRoutes
 
   app.get<{ Querystring: Static<typeof PathQuery> }>(
     '/api/storage/versions',
-    { schema: { querystring: PathQuery, response: { 200: Any, ...errors } } },
+    { schema: { querystring: PathQuery, response: { 200: VersionsReply, ...errors } } },
     guarded(async (request) => ({
       versions: (await customer().catalog.versions(request.query.path)).map((v) => ({
         version: v.version,
@@ -117,7 +133,7 @@ export async function storageRoutes(app: FastifyInstance, options: StorageRoutes
 
   app.get(
     '/api/storage/suppliers',
-    { schema: { querystring: TokenOnly, response: { 200: Any, ...errors } } },
+    { schema: { querystring: TokenOnly, response: { 200: SuppliersReply, ...errors } } },
     guarded(async () => {
       const c = customer();
       return {
@@ -131,19 +147,31 @@ export async function storageRoutes(app: FastifyInstance, options: StorageRoutes
 
   app.post<{ Body: Static<typeof BackupBody> }>(
     '/api/storage/backup',
-    { schema: { querystring: TokenOnly, body: BackupBody, response: { 200: Any, ...errors } } },
+    {
+      schema: {
+        querystring: TokenOnly,
+        body: BackupBody,
+        response: { 200: BackupReply, ...errors }
+      }
+    },
     guarded(async (request) => backupTree(customer(), request.body.path))
   );
 
   app.post<{ Body: Static<typeof RestoreBody> }>(
     '/api/storage/restore',
-    { schema: { querystring: TokenOnly, body: RestoreBody, response: { 200: Any, ...errors } } },
+    {
+      schema: {
+        querystring: TokenOnly,
+        body: RestoreBody,
+        response: { 200: RestoreReply, ...errors }
+      }
+    },
     guarded(async (request) => restoreTree(customer(), request.body))
   );
 
   app.delete<{ Querystring: Static<typeof PathQuery> }>(
     '/api/storage/files',
-    { schema: { querystring: PathQuery, response: { 200: Any, ...errors } } },
+    { schema: { querystring: PathQuery, response: { 200: RemoveReply, ...errors } } },
     guarded(async (request) => ({
       removedVersions: await removeFile(customer(), request.query.path)
     }))
@@ -156,7 +184,7 @@ export async function storageRoutes(app: FastifyInstance, options: StorageRoutes
         params: FireParams,
         querystring: TokenOnly,
         body: FireBody,
-        response: { 200: Any, ...errors }
+        response: { 200: FireReply, ...errors }
       }
     },
     guarded(async (request) => {
@@ -170,7 +198,7 @@ export async function storageRoutes(app: FastifyInstance, options: StorageRoutes
 
   app.post(
     '/api/storage/rebuild',
-    { schema: { querystring: TokenOnly, response: { 200: Any, ...errors } } },
+    { schema: { querystring: TokenOnly, response: { 200: RebuildReply, ...errors } } },
     guarded(async () => customer().rebuild())
   );
 

@@ -56,9 +56,14 @@ export interface NetLogger {
 export interface NetworkAttachment {
   /**
    * Opens this node's transport (its memory port, tcp listener or NATS subject). `identity` is
-   * there for a transport that needs the node's keys (a proxy router serves with its Noise key).
+   * there for a transport that needs the node's keys (a proxy router serves with its Noise key);
+   * `host`, the network service's actor, for one that runs machines the inspector should show.
    */
-  openTransport: (nodeId: string, identity: LocalIdentity) => Promise<Transport>;
+  openTransport: (
+    nodeId: string,
+    identity: LocalIdentity,
+    host?: AnyActorRef
+  ) => Promise<Transport>;
   /** Transport addresses to join through; read when the service opens. */
   seeds?: string[] | (() => string[]);
   peerTiming?: Omit<PeerInput, 'peerId'>;
@@ -69,12 +74,20 @@ export interface NetworkAttachment {
   /** Discovery tick. Default 5 s. */
   discoveryIntervalMs?: number;
   logger?: NetLogger;
+  /**
+   * Called each time the service opens, with the runtime (its DHT, router); returns what undoes
+   * it at close. For what needs the node's DHT but lives beside the transport (a proxy router's
+   * announcement, a hidden node's router directory).
+   */
+  onRuntime?: (rt: NetRuntime) => (() => void) | void;
 }
 
 export interface NetworkOptions extends NetworkAttachment {
   clock: Clock;
   random: Random;
   identity: () => LocalIdentity;
+  /** The network service's own actor (the `host` given to `openTransport`). */
+  host?: () => AnyActorRef | undefined;
   /** Publishes this transport's contact in a new document revision; returns the identity. */
   publishContacts?: (transport: Transport) => Promise<LocalIdentity>;
 }
@@ -96,6 +109,7 @@ export function networkService(options: NetworkOptions): {
   let peerLogic: ReturnType<typeof createPeerLogic> | undefined;
   let kick = () => undefined as void;
   let offAddress: (() => void) | undefined;
+  let offRuntime: (() => void) | undefined;
   const seeds = () =>
     typeof options.seeds === 'function' ? options.seeds() : (options.seeds ?? []);
 
@@ -175,24 +189,39 @@ export function networkService(options: NetworkOptions): {
     dependsOn: ['identity'],
     open: async () => {
       identity = options.identity();
-      const raw: Readdressable = await options.openTransport(identity.document.body.id, identity);
+      const raw: Readdressable = await options.openTransport(
+        identity.document.body.id,
+        identity,
+        options.host?.()
+      );
       const publish = options.publishContacts;
-      const contactView = (): Transport => ({
+      const contactView = (address: string): Transport => ({
         ...raw,
         kind: raw.kind,
-        address: contactAddress(raw.address)
+        address: contactAddress(address)
       });
       try {
-        if (publish) identity = await publish(contactView());
+        // A relayed node without a circuit yet has no address to publish (docs/proxy.md).
+        if (publish && raw.address !== '') identity = await publish(contactView(raw.address));
       } catch (err) {
         await raw.close();
         throw err;
       }
       // A relayed node's address moves with its router: the document follows it.
+      let current = raw.address;
       offAddress = raw.onAddress?.((address) => {
-        if (!address || !publish) return;
-        publish(contactView()).then(
-          (next) => void (identity = next),
+        if (!address || address === current) return;
+        current = address;
+        registry.rehandshakeAll();
+        if (!publish) return;
+        publish(contactView(address)).then(
+          (next) => {
+            identity = next;
+            // Peers resolve a node they hold no session with by its document in the DHT.
+            rt?.dht
+              .put('identities', next.document.body.id, next.document.bytes)
+              .catch(() => undefined);
+          },
           (err: unknown) => log('warn', { err: String(err), address }, 'contact not republished')
         );
       });
@@ -209,6 +238,7 @@ export function networkService(options: NetworkOptions): {
         },
         documents
       );
+      offRuntime = options.onRuntime?.(rt) ?? undefined;
       peerLogic = createPeerLogic({
         identity,
         clock,
@@ -247,6 +277,8 @@ export function networkService(options: NetworkOptions): {
     close: async () => {
       offAddress?.();
       offAddress = undefined;
+      offRuntime?.();
+      offRuntime = undefined;
       const open = rt;
       rt = undefined;
       peerLogic = undefined;

@@ -107,6 +107,18 @@ export function createPeerRegistry(deps: PeerRegistryDeps) {
       }
     },
 
+    /**
+     * Our own address moved (a relayed node failed over to another router): every peer keyed its
+     * session to the old address, so each session is dropped and handshaken again from the new one.
+     */
+    rehandshakeAll(): void {
+      for (const address of deps.runtime()?.channel.addresses() ?? []) {
+        const ref = peerRef(address);
+        ref?.send({ type: 'peer.unreachable' });
+        ref?.send({ type: 'peer.connect' });
+      }
+    },
+
     /** Peer actors known now. */
     get size(): number {
       return peers.size;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createActor } from 'xstate';
+import { createActor, fromPromise, SimulatedClock } from 'xstate';
 import { routerMachine } from './machine.js';
 
 describe('router machine', () => {
@@ -31,5 +31,46 @@ describe('router machine', () => {
     ]);
     assert.equal(actor.getSnapshot().context.refused, 2);
     actor.stop(); // its reannounce timer runs on real time
+  });
+
+  it('retries a failed announcement after reannounceMs, and announces again when asked', async () => {
+    const clock = new SimulatedClock();
+    let calls = 0;
+    let dhtUp = false;
+    const actor = createActor(
+      routerMachine.provide({
+        actors: {
+          announce: fromPromise(async () => {
+            calls++;
+            if (!dhtUp) throw new Error('no node stored the record');
+            return true;
+          })
+        }
+      }),
+      { input: { reannounceMs: 5_000 }, clock }
+    ).start();
+    const settle = async () => {
+      for (let i = 0; i < 5; i++) await Promise.resolve();
+    };
+    actor.send({ type: 'router.start' });
+    await settle();
+    assert.equal(calls, 1);
+    assert.equal(actor.getSnapshot().context.announceError, 'no node stored the record');
+    clock.increment(4_999);
+    await settle();
+    assert.equal(calls, 1);
+    clock.increment(1);
+    await settle();
+    assert.equal(calls, 2);
+    dhtUp = true;
+    actor.send({ type: 'router.announce' });
+    await settle();
+    assert.equal(calls, 3);
+    assert.equal(actor.getSnapshot().context.announced, true);
+    assert.equal(actor.getSnapshot().context.announceError, null);
+    clock.increment(60_000);
+    await settle();
+    assert.equal(calls, 3, 'an announcement that worked is not repeated on a timer');
+    actor.stop();
   });
 });

@@ -12,7 +12,8 @@
  *   without a DHT); routes are already served meanwhile.
  * - `serving.open` ⇄ `serving.full`: below or at `maxCircuits`.
  *
- * Events: `router.start`, `router.stop`, `route.open { key }`, `route.close { key }`.
+ * Events: `router.start`, `router.stop`, `route.open { key }`, `route.close { key }`, and
+ * `router.announce` (announce again now: the node's DHT has just come up).
  *
  * Failure and retry: a refused route is answered with a plain reason and counted; a failed
  * announcement is recorded in `announceError` and retried after `reannounceMs`, while serving.
@@ -42,6 +43,7 @@ export interface RouterContext {
 export type RouterEvent =
   | { type: 'router.start' }
   | { type: 'router.stop' }
+  | { type: 'router.announce' }
   | { type: 'route.open'; key: string }
   | { type: 'route.close'; key: string };
 
@@ -140,6 +142,7 @@ export const routerMachine = setup({
       after: {
         reannounce: { guard: ({ context }) => context.announceError !== null, target: 'announcing' }
       },
+      on: { 'router.announce': 'announcing' },
       states: {
         open: {
           always: {

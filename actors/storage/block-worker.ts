@@ -1,0 +1,109 @@
+/**
+ * A block-pool worker (block-pool.ts): seals, codes and hashes a block for backup, or checks,
+ * reconstructs and opens one for restore (or rebuilds some of its shards), off the node's event loop. Results travel back as
+ * transferred buffers; a StorageError travels as its code, message, blocks and bad positions.
+ */
+import { parentPort } from 'node:worker_threads';
+import type { BlockRecord } from './catalog-types.js';
+import { StorageError } from './errors.js';
+import { Blake2bStream } from './hash.js';
+import {
+  checkShards,
+  decodeBlock,
+  encodeBlock,
+  rebuildPieces,
+  type EncodeParams
+} from './pipeline.js';
+
+/** A job, as posted by the pool. */
+export type BlockJob = { id: number } & (
+  | { op: 'encode'; params: EncodeParams; index: number; plain: Uint8Array; stream?: number }
+  | { op: 'hash'; stream: number; data: Uint8Array }
+  | { op: 'digest'; stream: number }
+  | {
+      op: 'decode';
+      dataKey: Uint8Array;
+      backupId: string;
+      k: number;
+      record: BlockRecord;
+      shards: (Uint8Array | null)[];
+    }
+  | {
+      op: 'rebuild';
+      k: number;
+      record: BlockRecord;
+      shards: (Uint8Array | null)[];
+      positions: number[];
+    }
+);
+
+/** A job's outcome. */
+export type BlockReply = { id: number } & (
+  | { ok: true; record: BlockRecord; pieces: Uint8Array[] }
+  | { ok: true; plain: Uint8Array }
+  | { ok: true; digest?: Uint8Array }
+  | { ok: true; rebuilt: (Uint8Array | null)[] }
+  | { ok: false; code: string; message: string; blocks: number[]; bad: number[] }
+);
+
+/** Whole-file hashes of this worker, by stream id; a few are enough (one per file in flight). */
+const streams = new Map<number, Blake2bStream>();
+const MAX_STREAMS = 1024;
+
+function streamOf(id: number): Blake2bStream {
+  let h = streams.get(id);
+  if (!h) {
+    // A stream never digested (its job failed) is dropped once many are open.
+    if (streams.size >= MAX_STREAMS) streams.delete(streams.keys().next().value!);
+    streams.set(id, (h = new Blake2bStream()));
+  }
+  return h;
+}
+
+function run(job: BlockJob): BlockReply {
+  if (job.op === 'hash') {
+    streamOf(job.stream).update(job.data);
+    return { id: job.id, ok: true };
+  }
+  if (job.op === 'digest') {
+    const digest = streamOf(job.stream).digest();
+    streams.delete(job.stream);
+    return { id: job.id, ok: true, digest };
+  }
+  if (job.op === 'encode') {
+    if (job.stream !== undefined) streamOf(job.stream).update(job.plain);
+    const { record, pieces } = encodeBlock(job.params, job.index, job.plain);
+    return { id: job.id, ok: true, record, pieces: [...pieces] };
+  }
+  const { good, bad } = checkShards(job.record, job.shards);
+  try {
+    const verified = good.map((s) => s !== null);
+    if (job.op === 'rebuild') {
+      const rebuilt = rebuildPieces(job.k, job.record, good, job.positions, verified);
+      return { id: job.id, ok: true, rebuilt };
+    }
+    const plain = decodeBlock(job.dataKey, job.backupId, job.k, job.record, good, verified);
+    return { id: job.id, ok: true, plain };
+  } catch (err) {
+    if (!(err instanceof StorageError)) throw err;
+    const blocks = [...(err.blocks ?? [])];
+    return { id: job.id, ok: false, code: err.code, message: err.message, blocks, bad };
+  }
+}
+
+parentPort?.on('message', (job: BlockJob) => {
+  let reply: BlockReply;
+  try {
+    reply = run(job);
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    reply = { id: job.id, ok: false, code: 'ERR_STORAGE_INTERNAL', message, blocks: [], bad: [] };
+  }
+  const transfer: ArrayBuffer[] = [];
+  if ('pieces' in reply) transfer.push(reply.pieces[0]!.buffer as ArrayBuffer);
+  if ('plain' in reply) transfer.push(reply.plain.buffer as ArrayBuffer);
+  if ('rebuilt' in reply) {
+    for (const p of reply.rebuilt) if (p) transfer.push(p.buffer as ArrayBuffer);
+  }
+  parentPort?.postMessage(reply, transfer);
+});

@@ -1,0 +1,121 @@
+// The backup job's window against a scripted client on a real LMDB catalog: blocks in flight never
+// exceed the window however the acknowledgements interleave, a block is staged exactly when
+// enough positions acknowledged it durably, and a rerun sends only the blocks not staged.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { TestClock } from '../clock.js';
+import { openLmdbStore } from '../store/index.js';
+import { generateDataKey } from './block-crypto.js';
+import { BlockPool } from './block-pool.js';
+import { Catalog } from './catalog.js';
+import type { StorageClient } from './customer-client.js';
+import { StorageError } from './errors.js';
+import { runBackup } from './jobs.js';
+
+const k = 2;
+const m = 1;
+const blockSize = 100;
+const blocks = 9;
+const data = Uint8Array.from({ length: blockSize * blocks - 7 }, (_, i) => (i * 13) & 0xff);
+
+/**
+ * A client that acknowledges a piece after `delay(block, pos)` turns of the event loop, or
+ * refuses it when `fails(block, pos)`; it records the blocks in flight at once.
+ */
+function scripted(
+  delay: (b: number, p: number) => number,
+  fails: (b: number, p: number) => boolean
+) {
+  const open = new Map<number, number>();
+  let most = 0;
+  const acked = new Set<string>();
+  const client = {
+    putPiece: async (_s: string, key: string) => {
+      const [, block, pos] = key.split('/').map(Number) as [number, number, number];
+      open.set(block, (open.get(block) ?? 0) + 1);
+      most = Math.max(most, open.size);
+      try {
+        for (let i = 0; i < delay(block, pos); i++) await new Promise((r) => setImmediate(r));
+        if (fails(block, pos)) throw new StorageError('ERR_STORAGE_QUOTA', 'full');
+        acked.add(key);
+      } finally {
+        const left = open.get(block)! - 1;
+        if (left === 0) open.delete(block);
+        else open.set(block, left);
+      }
+    }
+  } as unknown as StorageClient;
+  return { client, acked, most: () => most };
+}
+
+async function* source() {
+  for (let at = 0; at < data.length; at += 37) yield data.slice(at, at + 37);
+}
+
+test('blocks in flight stay within the window; staged blocks are exactly those acknowledged', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'bd-jobs-'));
+  const store = openLmdbStore({ path: dir });
+  t.after(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const pool = new BlockPool(0);
+  let run = 0;
+  await fc.assert(
+    fc.asyncProperty(
+      fc.integer({ min: 1, max: 4 }),
+      fc.array(fc.nat({ max: 6 }), { minLength: 27, maxLength: 27 }),
+      fc.array(fc.boolean(), { minLength: 27, maxLength: 27 }),
+      async (window, delays, drops) => {
+        const catalog = new Catalog(store.sub(`c${run++}`));
+        // Position 2 refuses some blocks; with minAcks = k + m that block is not staged.
+        const fails = (b: number, p: number) => p === 2 && drops[b * 3]!;
+        const s = scripted((b, p) => delays[b * 3 + p]!, fails);
+        const job = {
+          client: s.client,
+          catalog,
+          dataKey: generateDataKey(),
+          suppliers: ['s0', 's1', 's2'],
+          clock: new TestClock(),
+          path: '/f',
+          backupId: 'b1',
+          source,
+          mtimeMs: 1,
+          k,
+          m,
+          blockSize,
+          window,
+          pool
+        };
+        const out = await runBackup(job);
+        assert.ok(s.most() <= window, `${s.most()} blocks in flight with window ${window}`);
+        const staged = (await catalog.stagedBlocks('b1')).map((b) => b.index).sort((a, b) => a - b);
+        for (const i of staged) {
+          for (let p = 0; p < 3; p++)
+            assert.ok(s.acked.has(`b1/${String(i).padStart(8, '0')}/00${p}`));
+        }
+        const failed = [...Array(blocks).keys()].filter((b) => fails(b, 2));
+        if (failed.length === 0) {
+          assert.ok(out.ok, JSON.stringify(out));
+        } else {
+          assert.ok(!out.ok && out.code === 'ERR_STORAGE_UNDER_REPLICATED');
+          for (const b of failed) assert.ok(!staged.includes(b), `block ${b} staged`);
+          // A rerun with every position answering sends only what is not staged, and commits.
+          const again = scripted(
+            () => 0,
+            () => false
+          );
+          const done = await runBackup({ ...job, client: again.client });
+          assert.ok(done.ok, JSON.stringify(done));
+          const resent = new Set([...again.acked].map((key) => Number(key.split('/')[1])));
+          for (const b of staged) assert.ok(!resent.has(b), `staged block ${b} sent again`);
+        }
+      }
+    ),
+    { numRuns: 25 }
+  );
+});
