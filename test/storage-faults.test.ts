@@ -1,4 +1,4 @@
-// Storage faults on a devnet of real nodes: suppliers that corrupt or withhold shards are caught by
+// Storage faults on a devnet of real nodes: suppliers that corrupt, withhold or forge shards are caught by
 // audits and replaced, a restore never returns wrong bytes and names the blocks lost beyond the
 // tolerance; `--from-key` restore into a fresh data dir; bad input (unreadable and vanishing files,
 // a supplier whose disk fills up, restoring onto an existing file).
@@ -10,6 +10,7 @@ import { waitFor, type AnyActorRef } from 'xstate';
 import { exportIdentity, importIdentity, saveIdentity } from '../actors/identity/identity.js';
 import { MIN_LIMITS } from '../actors/identity/keystore.js';
 import { backupTree, restoreTree } from '../actors/storage/customer-files.js';
+import { blake2b256 } from '../actors/storage/hash.js';
 import { storageDevnet, type StorageDevnet } from './support/storage-devnet.js';
 import { diffTrees, makeTree, seededBytes } from './support/storage-data.js';
 
@@ -20,7 +21,7 @@ async function tamper(
   net: StorageDevnet,
   supplierId: string,
   prefix: string,
-  how: 'flip' | 'drop'
+  how: 'flip' | 'drop' | 'forge'
 ) {
   const i = net.suppliers.findIndex((s) => s.id === supplierId);
   const shards = net.suppliers[i]!.store()!.sub('supplier').sub('shards');
@@ -32,8 +33,11 @@ async function tamper(
     if (how === 'drop') await shards.remove(r.key);
     else {
       const d = Uint8Array.from(r.value.d);
-      d[d.length >> 1]! ^= 0x40;
-      await shards.put(r.key, { ...r.value, d });
+      // A forger alters every 16 KiB chunk, so any challenge hits altered data.
+      if (how === 'forge') for (let i = 0; i < d.length; i += 16 * 1024) d[i]! ^= 0x40;
+      else d[d.length >> 1]! ^= 0x40;
+      // forge: the supplier's own hash made to match, so only the Merkle proof can tell.
+      await shards.put(r.key, { ...r.value, d, ...(how === 'forge' ? { h: blake2b256(d) } : {}) });
     }
   }
   return rows.length;
@@ -88,6 +92,40 @@ test(
     const r2 = await restoreTree(c, { path: join(src, 'a.bin'), into: out });
     assert.deepEqual(r2.failed, []);
     assert.equal(readFileSync(join(out, 'a.bin')).equals(seededBytes(1, 'a', 2 * MiB)), true);
+  }
+);
+
+test(
+  'a supplier that answers audits from altered data (its own hashes fixed up) fails the proof and is replaced',
+  { timeout: 120_000 },
+  async (t) => {
+    const net = await storageDevnet({ suppliers: 7, k: 4, m: 2, customer: { auditFailLimit: 2 } });
+    t.after(() => net.stop());
+    const seats = await net.ready({ rebuilt: true });
+    const src = join(net.base, 'src');
+    mkdirSync(src);
+    writeFileSync(join(src, 'f.bin'), seededBytes(2, 'f', MiB));
+    const c = net.customer();
+    assert.equal((await backupTree(c, src)).files, 1);
+    assert.ok((await tamper(net, seats[2]!.supplierId!, '', 'forge')) > 0);
+    const audit = net.customerNode.root.system.get('storage.audit') as AnyActorRef;
+    for (let round = 0; round < 20 && c.fired().length === 0; round++) {
+      const before = audit.getSnapshot().context.rounds as number;
+      c.auditNow();
+      await waitFor(audit, (s) => s.context.rounds > before && s.value === 'waiting', {
+        timeout: 30_000
+      });
+    }
+    assert.deepEqual(
+      c.fired().map((f) => [f.position, f.supplierId, f.code]),
+      [[2, seats[2]!.supplierId, 'ERR_STORAGE_AUDIT']]
+    );
+    assert.match(c.fired()[0]!.reason, /does not match the catalog's Merkle root/);
+    const after = await net.ready({ rebuilt: true });
+    assert.notEqual(after[2]!.supplierId, seats[2]!.supplierId);
+    const out = join(net.base, 'out');
+    assert.deepEqual((await restoreTree(c, { path: src, into: out })).failed, []);
+    assert.equal(readFileSync(join(out, 'src', 'f.bin')).equals(seededBytes(2, 'f', MiB)), true);
   }
 );
 

@@ -1,7 +1,8 @@
 /**
  * The customer's side of the storage commands over the router: service requests, shard upload and
- * download with hash checks, listing, deletion and audit challenges (`cmd.audit` → `cmd.proof`). Every `cmd.fail` becomes a
- * StorageError with the supplier's code; transport failures stay RouterErrors.
+ * download with hash checks, listing, deletion and audit challenges (`cmd.audit` → `cmd.proof`).
+ * Every `cmd.fail` becomes a StorageError with the supplier's code; transport failures stay
+ * RouterErrors.
  */
 import type { Router } from '../router/index.js';
 import { STORAGE_SERVICE, type ServiceRequest } from '../../machines/storage/messages.js';

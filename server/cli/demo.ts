@@ -15,6 +15,7 @@ import type { Flags } from './args.js';
 import { supplierDies } from './demo-storage.js';
 import { paymentDemo } from './demo-payment.js';
 import type { PaymentServiceOptions } from '../../actors/payment/service.js';
+import { proxyDemo } from './demo-proxy.js';
 import { startHost } from './host.js';
 import type { Host } from './host.js';
 import { until } from './until.js';
@@ -64,6 +65,7 @@ interface Scenario {
 const SCENARIOS: Record<string, Scenario> = {
   'supplier-dies': supplierDies,
   payment: paymentDemo,
+  proxy: { summary: proxyDemo.summary, run: (host, say) => proxyDemo.run(host, say, STEP_MS) },
   handshake: {
     summary:
       'the Noise XX handshake between two devnet identities, one message per clock step (node handshake-lab)',
