@@ -19,6 +19,7 @@ import {
   rebuildCommand,
   remoteBackend,
   restoreCommand,
+  retentionCommand,
   rmCommand,
   suppliersCommand,
   versionsCommand
@@ -137,6 +138,32 @@ test('REST routes and CLI handlers over a devnet customer', { timeout: 120_000 }
   assert.match(lines.at(-1)!, /ERR_STORAGE_EXISTS/);
   assert.equal(await restoreCommand(b, [...args, '--overwrite'], io), 0);
   assert.equal(readFileSync(join(out, 'doc.txt'), 'utf8'), 'keep me '.repeat(10_000));
+  // Retention: read, refused out of range, set to one; the next backup prunes the older version.
+  assert.deepEqual(await call('GET', '/api/storage/policy'), { keepVersions: 2 });
+  const zero = await app.inject({
+    method: 'PUT',
+    url: '/api/storage/policy',
+    headers,
+    payload: { keepVersions: 0 }
+  });
+  assert.equal(zero.statusCode, 400);
+  assert.equal(await retentionCommand(b, ['0'], io), 2);
+  assert.equal(await retentionCommand(b, ['1'], io), 0);
+  assert.match(lines.at(-1)!, /^keeping 1 version of each file/);
+  writeFileSync(join(src, 'doc.txt'), 'changed '.repeat(10_000));
+  assert.equal(await backupCommand(b, [src], io), 0);
+  assert.equal(await versionsCommand(b, [join(src, 'doc.txt')], io), 0);
+  assert.match(lines.at(-1)!, /^v2 /);
+  const kept = (await call(
+    'GET',
+    `/api/storage/versions?path=${encodeURIComponent(join(src, 'doc.txt'))}`
+  )) as { versions: { version: number }[] };
+  assert.deepEqual(
+    kept.versions.map((v) => v.version),
+    [2]
+  );
+  assert.equal(await retentionCommand(b, [], io), 0);
+  assert.equal(lines.at(-1), 'keeping 1 version of each file');
   assert.equal(await rmCommand(b, [join(src, 'doc.txt')], io), 0);
   const gone = await call(
     'GET',

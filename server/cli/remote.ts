@@ -123,7 +123,8 @@ export function actorsCommand(config: NodeConfig, flags: Flags, io: Io): Promise
   });
 }
 
-/** The storage commands (`backup`, `restore`, `rebuild`, `ls`, `versions`, `suppliers`, `rm`). */
+/** The storage commands (`backup`, `restore`, `rebuild`, `ls`, `versions`, `suppliers`, `rm`,
+ * `retention`). */
 export const STORAGE_COMMANDS = [
   'backup',
   'restore',
@@ -131,7 +132,8 @@ export const STORAGE_COMMANDS = [
   'ls',
   'versions',
   'suppliers',
-  'rm'
+  'rm',
+  'retention'
 ] as const;
 
 /** Runs one storage command against the running node's REST routes. */
@@ -177,7 +179,8 @@ export function storageCommand(
       ls: storage.lsCommand,
       versions: storage.versionsCommand,
       suppliers: storage.suppliersCommand,
-      rm: storage.rmCommand
+      rm: storage.rmCommand,
+      retention: storage.retentionCommand
     };
     return handlers[name](backend, args, io);
   });

@@ -42,6 +42,8 @@ export interface StorageBackend {
     fired: { position: number; supplierId: string; code: string; reason: string }[];
   }>;
   remove(path: string): Promise<{ removedVersions: number }>;
+  /** The retention policy; with `keepVersions`, sets it first. */
+  retention(keepVersions?: number): Promise<{ keepVersions: number }>;
 }
 
 /** One server-sent event. */
@@ -119,7 +121,11 @@ export function remoteBackend(
       ((await call('GET', `/api/storage/versions?path=${q(path)}`)) as { versions: never[] })
         .versions,
     suppliers: async () => (await call('GET', '/api/storage/suppliers')) as never,
-    remove: async (path) => (await call('DELETE', `/api/storage/files?path=${q(path)}`)) as never
+    remove: async (path) => (await call('DELETE', `/api/storage/files?path=${q(path)}`)) as never,
+    retention: async (keepVersions) =>
+      (await (keepVersions === undefined
+        ? call('GET', '/api/storage/policy')
+        : call('PUT', '/api/storage/policy', { keepVersions }))) as { keepVersions: number }
   };
 }
 
@@ -244,6 +250,20 @@ export async function suppliersCommand(
   return EXIT.ok;
 }
 
+/** `bitdust retention [n]`: how many versions of each file are kept; `n` sets it. */
+export async function retentionCommand(b: StorageBackend, args: string[], io: Io): Promise<number> {
+  const n = args.length === 1 ? Number(args[0]) : undefined;
+  if (args.length > 1 || (n !== undefined && !(Number.isInteger(n) && n >= 1 && n <= 10_000))) {
+    return usage(io, 'retention [versions to keep, 1 to 10000]');
+  }
+  const { keepVersions } = await b.retention(n);
+  io.out(
+    `keeping ${keepVersions} version${keepVersions === 1 ? '' : 's'} of each file` +
+      (n !== undefined ? ' (older ones go at the next backup of each file)' : '')
+  );
+  return EXIT.ok;
+}
+
 /** `bitdust rm <path>`. */
 export async function rmCommand(b: StorageBackend, args: string[], io: Io): Promise<number> {
   if (args.length !== 1) return usage(io, 'rm <path>');
@@ -298,6 +318,10 @@ export function localBackend(c: CustomerStorage): StorageBackend {
       suppliers: c.supplierViews(),
       fired: c.fired()
     }),
-    remove: async (path) => ({ removedVersions: await removeFile(c, path) })
+    remove: async (path) => ({ removedVersions: await removeFile(c, path) }),
+    retention: async (keepVersions) => {
+      if (keepVersions !== undefined) await c.catalog.setPolicy({ keepVersions });
+      return c.catalog.policy();
+    }
   };
 }
