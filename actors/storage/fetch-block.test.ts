@@ -100,6 +100,7 @@ test('a silent position is hedged around once, then asked last', async () => {
   assert.deepEqual(done, plain);
   assert.deepEqual(asked, [0, 1, 2, 3, 4, 5]);
   assert.deepEqual([...f.late], [1]);
+  assert.deepEqual(f.stats, { blocks: 1, hedged: 1, reconstructed: 1 });
   // The next block skips the late position without waiting.
   asked.length = 0;
   assert.deepEqual(await f.fetch('b1', k, record), plain);

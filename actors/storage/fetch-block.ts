@@ -38,6 +38,8 @@ type State = 'idle' | 'asked' | 'got' | 'failed';
 export class BlockFetcher {
   private readonly slow = new Set<number>();
   private average = 0;
+  /** Blocks fetched, and those that were late (every remaining position asked). */
+  readonly stats = { blocks: 0, hedged: 0, reconstructed: 0 };
 
   constructor(private readonly o: FetcherOptions) {}
 
@@ -118,6 +120,7 @@ export class BlockFetcher {
         finished = true;
         if (timer !== undefined) clock.clearTimeout(timer);
         if (value) {
+          this.stats.blocks++;
           const took = clock.now() - started;
           this.average = this.average === 0 ? took : 0.8 * this.average + 0.2 * took;
           resolve(value.value);
@@ -147,6 +150,7 @@ export class BlockFetcher {
       const decode = async () => {
         decoding = true;
         const chosen = order.filter((p) => state[p] === 'got').slice(0, k);
+        if (chosen.some((p) => p >= k)) this.stats.reconstructed++;
         const some = shards.map((s, p) => (chosen.includes(p) ? s : null));
         try {
           const out = await use(some);
@@ -186,6 +190,7 @@ export class BlockFetcher {
         timer = undefined;
         if (finished) return;
         hedged = true;
+        this.stats.hedged++;
         state.forEach((s, p) => s === 'asked' && this.slow.add(p));
         step();
       };
