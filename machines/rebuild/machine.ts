@@ -6,8 +6,8 @@
  * States
  * - `scanning`: `scan` lists what each position holds (the list-files machine) and compares it
  *   with the catalog; its output is the number of blocks with missing shards.
- * - `rebuilding`: `rebuildBlock` handles one block at a time: fetch any k good shards from the
- *   fastest positions, reconstruct the stripe, check every rebuilt shard against the catalog's
+ * - `rebuilding`: `rebuildBlock` takes the blocks in order (the effect may work a few ahead):
+ *   fetch k good shards from positions that hold them, reconstruct the stripe, check every rebuilt shard against the catalog's
  *   hash and send it to its position. A block with fewer than k shards alive is recorded as lost
  *   (it cannot be rebuilt; restores of it will name it) and the next one is tried.
  * - `done` (final; output: blocks rebuilt, shards sent, lost blocks) / `failed` (final, on

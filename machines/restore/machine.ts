@@ -1,12 +1,14 @@
 /**
  * restore — one file version from its suppliers to disk (the original's restore_worker, one per
- * download). Blocks are restored in order, one at a time, into a temporary file.
+ * download). Blocks are written in order, one at a time (the effect fetches a few ahead), into a
+ * temporary file.
  *
  * States
  * - `preparing`: `prepare` checks the target (no overwrite unless asked), opens the temporary file
  *   and reports the block count.
- * - `fetching`: `restoreBlock` asks every position for the block's shard and uses the first k that
- *   match the catalog's hashes (the fastest suppliers), reconstructs, decrypts and writes it. A
+ * - `fetching`: `restoreBlock` gets the block from k positions (data shards first, another
+ *   position for each failure or bad shard, all of them once the block is late), checks them
+ *   against the catalog's hashes, reconstructs if need be, decrypts and writes it. A
  *   block that cannot be recovered is recorded and the next one is tried, so the final error
  *   names every lost block at once.
  * - `finishing`: `finish` checks the lost list and the file's hash, then renames over the target.
