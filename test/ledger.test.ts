@@ -119,6 +119,44 @@ describe('ledger', () => {
     await assert.rejects(ledger.recordUsage(selfSigned), /ERR_PAYMENT_MISMATCH/);
   });
 
+  it("caps what one customer's accepts vest; the audit re-checks the cap", async () => {
+    const GBH = 1_000_000_000n * 3_600_000n;
+    const grant = { ...GRANT, counterpartyCapByteMs: (4n * GBH).toString() };
+    const clock = new TestClock(T0);
+    const store = createMemoryStore();
+    const ledger = await openLedger({ store, keys: A, clock, grant });
+    await ledger.vest();
+    const accept = (by: typeof B, n: number, gbh: bigint) =>
+      signAccept(by, {
+        v: 1 as const,
+        invoiceId: `${n}`.padStart(2, '0').repeat(16),
+        invoiceHash: 'cd'.repeat(32),
+        supplier: idOf(A),
+        customer: idOf(by),
+        periodEnd: T0,
+        storedByteMs: (gbh * GBH).toString(),
+        ts: T0
+      });
+    // B acknowledges 10 GB-hours in two accepts, C 3: only 4 of B's count, all 3 of C's.
+    await ledger.recordUsage(accept(B, 1, 6n));
+    await ledger.recordUsage(accept(B, 2, 4n));
+    await ledger.recordUsage(accept(C, 3, 3n));
+    const e = await ledger.vest();
+    assert.equal(e?.body.kind === 'grant' && e.body.amount, 7_000, '(4 + 3) GB-hours × 1000 µc');
+    assert.equal(ledger.state().donatedByteMs, 13n * GBH);
+    assert.equal(ledger.state().vestableByteMs, 7n * GBH);
+    assert.equal(await ledger.vest(), undefined);
+    const report = await auditChain(store);
+    assert.ok(report.ok);
+    assert.equal(report.granted, String(GRANT.startMicro + 7_000));
+    // Without the cap the same accepts of B vest all 10 GB-hours.
+    const uncapped = await openLedger({ store: createMemoryStore(), keys: A, clock, grant: GRANT });
+    await uncapped.recordUsage(accept(B, 1, 6n));
+    await uncapped.recordUsage(accept(B, 2, 4n));
+    assert.equal((await uncapped.vest())?.body.kind, 'grant');
+    assert.equal(uncapped.state().granted, BigInt(GRANT.startMicro + 10_000));
+  });
+
   it('audit finds the first entry edited in the LMDB file', async () => {
     await withLmdb(async (path) => {
       const clock = new TestClock(T0);

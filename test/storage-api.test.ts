@@ -14,11 +14,13 @@ import { buildApp } from '../server/app.js';
 import {
   backupCommand,
   humanBytes,
+  jobsCommand,
   lsCommand,
   parseEvents,
   rebuildCommand,
   remoteBackend,
   restoreCommand,
+  retentionCommand,
   rmCommand,
   suppliersCommand,
   versionsCommand
@@ -137,6 +139,32 @@ test('REST routes and CLI handlers over a devnet customer', { timeout: 120_000 }
   assert.match(lines.at(-1)!, /ERR_STORAGE_EXISTS/);
   assert.equal(await restoreCommand(b, [...args, '--overwrite'], io), 0);
   assert.equal(readFileSync(join(out, 'doc.txt'), 'utf8'), 'keep me '.repeat(10_000));
+  // Retention: read, refused out of range, set to one; the next backup prunes the older version.
+  assert.deepEqual(await call('GET', '/api/storage/policy'), { keepVersions: 2 });
+  const zero = await app.inject({
+    method: 'PUT',
+    url: '/api/storage/policy',
+    headers,
+    payload: { keepVersions: 0 }
+  });
+  assert.equal(zero.statusCode, 400);
+  assert.equal(await retentionCommand(b, ['0'], io), 2);
+  assert.equal(await retentionCommand(b, ['1'], io), 0);
+  assert.match(lines.at(-1)!, /^keeping 1 version of each file/);
+  writeFileSync(join(src, 'doc.txt'), 'changed '.repeat(10_000));
+  assert.equal(await backupCommand(b, [src], io), 0);
+  assert.equal(await versionsCommand(b, [join(src, 'doc.txt')], io), 0);
+  assert.match(lines.at(-1)!, /^v2 /);
+  const kept = (await call(
+    'GET',
+    `/api/storage/versions?path=${encodeURIComponent(join(src, 'doc.txt'))}`
+  )) as { versions: { version: number }[] };
+  assert.deepEqual(
+    kept.versions.map((v) => v.version),
+    [2]
+  );
+  assert.equal(await retentionCommand(b, [], io), 0);
+  assert.equal(lines.at(-1), 'keeping 1 version of each file');
   assert.equal(await rmCommand(b, [join(src, 'doc.txt')], io), 0);
   const gone = await call(
     'GET',
@@ -262,4 +290,17 @@ test('REST routes and CLI handlers over a devnet customer', { timeout: 120_000 }
   assert.equal(last.at(-1), 'done');
   await waitFor(supervisor, (s) => jobIds(s).length === 0, { timeout: 10_000 });
   assert.deepEqual(await ids(), []);
+
+  // `bitdust jobs` lists them; `bitdust jobs <id>` follows one (here already done) to its summary.
+  lines.length = 0;
+  assert.equal(await jobsCommand(bj, [], io), 0);
+  assert.ok(
+    lines.some((l) => l.startsWith(`${heldId}  backup   done  100%  195 KiB / 195 KiB  1/1 files`)),
+    lines.join('\n')
+  );
+  assert.ok(lines.some((l) => /^[0-9a-f]{16} {2}rebuild {2}done/.test(l)));
+  lines.length = 0;
+  assert.equal(await jobsCommand(bj, [heldId], io), 0);
+  assert.equal(lines.at(-1), 'backed up 1 files (195 KiB), 0 unchanged');
+  assert.equal(await jobsCommand(bj, ['0123456789abcdef'], io), 1);
 });

@@ -14,7 +14,8 @@
  */
 import { BitDustError } from '../errors.js';
 import type { HandshakeResult } from './handshake-state.js';
-import { decrypt, encrypt, MAX_MESSAGE, rekey, TAGLEN, wipe } from './primitives.js';
+import { BULK_BYTES, open, sealJoined, sealParts } from './bulk-aead.js';
+import { MAX_MESSAGE, rekey, TAGLEN, wipe } from './primitives.js';
 import { ReplayWindow } from './replay-window.js';
 
 /** Bytes of the message-number header in front of each ciphertext. */
@@ -25,7 +26,6 @@ export const MAX_PLAINTEXT = MAX_MESSAGE - TAGLEN;
 export const DEFAULT_REKEY_INTERVAL = 1 << 20;
 /** How many epochs a receiver will roll forward for one message (lost traffic or requested rekeys). */
 const MAX_EPOCH_SKIP = 8;
-const EMPTY = new Uint8Array(0);
 
 /** Tuning that both ends must agree on (the interval) or may choose alone (the window). */
 export interface SessionOptions {
@@ -84,11 +84,26 @@ export class Session {
     return this.#sendN;
   }
 
-  /** Encrypt one message into a frame. */
+  /** Encrypt one message into a frame (one buffer). */
   send(plaintext: Uint8Array): Uint8Array {
+    const parts = this.seal([plaintext]);
+    return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+  }
+
+  /**
+   * Encrypt one message given in pieces (joined, they are the plaintext) and return the frame as
+   * pieces: `headroom` zero bytes ‖ the 8-byte number, then one ciphertext piece per plaintext
+   * piece, then the tag. Joined, the pieces after the headroom are exactly `send`'s frame, so a
+   * caller can put its own prefix in the headroom and a transport can write the pieces with one
+   * writev instead of copying them together. Every piece is a fresh buffer. A message under
+   * BULK_BYTES comes back as one piece (joining it is cheaper than writing pieces).
+   */
+  seal(plaintext: readonly Uint8Array[], headroom = 0): Buffer[] {
     this.#open();
-    if (plaintext.byteLength > MAX_PLAINTEXT) {
-      throw new BitDustError('ERR_NOISE_TOO_LARGE', `${plaintext.byteLength} B exceeds one frame`);
+    let bytes = 0;
+    for (const p of plaintext) bytes += p.byteLength;
+    if (bytes > MAX_PLAINTEXT) {
+      throw new BitDustError('ERR_NOISE_TOO_LARGE', `${bytes} B exceeds one frame`);
     }
     const n = this.#sendN;
     if (n >= Number.MAX_SAFE_INTEGER) {
@@ -101,11 +116,24 @@ export class Session {
       this.#sendKey = next;
       this.#sendEpoch += 1;
     }
-    const frame = Buffer.allocUnsafe(HEADER_BYTES + plaintext.byteLength + TAGLEN);
-    frame.writeBigUInt64BE(BigInt(n), 0);
-    encrypt(this.#sendKey, BigInt(n), EMPTY, plaintext, frame.subarray(HEADER_BYTES));
+    if (bytes < BULK_BYTES) {
+      // Small: one buffer, sealed by libsodium (cheaper per message), headroom zeroed.
+      const frame = sealJoined(this.#sendKey, n, plaintext, headroom + HEADER_BYTES);
+      frame.writeUInt32BE(Math.floor(n / 2 ** 32), headroom);
+      frame.writeUInt32BE(n % 2 ** 32, headroom + 4);
+      this.#sendN = n + 1;
+      return [frame];
+    }
+    const { ciphertext, tag } = sealParts(this.#sendKey, n, plaintext);
+    // Small, so from Node's shared pool: zero the headroom, every other byte is written here.
+    const head = Buffer.allocUnsafe(headroom + HEADER_BYTES).fill(0, 0, headroom);
+    head.writeUInt32BE(Math.floor(n / 2 ** 32), headroom);
+    head.writeUInt32BE(n % 2 ** 32, headroom + 4);
     this.#sendN = n + 1;
-    return frame;
+    const parts: Buffer[] = [head];
+    for (const c of ciphertext) if (c.byteLength > 0) parts.push(c);
+    parts.push(tag);
+    return parts;
   }
 
   /**
@@ -117,24 +145,27 @@ export class Session {
     if (frame.byteLength < HEADER_BYTES + TAGLEN || frame.byteLength > HEADER_BYTES + MAX_MESSAGE) {
       throw new BitDustError('ERR_NOISE_FRAME', `frame of ${frame.byteLength} B`);
     }
-    const big = Buffer.from(frame.buffer, frame.byteOffset, HEADER_BYTES).readBigUInt64BE(0);
-    if (big >= BigInt(Number.MAX_SAFE_INTEGER))
+    const view = new DataView(frame.buffer, frame.byteOffset, HEADER_BYTES);
+    const high = view.getUint32(0);
+    const n = high * 2 ** 32 + view.getUint32(4);
+    // 2^53 - 1 and above can never be sent (see send), so such a number is malformed.
+    if (high >= 2 ** 21 || n >= Number.MAX_SAFE_INTEGER) {
       throw new BitDustError('ERR_NOISE_FRAME', 'bad nonce');
-    const n = Number(big);
+    }
     const verdict = this.#window.check(n);
     if (verdict !== 'ok') throw new BitDustError('ERR_NOISE_REPLAY', `message ${n} is ${verdict}`);
     const epoch = Math.floor(n / this.#interval);
     const body = frame.subarray(HEADER_BYTES);
     let plaintext: Uint8Array;
-    if (epoch === this.#recvEpoch) plaintext = decrypt(this.#recvKey, big, EMPTY, body);
+    if (epoch === this.#recvEpoch) plaintext = open(this.#recvKey, n, body);
     else if (epoch === this.#recvEpoch - 1 && this.#recvPrev) {
-      plaintext = decrypt(this.#recvPrev, big, EMPTY, body);
+      plaintext = open(this.#recvPrev, n, body);
     } else if (epoch > this.#recvEpoch && epoch - this.#recvEpoch <= MAX_EPOCH_SKIP) {
       // Derive forward without committing: only an authentic message may move the epoch.
       const chain = [this.#recvKey];
       for (let e = this.#recvEpoch; e < epoch; e++) chain.push(rekey(chain[chain.length - 1]!));
       try {
-        plaintext = decrypt(chain[chain.length - 1]!, big, EMPTY, body);
+        plaintext = open(chain[chain.length - 1]!, n, body);
       } catch (err) {
         for (const k of chain.slice(1)) wipe(k);
         throw err;

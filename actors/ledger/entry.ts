@@ -18,6 +18,11 @@ export interface GrantPolicy {
   capMicro: number;
   /** µc vested per GB-hour of storage donated, as acknowledged by customers' accepts. */
   vestMicroPerGBHour: number;
+  /**
+   * Most byte-ms of one customer's accepts that count towards vesting (a decimal string; absent:
+   * no per-customer cap). Identities that acknowledge each other's storage then gain little each.
+   */
+  counterpartyCapByteMs?: string;
 }
 
 /** How far a recorded statement's date may be from its entry's. */
@@ -55,6 +60,10 @@ export interface LedgerState {
   /** Byte-ms of donation acknowledged by others (accepts where the owner is the supplier). */
   donatedByteMs: bigint;
   consumedByteMs: bigint;
+  /** Donation that counts towards vesting: each customer's part capped by the policy. */
+  vestableByteMs: bigint;
+  /** Donation acknowledged per customer. */
+  donatedBy: Map<string, bigint>;
   ids: Set<string>;
 }
 
@@ -69,8 +78,17 @@ export const emptyState = (): LedgerState => ({
   granted: 0n,
   donatedByteMs: 0n,
   consumedByteMs: 0n,
+  vestableByteMs: 0n,
+  donatedBy: new Map(),
   ids: new Set()
 });
+
+/** `x` capped at the policy's per-customer cap (uncapped without one). */
+const capped = (policy: GrantPolicy, x: bigint): bigint => {
+  if (policy.counterpartyCapByteMs === undefined) return x;
+  const cap = BigInt(policy.counterpartyCapByteMs);
+  return x < cap ? x : cap;
+};
 
 /** The part of an entry its owner signs. */
 export const signedPart = (e: Omit<LedgerEntry, 'sig' | 'hash'>) => ({
@@ -85,9 +103,12 @@ export const signedPart = (e: Omit<LedgerEntry, 'sig' | 'hash'>) => ({
 export const entryHash = (e: Omit<LedgerEntry, 'hash'>): string =>
   hashOf({ ...signedPart(e), sig: e.sig });
 
-/** The most µc `policy` allows after `donatedByteMs` of acknowledged donation. */
-export function grantAllowed(policy: GrantPolicy, donatedByteMs: bigint): bigint {
-  const vested = (donatedByteMs * BigInt(policy.vestMicroPerGBHour)) / BYTE_MS_PER_GB_HOUR;
+/**
+ * The most µc `policy` allows after `vestableByteMs` of acknowledged donation (each customer's
+ * part already capped: {@link LedgerState.vestableByteMs}).
+ */
+export function grantAllowed(policy: GrantPolicy, vestableByteMs: bigint): bigint {
+  const vested = (vestableByteMs * BigInt(policy.vestMicroPerGBHour)) / BYTE_MS_PER_GB_HOUR;
   const total = BigInt(policy.startMicro) + vested;
   return total < BigInt(policy.capMicro) ? total : BigInt(policy.capMicro);
 }
@@ -129,15 +150,20 @@ export function applyEntry(
     if (!Number.isSafeInteger(b.amount) || b.amount <= 0) return bad('ERR_LEDGER_AMOUNT', 'grant');
     n.granted += BigInt(b.amount);
     n.balance += BigInt(b.amount);
-    if (n.granted > grantAllowed(policy, s.donatedByteMs)) {
+    if (n.granted > grantAllowed(policy, s.vestableByteMs)) {
       return bad('ERR_LEDGER_GRANT', `grant ${b.id} exceeds what donation vested`);
     }
   } else if (b.kind === 'usage') {
     const v: Verdict = verifyAccept(b.signed, w);
     if (!v.ok) return bad(v.code, v.reason);
     const a = b.signed.accept;
-    if (a.supplier === e.owner) n.donatedByteMs += big(a.storedByteMs);
-    else if (a.customer === e.owner) n.consumedByteMs += big(a.storedByteMs);
+    if (a.supplier === e.owner) {
+      const x = big(a.storedByteMs);
+      const before = s.donatedBy.get(a.customer) ?? 0n;
+      n.donatedBy = new Map(s.donatedBy).set(a.customer, before + x);
+      n.donatedByteMs += x;
+      n.vestableByteMs += capped(policy, before + x) - capped(policy, before);
+    } else if (a.customer === e.owner) n.consumedByteMs += big(a.storedByteMs);
     else return bad('ERR_LEDGER_PARTY', `usage ${a.invoiceId} is not ours`);
   } else {
     const v: Verdict = verifySettled(b.settled, w);

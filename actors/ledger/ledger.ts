@@ -109,7 +109,7 @@ export async function openLedger(o: LedgerOptions): Promise<Ledger> {
 
   const ledger: Ledger = {
     owner,
-    state: () => ({ ...s, ids: new Set(s.ids) }),
+    state: () => ({ ...s, ids: new Set(s.ids), donatedBy: new Map(s.donatedBy) }),
     spendable: () => s.balance - [...reserved.values()].reduce((a, b) => a + b, 0n),
     reserve(id, amount) {
       if (reserved.has(id)) return true;
@@ -127,7 +127,7 @@ export async function openLedger(o: LedgerOptions): Promise<Ledger> {
     recordUsage: (signed) => enqueue(() => write({ kind: 'usage', signed })),
     vest: () =>
       enqueue(async () => {
-        const due = grantAllowed(o.grant, s.donatedByteMs) - s.granted;
+        const due = grantAllowed(o.grant, s.vestableByteMs) - s.granted;
         if (due <= 0n) return undefined;
         const basis = s.granted === 0n ? ('start' as const) : ('vest' as const);
         const provenByteMs = s.donatedByteMs.toString();

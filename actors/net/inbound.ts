@@ -39,7 +39,11 @@ export interface InboundDeps {
   log(reason: string, address: string, detail?: string): void;
 }
 
-/** The transport's frame handler. */
+/**
+ * The transport's frame handler. It only borrows each frame (add it with `{ borrow: true }`):
+ * a session frame is opened into a fresh plaintext, and a handshake frame is copied before it
+ * is decoded, so nothing here keeps a view of the frame past the call.
+ */
 export function createInbound(deps: InboundDeps): (from: string, bytes: Uint8Array) => void {
   const { counters, channel } = deps;
   const refuse = (reason: Refusal, from: string, detail?: string) => {
@@ -51,7 +55,9 @@ export function createInbound(deps: InboundDeps): (from: string, bytes: Uint8Arr
     if (body.byteLength > MAX_FRAME_BYTES) return refuse('oversized', from, `${body.byteLength} B`);
     let value: unknown;
     try {
-      value = decodeHandshakeFrame(body);
+      // A private copy first: the frame is borrowed, and the decoded frame (whose byte fields
+      // may be views of its input) lives on in the peer actor.
+      value = decodeHandshakeFrame(new Uint8Array(body));
     } catch {
       return refuse('malformed', from, 'handshake frame is not msgpack');
     }

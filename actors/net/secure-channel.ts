@@ -15,7 +15,7 @@ import type { Clock } from '../clock.js';
 import type { Session } from '../crypto/session.js';
 import { TransportError } from '../transports/errors.js';
 import type { FrameHandler, Transport } from '../transports/types.js';
-import { CHANNEL, MAX_CHANNEL_PAYLOAD, prefixed, TAG } from './frames.js';
+import { CHANNEL, MAX_CHANNEL_PAYLOAD, TAG } from './frames.js';
 import type { Channel } from './frames.js';
 import {
   FRAGMENT_HEADER_BYTES,
@@ -26,6 +26,13 @@ import {
 import { HEADER_BYTES } from '../crypto/session.js';
 import { TAGLEN } from '../crypto/primitives.js';
 import type { ReassemblyOptions, ReassemblyStats } from './fragments.js';
+
+/** Each channel's byte, allocated once (sealing reads it and never keeps it). */
+const CHANNEL_BYTES: Record<Channel, Uint8Array> = {
+  [CHANNEL.liveness]: Uint8Array.of(CHANNEL.liveness),
+  [CHANNEL.router]: Uint8Array.of(CHANNEL.router),
+  [CHANNEL.fragment]: Uint8Array.of(CHANNEL.fragment)
+};
 
 /** One authenticated session. */
 export interface SessionEntry {
@@ -144,12 +151,25 @@ export class SecureChannel {
 
   /** Encrypts `payload` on `channel` to `address`; false when there is no session. */
   sendOn(address: string, channel: Channel, payload: Uint8Array): boolean {
+    return this.write(address, channel, payload) !== null;
+  }
+
+  /**
+   * `sendOn` for a bulk sender that wants the raw transport's backpressure: the promise settles
+   * once the medium accepted the frame (a failure is counted, never thrown); null with no session.
+   */
+  write(address: string, channel: Channel, payload: Uint8Array): Promise<void> | null {
     const entry = this.#sessions.get(address);
-    if (!entry) return false;
-    const frame = prefixed(TAG.session, entry.session.send(prefixed(channel, payload)));
+    if (!entry) return null;
+    // Sealed in pieces (tag byte in the headroom, channel byte and payload encrypted without
+    // joining them): a medium that writes pieces copies nothing; any other gets them joined.
+    const parts = entry.session.seal([CHANNEL_BYTES[channel], payload], 1);
+    (parts[0] as Buffer)[0] = TAG.session;
     this.#stats.framesOut++;
-    this.#raw.send(address, frame).catch(() => void this.#stats.sendErrors++);
-    return true;
+    const sent = this.#raw.sendParts
+      ? this.#raw.sendParts(address, parts)
+      : this.#raw.send(address, Buffer.concat(parts));
+    return sent.catch(() => void this.#stats.sendErrors++);
   }
 
   /**

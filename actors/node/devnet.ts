@@ -75,7 +75,7 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
             tap(t.address, to, Uint8Array.from(frame));
             return t.send(to, frame);
           },
-          onFrame: (h) => t.onFrame(h),
+          onFrame: (h, o) => t.onFrame(h, o),
           close: () => t.close(),
           ...(t.onPeerDown ? { onPeerDown: t.onPeerDown.bind(t) } : {})
         }

@@ -1,11 +1,12 @@
 /**
- * The customer's storage client with a meter: every acknowledged shard (and every delete or
- * cancel) updates the bytes each supplier holds for us, and every shard moved counts as a
+ * The customer's storage client with a meter: every acknowledged shard or piece (and every delete
+ * or cancel) updates the bytes each supplier holds for us, and every shard moved counts as a
  * transfer. The payment service checks a supplier's invoice against these figures, so they count
  * exactly what the supplier counts: shard bytes it acknowledged as stored.
  */
 import type { Router } from '../router/index.js';
 import { StorageClient } from '../storage/customer-client.js';
+import { HASH_BYTES } from '../storage/hash.js';
 
 /** Called with the bytes `supplier` now holds for us and the shard bytes just moved. */
 export type CustomerMeter = (supplier: string, heldBytes: number, transferred: number) => void;
@@ -68,8 +69,20 @@ export class MeteredClient extends StorageClient {
     this.meter(supplier, this.set(supplier, key, shard.length), shard.length);
   }
 
-  override async getShard(supplier: string, key: string, expected?: Uint8Array) {
-    const shard = await super.getShard(supplier, key, expected);
+  /** A piece is `hash(32) ‖ shard`: the supplier stores and counts the shard. */
+  override async putPiece(supplier: string, key: string, piece: Uint8Array): Promise<void> {
+    await super.putPiece(supplier, key, piece);
+    const size = piece.length - HASH_BYTES;
+    this.meter(supplier, this.set(supplier, key, size), size);
+  }
+
+  override async getShard(
+    supplier: string,
+    key: string,
+    expected?: Uint8Array,
+    options?: { rehash?: boolean }
+  ) {
+    const shard = await super.getShard(supplier, key, expected, options);
     this.meter(supplier, this.totals.get(supplier) ?? 0, shard.length);
     return shard;
   }

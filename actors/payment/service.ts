@@ -77,11 +77,15 @@ export interface PaymentServiceOptions {
   readonly contractRetryMs?: number;
 }
 
-/** A new identity's grant: 10 credits at once, 1,000 µc per GB-hour donated, 1,000 credits cap. */
+/**
+ * A new identity's grant: 10 credits at once, 1,000 µc per GB-hour donated up to 1,000 credits;
+ * at most 10,000 GB-hours acknowledged by any one customer count (10 credits' worth).
+ */
 export const DEFAULT_GRANT: GrantPolicy = {
   startMicro: 10_000_000,
   capMicro: 1_000_000_000,
-  vestMicroPerGBHour: 1_000
+  vestMicroPerGBHour: 1_000,
+  counterpartyCapByteMs: (10_000n * 3_600_000_000_000_000n).toString()
 };
 /** 0.001 credit per GB-hour stored, 0.0001 credit per GB moved. */
 export const DEFAULT_PRICE = { pricePerGBHour: 1_000, transferPricePerGB: 100 };

@@ -49,7 +49,7 @@ export function tapped(
       await inner.send(to, frame);
       if (random.next() < p) await inner.send(to, frame).catch(() => undefined);
     },
-    onFrame: (handler) => inner.onFrame(handler),
+    onFrame: (handler, options) => inner.onFrame(handler, options),
     close: () => inner.close()
   };
 }

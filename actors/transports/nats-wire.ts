@@ -44,15 +44,21 @@ export function overhead(from: string, chunked: boolean): number {
   return 2 + Buffer.byteLength(from) + (chunked ? CHUNK_HEADER_BYTES : 0);
 }
 
-/** Encodes the sender prefix and, for chunks, the chunk header, followed by `body`. */
+/**
+ * Encodes the sender prefix and, for chunks, the chunk header, followed by `body` (or the pieces
+ * that make it, copied in once, so a sealed frame in pieces is never joined twice).
+ */
 export function encodeMessage(
   kind: NatsKind,
   from: Uint8Array,
-  body: Uint8Array,
+  body: Uint8Array | readonly Uint8Array[],
   chunk?: { msgId: number; index: number; count: number }
 ): Uint8Array {
+  const parts = body instanceof Uint8Array ? [body] : body;
+  let bytes = 0;
+  for (const p of parts) bytes += p.byteLength;
   const head = 2 + from.byteLength;
-  const out = Buffer.allocUnsafe(head + (chunk ? CHUNK_HEADER_BYTES : 0) + body.byteLength);
+  const out = Buffer.allocUnsafe(head + (chunk ? CHUNK_HEADER_BYTES : 0) + bytes);
   out[0] = kind;
   out[1] = from.byteLength;
   out.set(from, 2);
@@ -63,13 +69,16 @@ export function encodeMessage(
     out.writeUInt16BE(chunk.count, at + 6);
     at += CHUNK_HEADER_BYTES;
   }
-  out.set(body, at);
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
   return out;
 }
 
 /**
  * Decodes one payload; null when malformed (unknown kind, bad sender, short chunk header, an index
- * past the count). The frame and chunk bytes are copies: the handler owns them.
+ * past the count). The frame and chunk bytes are views of `data`: copy what must outlive it.
  */
 export function decodeMessage(data: Uint8Array): NatsMessage | null {
   if (data.byteLength < 3) return null;
@@ -79,7 +88,7 @@ export function decodeMessage(data: Uint8Array): NatsMessage | null {
   const from = Buffer.from(data.buffer, data.byteOffset + 2, len).toString('latin1');
   if (!NATS_ADDRESS.test(from)) return null;
   const rest = 2 + len;
-  if (kind === NatsKind.whole) return { kind, from, frame: copy(data, rest) };
+  if (kind === NatsKind.whole) return { kind, from, frame: data.subarray(rest) };
   if (kind === NatsKind.probe || kind === NatsKind.bye) return { kind, from };
   if (kind !== NatsKind.chunk || data.byteLength < rest + CHUNK_HEADER_BYTES) return null;
   const view = new DataView(data.buffer, data.byteOffset + rest, CHUNK_HEADER_BYTES);
@@ -87,10 +96,5 @@ export function decodeMessage(data: Uint8Array): NatsMessage | null {
   const index = view.getUint16(4);
   const count = view.getUint16(6);
   if (count < 2 || index >= count) return null;
-  return { kind, from, msgId, index, count, bytes: copy(data, rest + CHUNK_HEADER_BYTES) };
-}
-
-/** A plain, unpooled copy from `at` on (nats.js hands out Buffers, whose slice is a view). */
-function copy(data: Uint8Array, at: number): Uint8Array {
-  return new Uint8Array(data.subarray(at));
+  return { kind, from, msgId, index, count, bytes: data.subarray(rest + CHUNK_HEADER_BYTES) };
 }

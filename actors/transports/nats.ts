@@ -57,7 +57,7 @@ export async function createNatsTransport(options: NatsTransportOptions): Promis
 
   const stats = emptyNatsStats();
 
-  const frames = new Set<FrameHandler>();
+  const frames = new Map<FrameHandler, boolean>(); // handler → borrows
   const downs = new Set<PeerDownHandler>();
   const statusHandlers = new Set<(s: NatsLinkStatus) => void>();
   // One probe per address, kept while trusted: every send awaits its address's gate, so sends
@@ -85,15 +85,13 @@ export async function createNatsTransport(options: NatsTransportOptions): Promis
     contacts.add(peer);
     if (contacts.size > MAX_CONTACTS) contacts.delete(contacts.values().next().value as string);
   };
+  /** `frame` may be a view of nats.js's buffer: borrowers read it, owners get a private copy. */
   const deliver = (from: string, frame: Uint8Array): void => {
     stats.framesIn++;
     stats.bytesIn += frame.byteLength;
-    let first = true;
-    for (const h of [...frames]) {
-      const own = first ? frame : new Uint8Array(frame); // each handler owns its frame
-      first = false;
+    for (const [h, borrow] of [...frames]) {
       try {
-        h(from, own);
+        h(from, borrow ? frame : new Uint8Array(frame));
       } catch (err) {
         stats.handlerErrors++;
         o.logger?.warn({ err, from }, 'nats frame handler threw');
@@ -111,7 +109,7 @@ export async function createNatsTransport(options: NatsTransportOptions): Promis
     if (m.kind === NatsKind.whole) deliver(m.from, m.frame);
     else if (m.kind === NatsKind.chunk) {
       stats.chunksIn++;
-      const whole = reassembler.push(m.from, m.msgId, m.index, m.count, m.bytes);
+      const whole = reassembler.push(m.from, m.msgId, m.index, m.count, new Uint8Array(m.bytes));
       if (whole) deliver(m.from, whole);
     } else if (m.kind === NatsKind.probe) msg.respond(EMPTY);
     else {
@@ -162,37 +160,40 @@ export async function createNatsTransport(options: NatsTransportOptions): Promis
     return entry.passed;
   };
 
-  const publish = (to: string, frame: Uint8Array): void => {
+  const publish = (to: string, parts: readonly Uint8Array[], bytes: number): void => {
     const max = nc.info?.max_payload ?? 1 << 20;
     stats.maxPayload = max;
     const dest = subjectOf(to);
-    if (overhead(address, false) + frame.byteLength <= max) {
-      nc.publish(dest, encodeMessage(NatsKind.whole, self, frame));
+    if (overhead(address, false) + bytes <= max) {
+      nc.publish(dest, encodeMessage(NatsKind.whole, self, parts));
     } else {
+      const frame = parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts);
       const per = max - overhead(address, true);
       const count = Math.ceil(frame.byteLength / per);
       if (per < 1 || count > MAX_CHUNKS) throw TransportError.tooLarge(frame.byteLength, max);
       const id = (msgId = (msgId + 1) >>> 0);
       for (let index = 0; index < count; index++) {
-        const bytes = frame.subarray(index * per, (index + 1) * per);
-        nc.publish(dest, encodeMessage(NatsKind.chunk, self, bytes, { msgId: id, index, count }));
+        const piece = frame.subarray(index * per, (index + 1) * per);
+        nc.publish(dest, encodeMessage(NatsKind.chunk, self, piece, { msgId: id, index, count }));
       }
       stats.chunksOut += count;
     }
     stats.framesOut++;
-    stats.bytesOut += frame.byteLength;
-    unflushed += frame.byteLength;
+    stats.bytesOut += bytes;
+    unflushed += bytes;
   };
 
-  const send = async (to: string, frame: Uint8Array): Promise<void> => {
-    if (frame.byteLength > o.maxFrameBytes)
-      throw TransportError.tooLarge(frame.byteLength, o.maxFrameBytes);
+  // Every message is a fresh buffer (encodeMessage copies), so `send` and `sendParts` are one.
+  const send = async (to: string, parts: readonly Uint8Array[]): Promise<void> => {
+    let bytes = 0;
+    for (const p of parts) bytes += p.byteLength;
+    if (bytes > o.maxFrameBytes) throw TransportError.tooLarge(bytes, o.maxFrameBytes);
     if (closed) throw TransportError.closed(address);
     if (!NATS_ADDRESS.test(to)) throw TransportError.unreachable(to, 'not a NATS address token');
     if (o.probeTtlMs > 0) await gate(to);
     if (closed) throw TransportError.closed(address);
     try {
-      publish(to, frame);
+      publish(to, parts, bytes);
     } catch (err) {
       if (err instanceof TransportError) throw err;
       throw TransportError.unreachable(to, (err as Error).message);
@@ -210,9 +211,10 @@ export async function createNatsTransport(options: NatsTransportOptions): Promis
     address,
     subject,
     maxFrameBytes: o.maxFrameBytes,
-    send,
-    onFrame(handler) {
-      if (!closed) frames.add(handler);
+    send: (to, frame) => send(to, [frame]),
+    sendParts: send,
+    onFrame(handler, options) {
+      if (!closed) frames.set(handler, options?.borrow === true);
       return () => void frames.delete(handler);
     },
     onPeerDown(handler) {

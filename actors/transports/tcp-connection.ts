@@ -11,10 +11,11 @@
 import type { Socket } from 'node:net';
 import type { Clock } from '../clock.js';
 import { TransportError } from './errors.js';
-import { encodeFrame, encodeHello, FrameDecoder, FrameKind, parseHello } from './tcp-framing.js';
+import { encodeHello, FrameDecoder, frameHeader, FrameKind, parseHello } from './tcp-framing.js';
 import type { TcpCloseReason } from './tcp-types.js';
 
-const EMPTY = new Uint8Array(0);
+/** Frames below this many body bytes are joined into one write; larger ones go as a writev. */
+const JOIN_BELOW = 16 << 10;
 /** How long a graceful close waits for the peer's FIN before destroying the socket. */
 const CLOSE_GRACE_MS = 2000;
 
@@ -33,6 +34,7 @@ export interface ConnectionConfig {
 /** What a connection reports to its transport. */
 export interface ConnectionEvents {
   hello(conn: TcpConnection, address: string): void;
+  /** A data frame; `body` is borrowed (valid during the call only): copy it to keep it. */
   frame(conn: TcpConnection, body: Uint8Array): void;
   closed(conn: TcpConnection, reason: TcpCloseReason): void;
   /** Bytes and frames crossing the socket, for the transport's counters. */
@@ -78,7 +80,7 @@ export class TcpConnection {
     socket.on('error', () => this.close('error'));
     socket.on('close', () => this.close('error'));
     socket.on('drain', () => this.#settle(null));
-    if (dial) this.#write(FrameKind.hello, encodeHello(dial.self));
+    if (dial) this.#write(FrameKind.hello, [encodeHello(dial.self)]);
     this.#arm(this.peer ? cfg.pingIntervalMs : cfg.helloTimeoutMs);
   }
 
@@ -89,12 +91,18 @@ export class TcpConnection {
 
   /** Writes one data frame; see the module comment for when it resolves. */
   send(frame: Uint8Array): Promise<void> {
+    // A copy: the caller may reuse `frame` once this resolves, possibly before it is written.
+    return this.sendParts([Buffer.from(frame)]);
+  }
+
+  /** Writes the data frame `parts` make, handed over (never copied, never modified). */
+  sendParts(parts: readonly Uint8Array[]): Promise<void> {
     const to = this.peer ?? 'peer';
     if (this.#reason) return Promise.reject(TransportError.unreachable(to, 'connection closed'));
     if (this.#socket.writableLength > this.#cfg.maxQueuedBytes) {
       return Promise.reject(TransportError.unreachable(to, 'send queue full; peer not reading'));
     }
-    this.#write(FrameKind.data, frame);
+    this.#write(FrameKind.data, parts);
     if (this.#socket.writableLength <= this.#cfg.highWaterMark) return Promise.resolve();
     if (this.#waiters.length === 0) {
       this.#stallTimer = this.#cfg.clock.setTimeout(
@@ -116,7 +124,7 @@ export class TcpConnection {
     this.#cfg.clock.clearTimeout(this.#timer);
     this.#settle(TransportError.unreachable(this.peer ?? 'peer', `connection ${reason}`));
     if (reason === 'local-close' && !this.#socket.destroyed) {
-      this.#write(FrameKind.bye, EMPTY);
+      this.#write(FrameKind.bye, []);
       this.#socket.end();
       // Real time on purpose: a safety net against a peer that never closes, not protocol logic.
       setTimeout(() => this.#socket.destroy(), CLOSE_GRACE_MS).unref();
@@ -127,11 +135,24 @@ export class TcpConnection {
     return this.#closedPromise;
   }
 
-  #write(kind: FrameKind, body: Uint8Array): void {
-    const bytes = encodeFrame(kind, body);
+  /**
+   * The frame header, then each part: corked, so the socket gets them in one writev and no
+   * bytes are copied together in user space (a small frame is simply joined).
+   */
+  #write(kind: FrameKind, parts: readonly Uint8Array[]): void {
     this.#lastOut = this.#cfg.clock.now();
-    this.#socket.write(bytes);
-    if (kind === FrameKind.data) this.#events.count('out', body.byteLength);
+    const socket = this.#socket;
+    const bytes = frameHeader(kind, parts);
+    if (bytes.body < JOIN_BELOW) {
+      // Small: one copy and one write are cheaper than a stream write per piece.
+      socket.write(Buffer.concat([bytes.header, ...parts]));
+    } else {
+      socket.cork();
+      socket.write(bytes.header);
+      for (const p of parts) if (p.byteLength > 0) socket.write(p);
+      socket.uncork();
+    }
+    if (kind === FrameKind.data) this.#events.count('out', bytes.body);
   }
 
   /** Resolves (err null) or rejects every send waiting for 'drain'. */
@@ -148,23 +169,28 @@ export class TcpConnection {
   #onData(chunk: Buffer): void {
     if (this.#reason) return;
     this.#lastIn = this.#cfg.clock.now();
-    const frames = this.#decoder.push(chunk);
-    if (typeof frames === 'string') return void this.close(frames);
-    for (const { kind, body } of frames) {
-      if (this.#reason) return;
-      if (kind === FrameKind.data) {
-        if (!this.peer) return void this.close('no-hello');
-        this.#events.count('in', body.byteLength);
-        this.#events.frame(this, body);
-      } else if (kind === FrameKind.hello) {
-        const address = this.dialed || this.peer ? null : parseHello(body);
-        if (!address) return void this.close('bad-hello');
-        this.peer = address;
-        this.#arm(this.#cfg.pingIntervalMs);
-        this.#events.hello(this, address);
-      } else if (kind === FrameKind.ping) this.#write(FrameKind.pong, EMPTY);
-      else if (kind === FrameKind.bye) this.#byeSeen = true;
-    }
+    const fault = this.#decoder.push(
+      chunk,
+      (kind, body) => this.#onFrame(kind, body),
+      () => this.#reason === null
+    );
+    if (fault) void this.close(fault);
+  }
+
+  /** One decoded frame; `body` is borrowed from the decoder (see FrameSink). */
+  #onFrame(kind: FrameKind, body: Uint8Array): void {
+    if (kind === FrameKind.data) {
+      if (!this.peer) return void this.close('no-hello');
+      this.#events.count('in', body.byteLength);
+      this.#events.frame(this, body);
+    } else if (kind === FrameKind.hello) {
+      const address = this.dialed || this.peer ? null : parseHello(body);
+      if (!address) return void this.close('bad-hello');
+      this.peer = address;
+      this.#arm(this.#cfg.pingIntervalMs);
+      this.#events.hello(this, address);
+    } else if (kind === FrameKind.ping) this.#write(FrameKind.pong, []);
+    else if (kind === FrameKind.bye) this.#byeSeen = true;
   }
 
   /** One timer per connection: the hello deadline first, then the idle check every interval. */
@@ -182,7 +208,7 @@ export class TcpConnection {
       now - this.#lastIn >= this.#cfg.pingIntervalMs ||
       now - this.#lastOut >= this.#cfg.pingIntervalMs
     ) {
-      this.#write(FrameKind.ping, EMPTY);
+      this.#write(FrameKind.ping, []);
       this.#events.count('ping', 0);
     }
     this.#arm(this.#cfg.pingIntervalMs);

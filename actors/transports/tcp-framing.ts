@@ -27,19 +27,39 @@ const KINDS = new Set<number>(Object.values(FrameKind));
 /** Why the reader gave up on a stream; the connection is closed with this reason. */
 export type FramingFault = 'bad-length' | 'bad-kind';
 
-/** One decoded frame: its kind and a private copy of its body. */
-export interface DecodedFrame {
-  kind: FrameKind;
-  body: Uint8Array;
-}
+/**
+ * Receives each frame as it completes. `body` is borrowed: a view of the socket's chunk or of the
+ * decoder's scratch buffer, valid only during the call and overwritten by a later frame; copy
+ * what must outlive it.
+ */
+export type FrameSink = (kind: FrameKind, body: Uint8Array) => void;
+
+/**
+ * Frames up to this size that straddle socket chunks are joined in one scratch buffer shared by
+ * every decoder of the thread (frames are delivered synchronously, one at a time), so a busy
+ * link allocates nothing per frame; larger frames get a buffer of their own.
+ */
+const SCRATCH_BYTES = 128 << 10;
+let scratch: Buffer | null = null;
+let scratchBusy = false;
 
 /** Encodes one frame into a fresh buffer (a copy, so the caller may reuse `body` at once). */
 export function encodeFrame(kind: FrameKind, body: Uint8Array): Buffer {
-  const out = Buffer.allocUnsafe(FRAME_OVERHEAD + body.byteLength);
-  out.writeUInt32BE(body.byteLength + 1, 0);
-  out[LENGTH_BYTES] = kind;
-  out.set(body, FRAME_OVERHEAD);
-  return out;
+  const { header } = frameHeader(kind, [body]);
+  return Buffer.concat([header, body]);
+}
+
+/** The `len ‖ kind` header of the frame whose body is `parts` joined, and the body's length. */
+export function frameHeader(
+  kind: FrameKind,
+  parts: readonly Uint8Array[]
+): { header: Buffer; body: number } {
+  let body = 0;
+  for (const p of parts) body += p.byteLength;
+  const header = Buffer.allocUnsafe(FRAME_OVERHEAD);
+  header.writeUInt32BE(body + 1, 0);
+  header[LENGTH_BYTES] = kind;
+  return { header, body };
 }
 
 /** The hello body a dialer sends: protocol name, newline, its listening address. */
@@ -67,9 +87,10 @@ export function parseTcpAddress(address: string): { host: string; port: number }
 }
 
 /**
- * Incremental reader: feed it the chunks a socket delivers, get whole frames back. Chunks are kept
- * as they arrive and each frame is copied out exactly once, so a 64 KiB frame split over many
- * reads costs one copy, and nothing is allocated for a frame before its length passed the cap.
+ * Incremental reader: feed it the chunks a socket delivers, get whole frames back through a
+ * {@link FrameSink}. A frame inside one chunk is handed over as a view of it (no copy); one
+ * spread over chunks is joined once, into the shared scratch buffer when it fits. Nothing is
+ * allocated for a frame before its length passed the cap.
  */
 export class FrameDecoder {
   readonly #maxBody: number;
@@ -87,31 +108,64 @@ export class FrameDecoder {
     return this.#buffered;
   }
 
-  /** Adds one chunk; returns the frames it completed, or the fault that ends the stream. */
-  push(chunk: Buffer): DecodedFrame[] | FramingFault {
-    this.#chunks.push(chunk);
+  /**
+   * Adds one chunk and hands every frame it completed to `sink`, in order; returns the fault
+   * that ends the stream, or null. Stops early (returning null) once `more()` says no.
+   */
+  push(chunk: Buffer, sink: FrameSink, more: () => boolean = () => true): FramingFault | null {
+    if (chunk.byteLength > 0) this.#chunks.push(chunk);
     this.#buffered += chunk.byteLength;
-    const out: DecodedFrame[] = [];
-    for (;;) {
+    while (more()) {
       if (this.#need < 0) {
-        if (this.#buffered < LENGTH_BYTES) return out;
-        const prefix = this.#take(LENGTH_BYTES);
-        const len = new DataView(prefix.buffer).getUint32(0);
+        if (this.#buffered < LENGTH_BYTES) return null;
+        const len = this.#readLength();
         if (len < 1 || len > this.#maxBody) return 'bad-length';
         this.#need = len;
       }
-      if (this.#buffered < this.#need) return out;
-      const whole = this.#take(this.#need);
+      if (this.#buffered < this.#need) return null;
+      const n = this.#need;
       this.#need = -1;
-      const kind = whole[0] as number;
-      if (!KINDS.has(kind)) return 'bad-kind';
-      out.push({ kind: kind as FrameKind, body: whole.subarray(1) });
+      const head = this.#chunks[0] as Buffer;
+      if (!KINDS.has(this.#peek())) return 'bad-kind';
+      if (head.byteLength >= n) {
+        const whole = head.subarray(0, n);
+        this.#skip(n);
+        sink(whole[0] as FrameKind, whole.subarray(1));
+      } else if (n <= SCRATCH_BYTES && !scratchBusy) {
+        scratch ??= Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+        const whole = this.#take(n, scratch);
+        scratchBusy = true; // a sink that somehow re-entered would get a buffer of its own
+        try {
+          sink(whole[0] as FrameKind, whole.subarray(1));
+        } finally {
+          scratchBusy = false;
+        }
+      } else {
+        const whole = this.#take(n, Buffer.allocUnsafeSlow(n));
+        sink(whole[0] as FrameKind, whole.subarray(1));
+      }
     }
+    return null;
   }
 
-  /** Removes `n` buffered bytes into one fresh, unpooled array (never a view of a socket chunk). */
-  #take(n: number): Uint8Array {
-    const out = new Uint8Array(n);
+  /** The first buffered byte (at least one is buffered). */
+  #peek(): number {
+    return (this.#chunks[0] as Buffer)[0] as number;
+  }
+
+  /** Consumes the 4-byte length prefix, read in place unless it straddles chunks. */
+  #readLength(): number {
+    const head = this.#chunks[0] as Buffer;
+    if (head.byteLength < LENGTH_BYTES) {
+      return this.#take(LENGTH_BYTES, Buffer.allocUnsafeSlow(LENGTH_BYTES)).readUInt32BE(0);
+    }
+    const len = head.readUInt32BE(0);
+    this.#skip(LENGTH_BYTES);
+    return len;
+  }
+
+  /** Moves `n` buffered bytes into the start of `out`; returns that much of it. */
+  #take(n: number, out: Buffer): Buffer {
     let at = 0;
     while (at < n) {
       const head = this.#chunks[0] as Buffer;
@@ -122,6 +176,14 @@ export class FrameDecoder {
       else this.#chunks[0] = head.subarray(k);
     }
     this.#buffered -= n;
-    return out;
+    return out.subarray(0, n);
+  }
+
+  /** Drops `n` bytes from the head chunk, which holds at least that many. */
+  #skip(n: number): void {
+    const head = this.#chunks[0] as Buffer;
+    if (n === head.byteLength) this.#chunks.shift();
+    else this.#chunks[0] = head.subarray(n);
+    this.#buffered -= n;
   }
 }

@@ -31,6 +31,34 @@ describe('tcp transport: link', () => {
     assert.equal(a.stats().accepted + b.stats().accepted, 1);
   });
 
+  it('gives owning handlers private frames beside a borrower, and takes sendParts whole', async () => {
+    const [a, b] = [await kit.open(), await kit.open()];
+    const kept: Uint8Array[] = [];
+    const borrowed: number[] = [];
+    b.onFrame((_from, f) => borrowed.push(f.byteLength), { borrow: true });
+    b.onFrame((_from, f) => kept.push(f));
+    // Large frames straddle socket reads, so the decoder joins them in its reused buffer.
+    const sizes = [70_000, 65_000, 3, 90_000];
+    for (const [i, n] of sizes.entries()) {
+      const bytes = new Uint8Array(n).fill(i + 1);
+      if (i % 2 === 0) await a.send(b.address, bytes);
+      else await a.sendParts?.(b.address, [bytes.subarray(0, 7), bytes.subarray(7)]);
+    }
+    await until(() => kept.length === sizes.length, 'all frames');
+    assert.deepEqual(borrowed, sizes);
+    kept.forEach((f, i) => assert.deepEqual(f, new Uint8Array(sizes[i]!).fill(i + 1)));
+  });
+
+  it('refuses a sendParts frame above the cap before writing anything', async () => {
+    const [a, b] = [await kit.open({ maxFrameBytes: 100 }), await kit.open()];
+    const parts = [new Uint8Array(60), new Uint8Array(41)];
+    await assert.rejects(
+      a.sendParts?.(b.address, parts) ?? Promise.resolve(),
+      isCode('ERR_TRANSPORT_FRAME_TOO_LARGE')
+    );
+    assert.equal(a.stats().dialed, 0);
+  });
+
   it('reconnects on the next send after the remote restarts, after its backoff', async () => {
     const a = await kit.open({ backoffMs: 500 });
     let b = await kit.open();

@@ -33,7 +33,7 @@ export async function createTcpTransport(options: TcpTransportOptions): Promise<
   const o = { ...TCP_DEFAULTS, clock: realClock, ...options };
   const cfg: ConnectionConfig = { ...o, helloTimeoutMs: o.connectTimeoutMs };
   const stats = emptyTcpStats();
-  const frames = new Set<FrameHandler>();
+  const frames = new Map<FrameHandler, boolean>(); // handler → borrows
   const downs = new Set<PeerDownHandler>();
   const limit = new ConnectionRateLimit(o.clock, o.connectionsPerWindow, o.rateWindowMs);
   let closed = false;
@@ -43,10 +43,10 @@ export async function createTcpTransport(options: TcpTransportOptions): Promise<
     hello: (conn, address) => peers.attach(conn, address),
     frame(conn, body) {
       const from = conn.peer as string;
-      let first = true;
-      for (const h of [...frames]) {
-        const frame = first ? body : new Uint8Array(body); // each handler owns its frame
-        first = false;
+      for (const [h, borrow] of [...frames]) {
+        // `body` is the decoder's borrowed view: a borrowing handler reads it as it is, every
+        // other handler gets a private copy of its own.
+        const frame = borrow ? body : new Uint8Array(body);
         try {
           h(from, frame);
         } catch (err) {
@@ -131,22 +131,30 @@ export async function createTcpTransport(options: TcpTransportOptions): Promise<
     for (const h of [...downs]) h(peer, reason);
   });
 
+  const sendParts = (to: string, parts: readonly Uint8Array[]): Promise<void> => {
+    let bytes = 0;
+    for (const p of parts) bytes += p.byteLength;
+    if (bytes > o.maxFrameBytes) {
+      return Promise.reject(TransportError.tooLarge(bytes, o.maxFrameBytes));
+    }
+    if (closed) return Promise.reject(TransportError.closed(address));
+    // The fast path stays synchronous, so back-to-back sends hit the socket in call order.
+    const conn = peers.ready(to);
+    if (conn) return conn.sendParts(parts);
+    return peers.connect(to).then((c) => c.sendParts(parts));
+  };
+
   return {
     kind: 'tcp',
     address,
     maxFrameBytes: o.maxFrameBytes,
     send(to, frame) {
-      if (frame.byteLength > o.maxFrameBytes) {
-        return Promise.reject(TransportError.tooLarge(frame.byteLength, o.maxFrameBytes));
-      }
-      if (closed) return Promise.reject(TransportError.closed(address));
-      // The fast path stays synchronous, so back-to-back sends hit the socket in call order.
-      const conn = peers.ready(to);
-      if (conn) return conn.send(frame);
-      return peers.connect(to).then((c) => c.send(frame));
+      // A copy now: the caller may reuse `frame` as soon as this resolves.
+      return sendParts(to, [Buffer.from(frame)]);
     },
-    onFrame(handler) {
-      if (!closed) frames.add(handler);
+    sendParts,
+    onFrame(handler, options) {
+      if (!closed) frames.set(handler, options?.borrow === true);
       return () => void frames.delete(handler);
     },
     onPeerDown(handler) {

@@ -5,8 +5,21 @@
  * common ground of all three; sessions, retries and request matching live above it, in the router.
  */
 
-/** Receives one frame. The frame belongs to the handler (a private copy); it must not throw. */
+/**
+ * Receives one frame; it must not throw. The frame belongs to the handler (a private copy),
+ * unless the handler was added with `borrow` (see {@link FrameHandlerOptions}).
+ */
 export type FrameHandler = (from: string, frame: Uint8Array) => void;
+
+/** How a handler holds the frames it is given. */
+export interface FrameHandlerOptions {
+  /**
+   * The handler only borrows each frame: it reads it during the call and copies whatever it keeps
+   * (and never writes to it). A medium may then hand it a view of a buffer that the next frame
+   * overwrites, instead of a private copy (tcp does). Default false: the handler owns its frame.
+   */
+  borrow?: boolean;
+}
 
 /** Told that a peer this transport exchanged frames with has gone away. */
 export type PeerDownHandler = (peer: string, reason: PeerDownReason) => void;
@@ -36,8 +49,15 @@ export interface Transport {
    * (a pub/sub bus) may resolve and drop instead; its harness says so.
    */
   send(to: string, frame: Uint8Array): Promise<void>;
+  /**
+   * Optional: `send` of the frame that `parts` make when joined, without joining them first. The
+   * parts are handed over: the caller never reads or writes them again, so the medium may keep
+   * and write them as they are (tcp writes them with one writev instead of copying). Same limits,
+   * errors and ordering as `send`, with which it may be interleaved.
+   */
+  sendParts?(to: string, parts: readonly Uint8Array[]): Promise<void>;
   /** Adds a frame handler; returns its unsubscribe function. */
-  onFrame(handler: FrameHandler): () => void;
+  onFrame(handler: FrameHandler, options?: FrameHandlerOptions): () => void;
   /** Adds a peer-down handler, for mediums that can notice; returns its unsubscribe function. */
   onPeerDown?(handler: PeerDownHandler): () => void;
   /** Stops sending and receiving and releases the address. Idempotent. */

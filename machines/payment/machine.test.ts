@@ -70,6 +70,9 @@ function settledFor(inv: SignedInvoice): SettledPayment {
   };
 }
 
+/** A deadline no test reaches, where the deadline is not what a test is about. */
+const LONG = 1_000_000_000;
+
 const TIMING = {
   payDelayMs: 1_000,
   receiptTimeoutMs: 5_000,
@@ -233,7 +236,7 @@ test('an accept that cannot be sent ends failed before any payment', async () =>
 });
 
 test('receipt timeout: backs off retryMs, retries with the same invoice; a late answer to the cancelled attempt is ignored', async () => {
-  const h = harness();
+  const h = harness({}, { deadlineMs: LONG });
   await toFirstPay(h);
   const t0 = h.clock.now();
   h.clock.increment(TIMING.receiptTimeoutMs - 1);
@@ -321,12 +324,53 @@ test('unfunded: retried every retryMs with a fresh attempt budget, then defaulte
   await flush();
   h.pays[2]!.d.reject(funds());
   await flush();
-  // waited reached deadlineMs (3 × retryMs): no further retry.
+  // Accepted at +0, paying from +1 s: the third attempt failed at +5 s, the deadline is at +6 s.
+  assert.equal(h.state(), 'unfunded');
+  h.clock.increment(TIMING.deadlineMs - 5_000 - 1);
+  await flush();
+  assert.equal(h.state(), 'unfunded');
+  h.clock.increment(1);
+  await flush();
   assert.equal(h.state(), 'defaulted');
-  assert.equal(h.ctx().waited, TIMING.deadlineMs);
+  assert.equal(h.ctx().waited, 3 * TIMING.retryMs);
   h.clock.increment(1_000_000);
   await flush();
   assert.equal(h.pays.length, 3);
+});
+
+test('deadline during an attempt: the attempt finishes; a failure then defaults, no retry', async () => {
+  const h = harness({}, { deadlineMs: 2_000 });
+  await toFirstPay(h); // paying since +1 s
+  h.clock.increment(1_000); // the deadline passes while the attempt is in flight
+  await flush();
+  assert.equal(h.state(), 'paying');
+  assert.equal(h.ctx().expired, true);
+  h.pays[0]!.d.reject(new Error('no route'));
+  await flush();
+  assert.equal(h.state(), 'defaulted');
+  assert.equal(h.pays.length, 1);
+});
+
+test('deadline during an attempt that then settles: settled', async () => {
+  const h = harness({}, { deadlineMs: 2_000 });
+  await toFirstPay(h);
+  h.clock.increment(1_000);
+  await flush();
+  const receipt = settledFor(INVOICE);
+  h.pays[0]!.d.resolve(receipt);
+  await flush();
+  assert.equal(h.state(), 'settled');
+});
+
+test('deadline while waiting to pay: defaulted without an attempt', async () => {
+  const h = harness({}, { deadlineMs: 500 });
+  h.actor.start();
+  await flush();
+  assert.equal(h.state(), 'waiting');
+  h.clock.increment(500);
+  await flush();
+  assert.equal(h.state(), 'defaulted');
+  assert.equal(h.pays.length, 0);
 });
 
 test('unfunded then funded: the payment settles', async () => {
@@ -349,7 +393,7 @@ test('property: attempts never exceed maxAttempts and every attempt pays the sam
       fc.integer({ min: 1, max: 4 }),
       fc.array(fc.constantFrom('timeout', 'error', 'ok'), { minLength: 1, maxLength: 6 }),
       async (maxAttempts, outcomes) => {
-        const h = harness({}, { maxAttempts });
+        const h = harness({}, { maxAttempts, deadlineMs: LONG });
         await toFirstPay(h);
         for (const o of outcomes) {
           if (h.state() !== 'paying') break;

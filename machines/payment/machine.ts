@@ -10,16 +10,20 @@
  *   arrive before we claim a waiver.
  * - `paying`: `pay` signs the payment (or the waiver, with evidence), sends it and resolves with
  *   the countersigned receipt; `receiptTimeoutMs` bounds each attempt.
- * - `backingOff` between attempts; `unfunded` while funds lack (retried every `retryMs` until
- *   `deadlineMs` after the invoice arrived, then `defaulted`).
+ * - `backingOff` between attempts; `unfunded` while funds lack (retried every `retryMs`).
+ * - Deadline: `deadlineMs` after the invoice was accepted the machine stops trying and ends in
+ *   `defaulted` — at once from `waiting`, `backingOff` or `unfunded`; an attempt in flight
+ *   (`paying`) is let finish, since its payment may already be signed and sent, and a failure
+ *   then defaults instead of retrying.
  * - final: `settled`, `disputed`, `defaulted`, `failed`.
  *
- * Events: none from outside; actors' done/error and `after` timers drive it.
+ * Events: none from outside; actors' done/error, `after` timers and the delayed
+ * `payment.deadline` it raises for itself drive it.
  *
  * Failure and retry: every retry re-sends the same ids (invoice id, payment id), and the supplier
  * answers a payment it already countersigned with the same receipt, so retries never pay twice.
  */
-import { assign, fromPromise, setup } from 'xstate';
+import { assign, fromPromise, raise, setup } from 'xstate';
 import type { SettledPayment, SignedInvoice } from './records.js';
 import type { Verdict } from './validate.js';
 
@@ -35,7 +39,10 @@ export interface PaymentInput {
 
 interface PaymentContext extends PaymentInput {
   attempts: number;
+  /** Time spent unfunded so far (informational). */
   waited: number;
+  /** The deadline has passed: no new attempt starts. */
+  expired: boolean;
   verdict: Verdict | undefined;
   settled: SettledPayment | undefined;
   lastError: string | undefined;
@@ -51,6 +58,7 @@ export const paymentMachine = setup({
   types: {
     input: {} as PaymentInput,
     context: {} as PaymentContext,
+    events: {} as { type: 'payment.deadline' },
     output: {} as { outcome: string; settled: SettledPayment | undefined; verdict?: Verdict }
   },
   actors: {
@@ -64,11 +72,12 @@ export const paymentMachine = setup({
   delays: {
     pay: ({ context }) => context.payDelayMs,
     receipt: ({ context }) => context.receiptTimeoutMs,
-    retry: ({ context }) => context.retryMs
+    retry: ({ context }) => context.retryMs,
+    deadline: ({ context }) => context.deadlineMs
   },
   guards: {
     exhausted: ({ context }) => context.attempts >= context.maxAttempts,
-    pastDeadline: ({ context }) => context.waited >= context.deadlineMs,
+    expired: ({ context }) => context.expired,
     unfunded: ({ event }) => message((event as { error?: unknown }).error).includes('FUNDS')
   }
 }).createMachine({
@@ -77,12 +86,14 @@ export const paymentMachine = setup({
     ...input,
     attempts: 0,
     waited: 0,
+    expired: false,
     verdict: undefined,
     settled: undefined,
     lastError: undefined,
     outcome: undefined
   }),
   initial: 'verifying',
+  on: { 'payment.deadline': { actions: assign({ expired: true }) } },
   output: ({ context }) => ({
     outcome: context.outcome ?? 'unknown',
     settled: context.settled,
@@ -104,6 +115,7 @@ export const paymentMachine = setup({
       }
     },
     accepting: {
+      entry: raise({ type: 'payment.deadline' }, { delay: 'deadline', id: 'deadline' }),
       invoke: {
         src: 'sendAccept',
         input: ({ context }) => ({ invoice: context.invoice }),
@@ -114,7 +126,7 @@ export const paymentMachine = setup({
         }
       }
     },
-    waiting: { after: { pay: 'paying' } },
+    waiting: { after: { pay: 'paying' }, on: { 'payment.deadline': 'defaulted' } },
     paying: {
       entry: assign({ attempts: ({ context }) => context.attempts + 1 }),
       invoke: {
@@ -134,13 +146,18 @@ export const paymentMachine = setup({
       }
     },
     backingOff: {
-      always: { guard: 'exhausted', target: 'failed' },
-      after: { retry: 'paying' }
+      always: [
+        { guard: 'expired', target: 'defaulted' },
+        { guard: 'exhausted', target: 'failed' }
+      ],
+      after: { retry: 'paying' },
+      on: { 'payment.deadline': 'defaulted' }
     },
     unfunded: {
       entry: assign({ waited: ({ context }) => context.waited + context.retryMs, attempts: 0 }),
-      always: { guard: 'pastDeadline', target: 'defaulted' },
-      after: { retry: 'paying' }
+      always: { guard: 'expired', target: 'defaulted' },
+      after: { retry: 'paying' },
+      on: { 'payment.deadline': 'defaulted' }
     },
     disputing: {
       invoke: {

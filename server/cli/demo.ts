@@ -13,6 +13,8 @@ import { peerSystemId } from '../../machines/peer/machine.js';
 import { EXIT, UsageError } from './args.js';
 import type { Flags } from './args.js';
 import { supplierDies } from './demo-storage.js';
+import { paymentDemo } from './demo-payment.js';
+import type { PaymentServiceOptions } from '../../actors/payment/service.js';
 import { proxyDemo } from './demo-proxy.js';
 import { startHost } from './host.js';
 import type { Host } from './host.js';
@@ -55,11 +57,14 @@ const XX_MESSAGES = [
 
 interface Scenario {
   summary: string;
+  /** Payment policies of the host's nodes for this scenario (default: the host's). */
+  payment?: PaymentServiceOptions;
   run(host: Host, say: (line: string) => void): Promise<void>;
 }
 
 const SCENARIOS: Record<string, Scenario> = {
   'supplier-dies': supplierDies,
+  payment: paymentDemo,
   proxy: { summary: proxyDemo.summary, run: (host, say) => proxyDemo.run(host, say, STEP_MS) },
   handshake: {
     summary:
@@ -132,6 +137,7 @@ export async function demoCommand(
   }
   const host = await startHost({
     config: { ...config, devnet: Math.max(config.devnet, 2) },
+    ...(scenario.payment ? { payment: scenario.payment } : {}),
     ...(existsSync(UI_DIR) ? { uiDir: UI_DIR } : {})
   });
   const say = (line: string) => {

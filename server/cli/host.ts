@@ -28,6 +28,7 @@ import type { ServiceSnapshot } from '../../machines/service/machine.js';
 import { createNode } from '../../actors/node/create-node.js';
 import type { BitDustNode, CreateNodeOptions } from '../../actors/node/create-node.js';
 import { devnetSupplier, operatorStorage } from './storage-setup.js';
+import type { PaymentServiceOptions } from '../../actors/payment/service.js';
 import { startDevnet } from '../../actors/node/devnet.js';
 import type { Devnet } from '../../actors/node/devnet.js';
 import type { NodeConfig } from '../../actors/node/config.js';
@@ -47,6 +48,8 @@ export interface HostOptions {
    * `--nats nats://…`); the devnet peers still run beside it on their own memory network.
    */
   network?: CreateNodeOptions['network'];
+  /** Payment policies of every node on the host (default: storage-setup.ts `HOST_PAYMENT`). */
+  payment?: PaymentServiceOptions;
 }
 
 export interface Host {
@@ -78,7 +81,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
     nodes: config.devnet,
     baseDir: join(config.dataDir, 'devnet'),
     clock,
-    services: () => devnetSupplier(),
+    services: () => devnetSupplier(options.payment),
     ...(config.seed !== undefined ? { seed: config.seed } : {})
   });
   const teaching = teachingClock
@@ -114,7 +117,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
   };
 
   // Storage finds its suppliers through the DHT, so only a node on the devnet can be a customer.
-  const storage = operatorStorage(options.network ? 0 : config.devnet);
+  const storage = operatorStorage(options.network ? 0 : config.devnet, options.payment);
   try {
     node = await createNode({
       config,

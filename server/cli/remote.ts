@@ -123,7 +123,10 @@ export function actorsCommand(config: NodeConfig, flags: Flags, io: Io): Promise
   });
 }
 
-/** The storage commands (`backup`, `restore`, `rebuild`, `ls`, `versions`, `suppliers`, `rm`). */
+/**
+ * The storage commands (`backup`, `restore`, `rebuild`, `ls`, `versions`, `suppliers`, `rm`,
+ * `retention`, `jobs`).
+ */
 export const STORAGE_COMMANDS = [
   'backup',
   'restore',
@@ -131,7 +134,9 @@ export const STORAGE_COMMANDS = [
   'ls',
   'versions',
   'suppliers',
-  'rm'
+  'rm',
+  'retention',
+  'jobs'
 ] as const;
 
 /** Runs one storage command against the running node's REST routes. */
@@ -177,7 +182,9 @@ export function storageCommand(
       ls: storage.lsCommand,
       versions: storage.versionsCommand,
       suppliers: storage.suppliersCommand,
-      rm: storage.rmCommand
+      rm: storage.rmCommand,
+      retention: storage.retentionCommand,
+      jobs: storage.jobsCommand
     };
     return handlers[name](backend, args, io);
   });

@@ -21,16 +21,19 @@ export const DEVNET_SUPPLIER = { capacityBytes: 4 * GiB, maxCustomerBytes: 2 * G
 export const HOST_PAYMENT: PaymentServiceOptions = { tickMs: 5_000 };
 
 /** Supplier services for devnet peer `index` (the devnet's `services` option). */
-export function devnetSupplier(): StorageServices {
-  return storageServices({ supplier: DEVNET_SUPPLIER, payment: HOST_PAYMENT });
+export function devnetSupplier(payment: PaymentServiceOptions = HOST_PAYMENT): StorageServices {
+  return storageServices({ supplier: DEVNET_SUPPLIER, payment });
 }
 
 /** The operator's storage: supplier always; customer when the devnet has room for a profile. */
-export function operatorStorage(devnetPeers: number): StorageServices {
+export function operatorStorage(
+  devnetPeers: number,
+  payment: PaymentServiceOptions = HOST_PAYMENT
+): StorageServices {
   const profile = [...ECC_PROFILES].reverse().find((p) => p.suppliers <= devnetPeers);
   return storageServices({
     supplier: DEVNET_SUPPLIER,
-    payment: HOST_PAYMENT,
+    payment,
     ...(profile ? { customer: { k: profile.k, m: profile.m, neededBytes: GiB } } : {})
   });
 }

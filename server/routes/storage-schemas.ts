@@ -82,6 +82,13 @@ export const RestoreReply = Type.Object({
   failed: Type.Array(Type.Object({ path: Str, code: Str, message: Str, lost: Type.Array(Int) }))
 });
 
+/** Versions kept per file (older ones are pruned, and their shards deleted, at the next backup). */
+export const PolicyBody = Type.Object(
+  { keepVersions: Type.Integer({ minimum: 1, maximum: 10_000 }) },
+  { additionalProperties: false }
+);
+export const PolicyReply = Type.Object({ keepVersions: Int });
+
 export const RemoveReply = Type.Object({ removedVersions: Int });
 export const FireReply = Type.Object({ queued: Type.Boolean() });
 

@@ -18,6 +18,8 @@ import {
   BackupReply,
   FilesReply,
   FireReply,
+  PolicyBody,
+  PolicyReply,
   RebuildReply,
   RemoveReply,
   RestoreReply,
@@ -142,6 +144,28 @@ export async function storageRoutes(app: FastifyInstance, options: StorageRoutes
         fired: c.fired(),
         rebuilds: c.rebuilds.slice(-10)
       };
+    })
+  );
+
+  app.get(
+    '/api/storage/policy',
+    { schema: { querystring: TokenOnly, response: { 200: PolicyReply, ...errors } } },
+    guarded(async () => customer().catalog.policy())
+  );
+
+  app.put<{ Body: Static<typeof PolicyBody> }>(
+    '/api/storage/policy',
+    {
+      schema: {
+        querystring: TokenOnly,
+        body: PolicyBody,
+        response: { 200: PolicyReply, ...errors }
+      }
+    },
+    guarded(async (request) => {
+      const c = customer();
+      await c.catalog.setPolicy(request.body);
+      return c.catalog.policy();
     })
   );
 

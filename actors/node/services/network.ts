@@ -151,7 +151,7 @@ export function networkService(options: NetworkOptions): {
       startResponder: (address, frame) => registry.startPeer(address, { firstFrame: frame }),
       log: logRefusal
     });
-    const offFrame = r.raw.onFrame(inbound);
+    const offFrame = r.raw.onFrame(inbound, { borrow: true });
     const offDown = r.raw.onPeerDown?.((address) =>
       peerRef(address)?.send({ type: 'peer.unreachable' })
     );

@@ -1,0 +1,107 @@
+/**
+ * `bitdust node start --listen …` and `bitdust node start --join tcp://…` as two OS processes, as
+ * an operator runs them: the first node's `/ws/inspect` feed, subscribed before the second starts,
+ * shows the newcomer's peer actor, its `handshake` child while the Noise handshake runs over real
+ * loopback tcp, and the peer reaching `connected`.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import type { InspectMessage } from '../actors/inspection/types.js';
+import { runCli } from './support/cli-process.js';
+
+const WAIT_MS = 30_000;
+
+interface Summary {
+  id: string;
+  url: string;
+  address?: string;
+}
+
+/** Collects every message of a /ws/inspect feed; `until` waits (bounded) for a condition on them. */
+function inspectFeed(url: string) {
+  const seen: InspectMessage[] = [];
+  const waiters = new Set<() => void>();
+  const ws = new WebSocket(url);
+  const opened = new Promise<void>((resolve, reject) => {
+    ws.on('open', () => resolve());
+    ws.on('error', reject);
+  });
+  ws.on('message', (data) => {
+    seen.push(...(JSON.parse(data.toString()) as InspectMessage[]));
+    for (const w of [...waiters]) w();
+  });
+  const until = (what: string, done: (m: InspectMessage[]) => boolean) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (!done(seen)) return;
+        waiters.delete(check);
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`the feed did not show ${what} within ${WAIT_MS} ms`));
+      }, WAIT_MS);
+      waiters.add(check);
+      check();
+    });
+  return { seen, opened, until, close: () => ws.close() };
+}
+
+test('a node joining over tcp from another process: handshake and peer states in /ws/inspect', async (t) => {
+  const dirs = ['first', 'second'].map((n) => mkdtempSync(join(tmpdir(), `bitdust-${n}-`)));
+  t.after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const start = (dataDir: string, net: string[]) =>
+    runCli([
+      'node',
+      'start',
+      '--data-dir',
+      dataDir,
+      '--port',
+      '0',
+      '--devnet',
+      '0',
+      '--json',
+      ...net
+    ]);
+
+  const first = start(dirs[0]!, ['--listen', 'tcp://127.0.0.1:0']);
+  t.after(() => first.child.kill('SIGKILL'));
+  const a = JSON.parse(await first.firstLine()) as Summary;
+  assert.match(a.address ?? '', /^tcp:\/\/127\.0\.0\.1:\d+$/);
+  const token = readFileSync(join(dirs[0]!, 'api-token'), 'utf8').trim();
+  const feed = inspectFeed(`${a.url.replace('http', 'ws')}/ws/inspect?token=${token}`);
+  t.after(() => feed.close());
+  await feed.opened;
+  await feed.until('the snapshot', (m) => m.some((x) => x.kind === 'snapshot'));
+
+  const second = start(dirs[1]!, ['--join', a.address!]);
+  t.after(() => second.child.kill('SIGKILL'));
+  const b = JSON.parse(await second.firstLine()) as Summary;
+  assert.match(b.address ?? '', /^tcp:\/\/127\.0\.0\.1:\d+$/);
+  assert.notEqual(b.id, a.id);
+
+  const peerId = `peer.${b.address}`;
+  let peerSid: string | undefined;
+  await feed.until(`actor ${peerId}`, (m) => {
+    const started = m.find((x) => x.kind === 'actor.started' && x.systemId === peerId);
+    peerSid = started?.kind === 'actor.started' ? started.sid : undefined;
+    return peerSid !== undefined;
+  });
+  await feed.until('the handshake child of the peer actor', (m) =>
+    m.some((x) => x.kind === 'actor.started' && x.parent === peerSid && x.id === 'handshake')
+  );
+  const states = () =>
+    feed.seen.flatMap((x) => (x.kind === 'state' && x.sid === peerSid ? [x.value] : []));
+  await feed.until('the peer connected', () => states().includes('connected'));
+  assert.ok(states().includes('handshaking'), `peer states ${JSON.stringify(states())}`);
+
+  second.child.kill('SIGTERM');
+  assert.equal(await second.exited(), 0);
+  first.child.kill('SIGTERM');
+  assert.equal(await first.exited(), 0);
+});
