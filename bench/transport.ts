@@ -107,16 +107,18 @@ function cryptoRates(): { seal: number; open: number } {
   const [sender, keys] = handshake();
   const opener = new Session(keys.send, keys.recv, keys.hash, null);
   const plain = new Uint8Array(PAYLOAD).fill(7);
+  // CPU time where the kernel offers it, so load from other processes does not lower the figure.
+  const clock = Number.isNaN(cpuMs()) ? now : cpuMs;
   let [sealMs, openMs] = [0, 0];
   for (let round = 0; round < 8; round++) {
-    let t0 = now();
+    let t0 = clock();
     // As a SecureChannel does: sealed in pieces (the channel byte, the payload) with headroom.
     const frames = Array.from({ length: 128 }, () => sender.seal([CHANNEL_BYTE, plain], 1));
-    sealMs += now() - t0;
+    sealMs += clock() - t0;
     const joined = frames.map((parts) => Buffer.concat(parts).subarray(1));
-    t0 = now();
+    t0 = clock();
     for (const f of joined) opener.receive(f);
-    openMs += now() - t0;
+    openMs += clock() - t0;
   }
   const mb = (8 * 128 * PAYLOAD) / 1e6;
   return { seal: mb / (sealMs / 1000), open: mb / (openMs / 1000) };
@@ -370,7 +372,7 @@ async function main(): Promise<void> {
     ),
     '',
     table(
-      ['crypto on one core (the ceiling for any encrypted stream)', 'MB/s'],
+      ['crypto on one core (the ceiling for any encrypted stream)', 'MB per CPU-second'],
       [
         [
           'Session.seal of 64,000-byte payloads (in pieces, as SecureChannel)',

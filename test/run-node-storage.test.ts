@@ -63,6 +63,9 @@ it('backs up a tree to the devnet suppliers and restores it byte for byte, throu
   // No terminal here: plain progress lines, the last at 100 %, then the summary.
   assert.match(backup.output(), /^backup 100% {2}1\.4 MiB \/ 1\.4 MiB {2}2\/2 files .*in \d+s$/m);
   assert.match(backup.output(), /backed up 2 files \(1\.4 MiB\), 0 unchanged/);
+  const jobs = runCli(['jobs', '--data-dir', dataDir]);
+  assert.equal(await jobs.exited(60_000), 0, jobs.output());
+  assert.match(jobs.output(), /^[0-9a-f]{16} {2}backup {3}done {2}100% {2}1\.4 MiB \/ 1\.4 MiB/m);
   const into = join(home, 'restored');
   const restore = runCli(['restore', source, '--into', into, '--data-dir', dataDir]);
   assert.equal(await restore.exited(60_000), 0, restore.output());

@@ -14,6 +14,7 @@ import { buildApp } from '../server/app.js';
 import {
   backupCommand,
   humanBytes,
+  jobsCommand,
   lsCommand,
   parseEvents,
   rebuildCommand,
@@ -289,4 +290,17 @@ test('REST routes and CLI handlers over a devnet customer', { timeout: 120_000 }
   assert.equal(last.at(-1), 'done');
   await waitFor(supervisor, (s) => jobIds(s).length === 0, { timeout: 10_000 });
   assert.deepEqual(await ids(), []);
+
+  // `bitdust jobs` lists them; `bitdust jobs <id>` follows one (here already done) to its summary.
+  lines.length = 0;
+  assert.equal(await jobsCommand(bj, [], io), 0);
+  assert.ok(
+    lines.some((l) => l.startsWith(`${heldId}  backup   done  100%  195 KiB / 195 KiB  1/1 files`)),
+    lines.join('\n')
+  );
+  assert.ok(lines.some((l) => /^[0-9a-f]{16} {2}rebuild {2}done/.test(l)));
+  lines.length = 0;
+  assert.equal(await jobsCommand(bj, [heldId], io), 0);
+  assert.equal(lines.at(-1), 'backed up 1 files (195 KiB), 0 unchanged');
+  assert.equal(await jobsCommand(bj, ['0123456789abcdef'], io), 1);
 });

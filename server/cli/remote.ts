@@ -123,8 +123,10 @@ export function actorsCommand(config: NodeConfig, flags: Flags, io: Io): Promise
   });
 }
 
-/** The storage commands (`backup`, `restore`, `rebuild`, `ls`, `versions`, `suppliers`, `rm`,
- * `retention`). */
+/**
+ * The storage commands (`backup`, `restore`, `rebuild`, `ls`, `versions`, `suppliers`, `rm`,
+ * `retention`, `jobs`).
+ */
 export const STORAGE_COMMANDS = [
   'backup',
   'restore',
@@ -133,7 +135,8 @@ export const STORAGE_COMMANDS = [
   'versions',
   'suppliers',
   'rm',
-  'retention'
+  'retention',
+  'jobs'
 ] as const;
 
 /** Runs one storage command against the running node's REST routes. */
@@ -180,7 +183,8 @@ export function storageCommand(
       versions: storage.versionsCommand,
       suppliers: storage.suppliersCommand,
       rm: storage.rmCommand,
-      retention: storage.retentionCommand
+      retention: storage.retentionCommand,
+      jobs: storage.jobsCommand
     };
     return handlers[name](backend, args, io);
   });

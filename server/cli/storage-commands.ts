@@ -19,7 +19,7 @@ import type { CustomerStorage } from '../../actors/storage/customer.js';
 import type { RebuildOutput } from '../../machines/rebuild/machine.js';
 import { EXIT } from './args.js';
 import type { Io } from './main.js';
-import { humanBytes, progressPrinter, type Progress } from './progress.js';
+import { humanBytes, progressLine, progressPrinter, type Progress } from './progress.js';
 
 /** What the commands need from storage. */
 export interface StorageBackend {
@@ -44,6 +44,20 @@ export interface StorageBackend {
   remove(path: string): Promise<{ removedVersions: number }>;
   /** The retention policy; with `keepVersions`, sets it first. */
   retention(keepVersions?: number): Promise<{ keepVersions: number }>;
+  /** Jobs the node runs or ran lately (a running node's only). */
+  jobs?(): Promise<JobSummary[]>;
+  /** Follows job `id` to its end (a running node's only). */
+  follow?(id: string, onProgress?: (p: Progress) => void): Promise<unknown>;
+}
+
+/** A job as `GET /api/storage/jobs` lists it. */
+export interface JobSummary {
+  readonly id: string;
+  readonly kind: 'backup' | 'restore' | 'rebuild';
+  readonly state: 'running' | 'done' | 'failed';
+  readonly progress?: Progress;
+  readonly result?: unknown;
+  readonly error?: { code: string; message: string };
 }
 
 /** One server-sent event. */
@@ -87,6 +101,10 @@ export function remoteBackend(
   const q = (p: string) => encodeURIComponent(p);
   const job = async <R>(body: object, onProgress?: (p: Progress) => void): Promise<R> => {
     const { job } = (await call('POST', '/api/storage/jobs', body)) as { job: { id: string } };
+    return follow<R>(job.id, onProgress);
+  };
+  const follow = async <R>(id: string, onProgress?: (p: Progress) => void): Promise<R> => {
+    const job = { id };
     for await (const e of events!(`/api/storage/jobs/${job.id}/events`)) {
       const data = e.data as { progress?: Progress; result?: R; code?: string; message?: string };
       if (e.event === 'progress' && data.progress) onProgress?.(data.progress);
@@ -125,7 +143,9 @@ export function remoteBackend(
     retention: async (keepVersions) =>
       (await (keepVersions === undefined
         ? call('GET', '/api/storage/policy')
-        : call('PUT', '/api/storage/policy', { keepVersions }))) as { keepVersions: number }
+        : call('PUT', '/api/storage/policy', { keepVersions }))) as { keepVersions: number },
+    jobs: async () => ((await call('GET', '/api/storage/jobs')) as { jobs: JobSummary[] }).jobs,
+    ...(events ? { follow: (id: string, on?: (p: Progress) => void) => follow(id, on) } : {})
   };
 }
 
@@ -163,12 +183,34 @@ const usage = (io: Io, text: string) => {
 export async function backupCommand(b: StorageBackend, args: string[], io: Io): Promise<number> {
   if (args.length !== 1) return usage(io, 'backup <path>');
   const path = resolve(args[0]!);
-  const report = await withProgress('backup', io, (on) => b.backup(path, on));
+  return backupSummary(await withProgress('backup', io, (on) => b.backup(path, on)), io);
+}
+
+function backupSummary(report: BackupReport, io: Io): number {
   io.out(
     `backed up ${report.files} files (${humanBytes(report.bytes)}), ${report.unchanged} unchanged`
   );
   for (const p of report.problems) io.err(`  ${p.kind}: ${p.path} (${p.detail})`);
   return report.problems.some((p) => p.kind !== 'skipped') ? EXIT.failure : EXIT.ok;
+}
+
+function restoreSummary(report: RestoreReport, io: Io): number {
+  io.out(`restored ${report.files} files (${humanBytes(report.bytes)})`);
+  for (const f of report.failed) io.err(`  ${f.code}: ${f.path}: ${f.message}`);
+  return report.failed.length > 0 ? EXIT.failure : EXIT.ok;
+}
+
+function rebuildSummary(out: RebuildOutput, io: Io): number {
+  if (!out.ok) {
+    io.err(`rebuild failed: ${out.code}: ${out.message}`);
+    return EXIT.failure;
+  }
+  io.out(
+    `rebuilt ${out.sent} shards in ${out.blocks} blocks` +
+      (out.unsent > 0 ? `, ${out.unsent} not sent (a position did not take them)` : '')
+  );
+  for (const name of out.lost) io.err(`  lost beyond repair: ${name}`);
+  return out.lost.length > 0 || out.unsent > 0 ? EXIT.failure : EXIT.ok;
 }
 
 /** `bitdust restore <path> --into <dir> [--overwrite] [--version n]`. */
@@ -190,26 +232,48 @@ export async function restoreCommand(b: StorageBackend, args: string[], io: Io):
     overwrite: args.includes('--overwrite'),
     ...(version !== undefined ? { version } : {})
   };
-  const report = await withProgress('restore', io, (on) => b.restore(options, on));
-  io.out(`restored ${report.files} files (${humanBytes(report.bytes)})`);
-  for (const f of report.failed) io.err(`  ${f.code}: ${f.path}: ${f.message}`);
-  return report.failed.length > 0 ? EXIT.failure : EXIT.ok;
+  return restoreSummary(await withProgress('restore', io, (on) => b.restore(options, on)), io);
 }
 
 /** `bitdust rebuild`: puts back every shard missing at a hired position. */
 export async function rebuildCommand(b: StorageBackend, args: string[], io: Io): Promise<number> {
   if (args.length !== 0) return usage(io, 'rebuild');
-  const out = await withProgress('rebuild', io, (on) => b.rebuild(on));
-  if (!out.ok) {
-    io.err(`rebuild failed: ${out.code}: ${out.message}`);
+  return rebuildSummary(await withProgress('rebuild', io, (on) => b.rebuild(on)), io);
+}
+
+/**
+ * `bitdust jobs` lists the node's storage jobs; `bitdust jobs <id>` follows one to its end (a
+ * job outlives the command that started it) and prints its summary.
+ */
+export async function jobsCommand(b: StorageBackend, args: string[], io: Io): Promise<number> {
+  if (args.length > 1) return usage(io, 'jobs [id]');
+  if (!b.jobs || !b.follow) {
+    io.err('bitdust: jobs live in a running node');
+    return EXIT.notRunning;
+  }
+  const all = await b.jobs();
+  if (args.length === 0) {
+    for (const j of all) {
+      const state =
+        j.state === 'failed'
+          ? `failed ${j.error?.code}: ${j.error?.message}`
+          : j.progress
+            ? `${j.state}  ${progressLine('', j.progress, j.progress.elapsedMs ?? 0).trim()}`
+            : j.state;
+      io.out(`${j.id}  ${j.kind.padEnd(7)}  ${state}`);
+    }
+    if (all.length === 0) io.out('no storage jobs');
+    return EXIT.ok;
+  }
+  const job = all.find((j) => j.id === args[0]);
+  if (!job) {
+    io.err(`bitdust: no job ${args[0]}`);
     return EXIT.failure;
   }
-  io.out(
-    `rebuilt ${out.sent} shards in ${out.blocks} blocks` +
-      (out.unsent > 0 ? `, ${out.unsent} not sent (a position did not take them)` : '')
-  );
-  for (const name of out.lost) io.err(`  lost beyond repair: ${name}`);
-  return out.lost.length > 0 || out.unsent > 0 ? EXIT.failure : EXIT.ok;
+  const result = await withProgress(job.kind, io, (on) => b.follow!(job.id, on));
+  if (job.kind === 'backup') return backupSummary(result as BackupReport, io);
+  if (job.kind === 'restore') return restoreSummary(result as RestoreReport, io);
+  return rebuildSummary(result as RebuildOutput, io);
 }
 
 /** `bitdust ls`. */
