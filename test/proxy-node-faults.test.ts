@@ -21,93 +21,99 @@ import { CELL_TAG } from '../machines/proxy/circuit/messages.js';
 import { networkFromFlags, viaAddress } from '../server/cli/join.js';
 import { up } from './support/storage-devnet.js';
 
-test('a router that tampers is detected at the node level; the node moves on and is answered', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'bitdust-proxy-faults-'));
-  const nodes: BitDustNode[] = [];
-  t.after(async () => {
-    for (const n of nodes.reverse()) await n.stop().catch(() => undefined);
-    await rm(dir, { recursive: true, force: true });
-  });
-  const start = async (name: string, network: NetworkAttachment) => {
-    const node = await createNode({
-      config: { dataDir: join(dir, name), name, seed: nodes.length + 1, api: false, devnet: 0 },
-      devnet: true,
-      network
+test(
+  'a router that tampers is detected at the node level; the node moves on and is answered',
+  { timeout: 90_000 },
+  async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'bitdust-proxy-faults-'));
+    const nodes: BitDustNode[] = [];
+    t.after(async () => {
+      for (const n of nodes.reverse()) await n.stop().catch(() => undefined);
+      await rm(dir, { recursive: true, force: true });
     });
-    nodes.push(node);
-    await up(node, 'network');
-    return node;
-  };
-  // A router node as --proxy-router builds it, with a base transport that can misbehave.
-  const bases = new Map<string, Recorded>();
-  const routerNode = (name: string, host: string, join: string[]) =>
-    start(name, {
-      seeds: join,
-      openTransport: async (_id, identity, parent) => {
-        const base = recorded(await createTcpTransport({ host }));
-        base.record = false;
-        bases.set(base.address, base);
-        const router = createProxyRouter({
-          transport: base,
-          staticKeyPair: identity.keys.noise,
-          ...(parent ? { parent } : {})
-        });
-        return createProxyTransport({ base, mode: 'direct', router });
-      }
-    });
-  const r1 = await routerNode('router-1', '127.0.0.121', []);
-  const r1Address = r1.networkStats()!.address!;
-  const r2 = await routerNode('router-2', '127.0.0.122', [r1Address]);
-  const peer = await start(
-    'peer',
-    networkFromFlags({ listen: 'tcp://127.0.0.123:0', join: [r1Address] })!
-  );
-  const via = [r1, r2].map((r) =>
-    viaAddress(r.networkStats()!.address!, r.identity().keys.noise.publicKey)
-  );
-  const hidden = await start(
-    'hidden',
-    networkFromFlags({
-      listen: 'tcp://127.0.0.124:0',
-      join: [peer.networkStats()!.address!],
-      hide: 'nat',
-      via
-    })!
-  );
-  const hiddenNet = hidden.network()!;
-  await waitFor(() => !!hiddenNet.channel.addressOf(peer.id), 20_000, 'a session with the peer');
-  peer.network()!.router.handle('cmd.message', () => ({ type: 'cmd.ack', body: { v: 1 } }));
-  const ask = () =>
-    hidden.network()!.router.request(peer.id, 'cmd.message', { v: 1, payload: new Uint8Array(8) });
-  assert.equal((await ask()).type, 'cmd.ack');
+    const start = async (name: string, network: NetworkAttachment) => {
+      const node = await createNode({
+        config: { dataDir: join(dir, name), name, seed: nodes.length + 1, api: false, devnet: 0 },
+        devnet: true,
+        network
+      });
+      nodes.push(node);
+      await up(node, 'network');
+      return node;
+    };
+    // A router node as --proxy-router builds it, with a base transport that can misbehave.
+    const bases = new Map<string, Recorded>();
+    const routerNode = (name: string, host: string, join: string[]) =>
+      start(name, {
+        seeds: join,
+        openTransport: async (_id, identity, parent) => {
+          const base = recorded(await createTcpTransport({ host }));
+          base.record = false;
+          bases.set(base.address, base);
+          const router = createProxyRouter({
+            transport: base,
+            staticKeyPair: identity.keys.noise,
+            ...(parent ? { parent } : {})
+          });
+          return createProxyTransport({ base, mode: 'direct', router });
+        }
+      });
+    const r1 = await routerNode('router-1', '127.0.0.121', []);
+    const r1Address = r1.networkStats()!.address!;
+    const r2 = await routerNode('router-2', '127.0.0.122', [r1Address]);
+    const peer = await start(
+      'peer',
+      networkFromFlags({ listen: 'tcp://127.0.0.123:0', join: [r1Address] })!
+    );
+    const via = [r1, r2].map((r) =>
+      viaAddress(r.networkStats()!.address!, r.identity().keys.noise.publicKey)
+    );
+    const hidden = await start(
+      'hidden',
+      networkFromFlags({
+        listen: 'tcp://127.0.0.124:0',
+        join: [peer.networkStats()!.address!],
+        hide: 'nat',
+        via
+      })!
+    );
+    const hiddenNet = hidden.network()!;
+    await waitFor(() => !!hiddenNet.channel.addressOf(peer.id), 20_000, 'a session with the peer');
+    peer.network()!.router.handle('cmd.message', () => ({ type: 'cmd.ack', body: { v: 1 } }));
+    const ask = () =>
+      hidden
+        .network()!
+        .router.request(peer.id, 'cmd.message', { v: 1, payload: new Uint8Array(8) });
+    assert.equal((await ask()).type, 'cmd.ack');
 
-  const status = () => hidden.proxy()!;
-  const used = status().receiver!.path[0]!;
-  const bad = bases.get(used)!;
-  assert.ok(bad, used);
-  bad.fault = (to, frame) => {
-    if (!to.startsWith('tcp://127.0.0.124:') || frame[0] !== CELL_TAG) return 'pass';
-    const copy = new Uint8Array(frame);
-    copy[copy.length - 1]! ^= 0xff;
-    return copy;
-  };
-  // The reply comes back through the bad router: authentication fails, the circuit is rebuilt
-  // on the other router, the sessions move, and a retried or fresh request is answered.
-  const answered = ask().catch(() => ask());
-  await waitFor(
-    () => (status().receiver?.failures.ERR_PROXY_CIRCUIT_AUTH ?? 0) >= 1,
-    10_000,
-    'ERR_PROXY_CIRCUIT_AUTH'
-  );
-  await waitFor(
-    () => status().address.startsWith('proxy:') && !status().address.includes(used),
-    10_000,
-    'another router'
-  );
-  assert.equal((await answered).type, 'cmd.ack');
-  const st = status();
-  assert.equal(st.reachability.state, 'relayed');
-  assert.ok(st.receiver!.authFailures >= 1, JSON.stringify(st.receiver));
-  assert.ok((st.receiver!.suspects[used] ?? 0) >= 1, 'the tampering router is a suspect');
-  assert.match(st.receiver!.lastReason ?? '', /auth|decrypt|tamper/i);
-});
+    const status = () => hidden.proxy()!;
+    const used = status().receiver!.path[0]!;
+    const bad = bases.get(used)!;
+    assert.ok(bad, used);
+    bad.fault = (to, frame) => {
+      if (!to.startsWith('tcp://127.0.0.124:') || frame[0] !== CELL_TAG) return 'pass';
+      const copy = new Uint8Array(frame);
+      copy[copy.length - 1]! ^= 0xff;
+      return copy;
+    };
+    // The reply comes back through the bad router: authentication fails, the circuit is rebuilt
+    // on the other router, the sessions move, and a retried or fresh request is answered.
+    const answered = ask().catch(() => ask());
+    await waitFor(
+      () => (status().receiver?.failures.ERR_PROXY_CIRCUIT_AUTH ?? 0) >= 1,
+      10_000,
+      'ERR_PROXY_CIRCUIT_AUTH'
+    );
+    await waitFor(
+      () => status().address.startsWith('proxy:') && !status().address.includes(used),
+      10_000,
+      'another router'
+    );
+    assert.equal((await answered).type, 'cmd.ack');
+    const st = status();
+    assert.equal(st.reachability.state, 'relayed');
+    assert.ok(st.receiver!.authFailures >= 1, JSON.stringify(st.receiver));
+    assert.ok((st.receiver!.suspects[used] ?? 0) >= 1, 'the tampering router is a suspect');
+    assert.match(st.receiver!.lastReason ?? '', /auth|decrypt|tamper/i);
+  }
+);

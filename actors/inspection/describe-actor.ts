@@ -92,8 +92,9 @@ export function adoptActor(parent: AnyActorRef, child: AnyActorRef): void {
  */
 export function stopAdopted(actor: AnyActorRef): void {
   const a = actor as AnyActorRef & { _parent?: unknown; _stop?: () => void };
-  if (a._parent !== undefined && typeof a._stop === 'function') a._stop();
-  else actor.stop?.();
+  if (a._parent === undefined) return void actor.stop?.();
+  if (typeof a._stop !== 'function') throw new Error('XState no longer has Actor._stop');
+  a._stop();
 }
 
 /** The live children of a machine actor (spawned, invoked and adopted), in insertion order. */

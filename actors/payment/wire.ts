@@ -7,7 +7,7 @@
  */
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { BitDustError } from '../errors.js';
-import { PaymentMessageSchema } from '../../machines/payment/messages.js';
+import { PAYMENT_MESSAGE_SCHEMAS } from '../../machines/payment/messages.js';
 import { packPlain, unpackPlain } from '../wire/plain-msgpack.js';
 import type {
   ContractTerms,
@@ -36,7 +36,12 @@ export interface ContractProposal {
   customerSig: Uint8Array;
 }
 
-const check = TypeCompiler.Compile(PaymentMessageSchema);
+const checks = new Map(
+  Object.entries(PAYMENT_MESSAGE_SCHEMAS).map(([kind, schema]) => [
+    kind,
+    TypeCompiler.Compile(schema)
+  ])
+);
 
 /** Encodes a message for the router. */
 export const encodePayment = (m: PaymentMessage): Uint8Array => packPlain(m);
@@ -49,6 +54,9 @@ export function decodePayment(bytes: Uint8Array): PaymentMessage {
   } catch (e) {
     throw new BitDustError('ERR_PAYMENT_MALFORMED', 'payload is not msgpack', { cause: e });
   }
+  const kind = (m as { kind?: unknown } | null)?.kind;
+  const check = typeof kind === 'string' ? checks.get(kind) : undefined;
+  if (!check) throw new BitDustError('ERR_PAYMENT_MALFORMED', 'not a payment message (kind)');
   if (!check.Check(m)) {
     const first = check.Errors(m).First();
     const where = first ? `${first.path || '/'}: ${first.message}` : 'unknown shape';

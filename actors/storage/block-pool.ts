@@ -67,6 +67,8 @@ export interface FileHash {
 interface PooledHash extends FileHash {
   readonly slot: number;
   readonly stream: number;
+  /** True until the first message of the stream is posted (it starts the stream there). */
+  fresh(): boolean;
 }
 
 /** The buffers to move with `data`: its own, when the caller gives it up and it is not shared. */
@@ -103,18 +105,21 @@ export class BlockPool {
     const slot = this.pick();
     const stream = ++this.nextId;
     let failed: unknown;
+    let started = false;
+    const fresh = () => !started && (started = true);
     const hash: PooledHash = {
       slot,
       stream,
+      fresh,
       update: (data, transfer = false) => {
-        this.run({ op: 'hash', stream, data }, movable(data, transfer), slot)
+        this.run({ op: 'hash', stream, fresh: fresh(), data }, movable(data, transfer), slot)
           .then((r) => {
             if (!r.ok) failed ??= errorOf(r);
           })
           .catch((e: unknown) => (failed ??= e));
       },
       digest: async () => {
-        const r = await this.run({ op: 'digest', stream }, [], slot);
+        const r = await this.run({ op: 'digest', stream, fresh: fresh() }, [], slot);
         if (failed !== undefined) throw failed;
         if (!r.ok) throw errorOf(r);
         if (!('digest' in r) || !r.digest) throw new Error('block worker: not a digest');
@@ -142,7 +147,13 @@ export class BlockPool {
     const pinned = hash && 'stream' in hash ? (hash as PooledHash) : undefined;
     if (hash && !pinned) hash.update(plain);
     const reply = await this.run(
-      { op: 'encode', params, index, plain, ...(pinned ? { stream: pinned.stream } : {}) },
+      {
+        op: 'encode',
+        params,
+        index,
+        plain,
+        ...(pinned ? { stream: pinned.stream, fresh: pinned.fresh() } : {})
+      },
       movable(plain, transfer),
       pinned?.slot
     );

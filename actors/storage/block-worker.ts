@@ -17,9 +17,16 @@ import {
 
 /** A job, as posted by the pool. */
 export type BlockJob = { id: number } & (
-  | { op: 'encode'; params: EncodeParams; index: number; plain: Uint8Array; stream?: number }
-  | { op: 'hash'; stream: number; data: Uint8Array }
-  | { op: 'digest'; stream: number }
+  | {
+      op: 'encode';
+      params: EncodeParams;
+      index: number;
+      plain: Uint8Array;
+      stream?: number;
+      fresh?: boolean;
+    }
+  | { op: 'hash'; stream: number; fresh: boolean; data: Uint8Array }
+  | { op: 'digest'; stream: number; fresh: boolean }
   | {
       op: 'decode';
       dataKey: Uint8Array;
@@ -50,9 +57,15 @@ export type BlockReply = { id: number } & (
 const streams = new Map<number, Blake2bStream>();
 const MAX_STREAMS = 1024;
 
-function streamOf(id: number): Blake2bStream {
+/**
+ * Stream `id`: started by its first message (`fresh`), otherwise it must be here. A stream this
+ * worker does not know (the worker was replaced after a crash, or the stream was dropped) is an
+ * error, never a silently restarted hash.
+ */
+function streamOf(id: number, fresh: boolean): Blake2bStream {
   let h = streams.get(id);
-  if (!h) {
+  if (fresh || !h) {
+    if (!fresh) throw new Error(`hash stream ${id} is lost`);
     // A stream never digested (its job failed) is dropped once many are open.
     if (streams.size >= MAX_STREAMS) streams.delete(streams.keys().next().value!);
     streams.set(id, (h = new Blake2bStream()));
@@ -62,16 +75,16 @@ function streamOf(id: number): Blake2bStream {
 
 function run(job: BlockJob): BlockReply {
   if (job.op === 'hash') {
-    streamOf(job.stream).update(job.data);
+    streamOf(job.stream, job.fresh).update(job.data);
     return { id: job.id, ok: true };
   }
   if (job.op === 'digest') {
-    const digest = streamOf(job.stream).digest();
+    const digest = streamOf(job.stream, job.fresh).digest();
     streams.delete(job.stream);
     return { id: job.id, ok: true, digest };
   }
   if (job.op === 'encode') {
-    if (job.stream !== undefined) streamOf(job.stream).update(job.plain);
+    if (job.stream !== undefined) streamOf(job.stream, job.fresh === true).update(job.plain);
     const { record, pieces } = encodeBlock(job.params, job.index, job.plain);
     return { id: job.id, ok: true, record, pieces: [...pieces] };
   }

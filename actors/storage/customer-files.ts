@@ -5,8 +5,7 @@
  * from its path, size, mtime and next version number, so a backup interrupted by a crash resumes
  * with the same id and skips every block the suppliers already acknowledged.
  */
-import { createReadStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, open } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { BackupOutput } from '../../machines/backup/machine.js';
 import type { RestoreOutput } from '../../machines/restore/machine.js';
@@ -17,6 +16,7 @@ import { blake2b256, toHex } from './hash.js';
 import { sharedBlockPool } from './block-pool.js';
 import { BlockFetcher } from './fetch-block.js';
 import { runBackup, runRestore } from './jobs.js';
+import { effectiveBlockSize } from './pipeline.js';
 import { scanTree, type ScanProblem } from './scanner.js';
 
 /** Progress of a tree job. */
@@ -70,6 +70,34 @@ async function* counted(
   }
 }
 
+/**
+ * A file in fresh buffers of `chunkBytes` (the last one shorter): the reader keeps each one, so a
+ * whole block read here is moved on to the block pool without another copy.
+ */
+export async function* readChunks(path: string, chunkBytes: number): AsyncGenerator<Uint8Array> {
+  const file = await open(path, 'r');
+  try {
+    // Sized from the file's length (a small file gets a small buffer); past it, a small probe
+    // finds the end (or what a growing file added, read on).
+    let left = (await file.stat()).size;
+    for (;;) {
+      const want = left > 0 ? Math.min(chunkBytes, left) : Math.min(chunkBytes, 1 << 16);
+      const buf = new Uint8Array(want);
+      let fill = 0;
+      while (fill < want) {
+        const { bytesRead } = await file.read(buf, fill, want - fill, null);
+        if (bytesRead === 0) break;
+        fill += bytesRead;
+      }
+      left -= fill;
+      if (fill > 0) yield fill === want ? buf : buf.slice(0, fill);
+      if (fill < want) return;
+    }
+  } finally {
+    await file.close();
+  }
+}
+
 /** Sum of a map's values. */
 const sum = (m: ReadonlyMap<unknown, number>) => [...m.values()].reduce((a, b) => a + b, 0);
 
@@ -114,6 +142,7 @@ export async function backupTree(
       bytesTotal
     });
   const o = c.options;
+  const blockSize = effectiveBlockSize(c.k, o.blockSize, o.maxShardBytes);
   await pool(files, o.parallelFiles ?? 2, async (f) => {
     const known = await c.catalog.versions(f.path);
     const last = known.at(-1);
@@ -132,14 +161,11 @@ export async function backupTree(
         path: f.path,
         backupId: backupIdFor(f.path, f.size, f.mtimeMs, next),
         source: () =>
-          counted(
-            o.openFile?.(f.path) ?? createReadStream(f.path, { highWaterMark: 1 << 20 }),
-            f.size,
-            (n) => {
-              reading.set(f.path, n);
-              report(f.path);
-            }
-          ),
+          counted(o.openFile?.(f.path) ?? readChunks(f.path, blockSize), f.size, (n) => {
+            reading.set(f.path, n);
+            report(f.path);
+          }),
+        sourceOwned: o.openFile === undefined,
         mtimeMs: f.mtimeMs,
         k: c.k,
         m: c.m,

@@ -207,3 +207,16 @@ test('a file hash kept on a worker equals BLAKE2b-256 of the blocks in order', a
     await pool.close();
   }
 });
+
+test('a file hash whose worker was replaced fails instead of restarting', async () => {
+  const pool = new BlockPool(1);
+  try {
+    const hash = pool.fileHash();
+    await pool.encode({ dataKey, backupId: 'b1', k, m }, 0, Uint8Array.of(1, 2, 3), false, hash);
+    await pool.close(); // the worker holding the stream is gone; the next job starts a new one
+    hash.update(Uint8Array.of(4));
+    await assert.rejects(hash.digest(), /lost/);
+  } finally {
+    await pool.close();
+  }
+});

@@ -41,6 +41,8 @@ export interface BackupJob extends JobContext {
   readonly path: string;
   readonly backupId: string;
   readonly source: () => AsyncIterable<Uint8Array>;
+  /** The source's pieces are ours to keep (fresh buffers): whole blocks are not copied again. */
+  readonly sourceOwned?: boolean;
   readonly mtimeMs: number;
   readonly k: number;
   readonly m: number;
@@ -72,7 +74,7 @@ export function runBackup(job: BackupJob): Promise<BackupOutput> {
     actors: {
       prepare: fromPromise(async () => {
         staged = new Set((await job.catalog.stagedBlocks(job.backupId)).map((b) => b.index));
-        blocks = cutBlocks(job.source(), blockSize)[Symbol.asyncIterator]();
+        blocks = cutBlocks(job.source(), blockSize, job.sourceOwned)[Symbol.asyncIterator]();
         return { staged: staged.size };
       }),
       nextBlock: fromPromise<BlockRead>(async () => {

@@ -17,6 +17,7 @@ import {
   encodeStream,
   type EncodedBlock
 } from './pipeline.js';
+import { readChunks } from './customer-files.js';
 import { restoreFile } from './restore-file.js';
 import { STORAGE_LIMITS } from '../../machines/storage/keys.js';
 
@@ -69,9 +70,10 @@ test('blocks are cut exactly and shards always fit one frame', async () => {
       fc.uint8Array({ maxLength: 5000 }),
       fc.array(fc.integer({ min: 1, max: 900 }), { minLength: 1, maxLength: 5 }),
       fc.integer({ min: 1, max: 1200 }),
-      async (data, sizes, blockSize) => {
+      fc.boolean(),
+      async (data, sizes, blockSize, owned) => {
         const out: Uint8Array[] = [];
-        for await (const b of cutBlocks(chunks(data, sizes), blockSize)) out.push(b.slice());
+        for await (const b of cutBlocks(chunks(data, sizes), blockSize, owned)) out.push(b.slice());
         assert.ok(out.slice(0, -1).every((b) => b.length === blockSize));
         assert.deepEqual(Buffer.concat(out), Buffer.from(data));
       }
@@ -169,5 +171,54 @@ test('an empty stream is one empty block', async () => {
   assert.deepEqual(
     decodeBlock(dataKey, 'v1', 4, blocks[0]!.record, blocks[0]!.shards),
     new Uint8Array(0)
+  );
+});
+
+test('owned pieces of a whole block pass through; every block is its own exact buffer', async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.uint8Array({ maxLength: 3000 }),
+      fc.integer({ min: 1, max: 700 }),
+      fc.boolean(),
+      async (data, blockSize, owned) => {
+        const pieces = [...Array(Math.ceil(data.length / blockSize)).keys()].map((i) =>
+          data.slice(i * blockSize, (i + 1) * blockSize)
+        );
+        async function* source() {
+          yield* pieces;
+        }
+        const out: Uint8Array[] = [];
+        for await (const b of cutBlocks(source(), blockSize, owned)) out.push(b);
+        assert.deepEqual(Buffer.concat(out), Buffer.from(data));
+        for (const [i, b] of out.entries()) {
+          assert.equal(b.byteOffset, 0);
+          assert.equal(b.byteLength, b.buffer.byteLength, 'exact, movable buffer');
+          assert.equal(b === pieces[i], owned, 'passed through');
+        }
+      }
+    ),
+    { numRuns: 80 }
+  );
+});
+
+test('readChunks reads a file in fresh chunks, the last one shorter', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'bd-chunks-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  for (const size of [0, 1, 4096, 10_000]) {
+    const path = join(dir, `f${size}`);
+    const data = Uint8Array.from({ length: size }, (_, i) => (i * 31) & 0xff);
+    writeFileSync(path, data);
+    const chunks: Uint8Array[] = [];
+    for await (const c of readChunks(path, 4096)) chunks.push(c);
+    assert.deepEqual(Buffer.concat(chunks), Buffer.from(data));
+    assert.equal(chunks.length, Math.ceil(size / 4096));
+    assert.ok(chunks.every((c) => c.byteLength === c.buffer.byteLength));
+    assert.equal(new Set(chunks.map((c) => c.buffer)).size, chunks.length, 'fresh buffers');
+  }
+  await assert.rejects(
+    async () => {
+      for await (const c of readChunks(join(dir, 'missing'), 10)) void c;
+    },
+    { code: 'ENOENT' }
   );
 });

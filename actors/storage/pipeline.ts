@@ -169,28 +169,46 @@ export function rebuildPieces(
   });
 }
 
-/** Cuts a byte stream into blocks of exactly `blockSize` (the last one shorter, never empty). */
+/**
+ * Cuts a byte stream into blocks of exactly `blockSize` (the last one shorter, never empty). Every
+ * block is its own buffer, exactly as long as the block (so it can be moved to a worker). With
+ * `owned` the source gives up its pieces: one that is exactly a block is passed on as it is.
+ */
 export async function* cutBlocks(
   source: AsyncIterable<Uint8Array>,
-  blockSize: number
+  blockSize: number,
+  owned = false
 ): AsyncGenerator<Uint8Array> {
-  let block = new Uint8Array(blockSize);
+  let block: Uint8Array | undefined; // allocated when a piece must be copied
   let fill = 0;
-  for await (const piece of source) {
+  // An owned piece shorter than a block, kept as it is in case it is the last one.
+  let held: Uint8Array | undefined;
+  const copy = function* (piece: Uint8Array) {
     let at = 0;
     while (at < piece.length) {
+      block ??= new Uint8Array(blockSize);
       const n = Math.min(blockSize - fill, piece.length - at);
       block.set(piece.subarray(at, at + n), fill);
       fill += n;
       at += n;
       if (fill === blockSize) {
         yield block;
-        block = new Uint8Array(blockSize);
+        block = undefined;
         fill = 0;
       }
     }
+  };
+  for await (const piece of source) {
+    if (held) {
+      yield* copy(held);
+      held = undefined;
+    }
+    if (owned && fill === 0 && piece.length === blockSize) yield piece;
+    else if (owned && fill === 0 && piece.length > 0) held = piece;
+    else yield* copy(piece);
   }
-  if (fill > 0) yield block.subarray(0, fill);
+  if (held) yield held;
+  else if (block && fill > 0) yield block.slice(0, fill);
 }
 
 /** Size and BLAKE2b-256 of a whole stream, known once it is consumed. */

@@ -51,6 +51,7 @@ export const api = {
   history: (node: string, sid: string) =>
     call<{ entries: HistoryEntry[] }>('GET', `/api/actors/${actorPath(node, sid)}/history`),
   teaching: <T>(since: number) => call<T>('GET', `/api/teaching?since=${since}`),
+  balances: <T>() => call<T>('GET', '/api/ledger/balances'),
   clock: <T>(body: { action: string; ms?: number; scale?: number }) =>
     call<T>('POST', '/api/teaching/clock', body),
   events: <T>(node: string, sid: string) =>

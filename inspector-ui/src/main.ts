@@ -17,6 +17,7 @@ import { InspectorModel } from './model.js';
 import { SequenceView } from './sequence-view.js';
 import { showContext, showMetrics } from './side-views.js';
 import { TeachingView } from './teaching-view.js';
+import { LedgerView } from './ledger-view.js';
 import { parseTrace, TraceRecorder, type TraceFile } from './trace.js';
 import { TreeView } from './tree-view.js';
 
@@ -171,6 +172,8 @@ function openTrace(file: TraceFile): void {
   stopFeed();
   teaching.stop();
   byId('teaching').hidden = true;
+  ledger.stop();
+  byId('ledger').hidden = true;
   offline = file;
   model.reset();
   log.clear();
@@ -187,4 +190,6 @@ void api
   })
   .catch(() => undefined);
 teaching.start();
+const ledger = new LedgerView();
+ledger.start();
 tree.render();

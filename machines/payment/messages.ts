@@ -80,24 +80,24 @@ const Payment = Type.Object(
   closed
 );
 
-/** Every message kind, each a closed object. */
-export const PaymentMessageSchema = Type.Union([
-  Type.Object(
+/** Each message kind's schema, keyed by `kind` (decoders report errors against the right one). */
+export const PAYMENT_MESSAGE_SCHEMAS = {
+  invoice: Type.Object(
     {
       kind: Type.Literal('invoice'),
       body: Type.Object({ invoice: Invoice, supplierKey: Key, sig: Sig }, closed)
     },
     closed
   ),
-  Type.Object({ kind: Type.Literal('accept'), body: SignedAccept }, closed),
-  Type.Object(
+  accept: Type.Object({ kind: Type.Literal('accept'), body: SignedAccept }, closed),
+  dispute: Type.Object(
     {
       kind: Type.Literal('dispute'),
       body: Type.Object({ invoiceId: Str(), code: Str(64), reason: Str(256) }, closed)
     },
     closed
   ),
-  Type.Object(
+  payment: Type.Object(
     {
       kind: Type.Literal('payment'),
       body: Type.Object(
@@ -112,7 +112,7 @@ export const PaymentMessageSchema = Type.Union([
     },
     closed
   ),
-  Type.Object(
+  receipt: Type.Object(
     {
       kind: Type.Literal('receipt'),
       body: Type.Object(
@@ -122,14 +122,17 @@ export const PaymentMessageSchema = Type.Union([
     },
     closed
   ),
-  Type.Object(
+  propose: Type.Object(
     {
       kind: Type.Literal('propose'),
       body: Type.Object({ terms: Terms, customerKey: Key, customerSig: Sig }, closed)
     },
     closed
   )
-]);
+};
+
+/** Every message kind, each a closed object. */
+export const PaymentMessageSchema = Type.Union(Object.values(PAYMENT_MESSAGE_SCHEMAS));
 
 /** A message that passed the schema. */
 export type PaymentWireMessage = Static<typeof PaymentMessageSchema>;
