@@ -57,6 +57,14 @@ test(
       await page.locator(`.node-row[data-node="${node}"]`).waitFor(WAIT);
     }
 
+    // The Credits panel: the operator and both peers run payments, each with its start grant.
+    await page.locator('#ledger:not([hidden]) #ledger-body tr').nth(2).waitFor(WAIT);
+    assert.deepEqual(await page.locator('#ledger-body tr td:nth-child(2)').allTextContents(), [
+      '10.000000',
+      '10.000000',
+      '10.000000'
+    ]);
+
     // The tree: the operator, both peers and the lab, each with its actors.
     const row = (id: string) =>
       page.locator(`.actor-row[data-node="${LAB_NODE}"][data-actor-id="${id}"]`);
