@@ -19,6 +19,8 @@ import { createInspectionBridge } from '../actors/inspection/create-inspection-b
 import { realClock } from '../actors/clock.js';
 import type { ProxyStatus } from '../actors/proxy/index.js';
 import { buildApp } from '../server/app.js';
+import { statusCommand } from '../server/cli/remote.js';
+import type { Flags } from '../server/cli/args.js';
 import { networkFromFlags, viaAddress } from '../server/cli/join.js';
 import type { NetworkAttachment } from '../actors/node/services/network.js';
 
@@ -35,12 +37,14 @@ test(
     t.after(async () => {
       for (const step of cleanup.reverse()) await step();
     });
+    // The hidden node runs its local API (on an ephemeral port), for `bitdust node status`.
     const config = (name: string) => ({
       ...defaultConfig(),
       dataDir: join(dir, name),
       name,
       devnet: 0,
-      api: false
+      api: name === 'hidden',
+      port: 0
     });
     const start = async (name: string, network: NetworkAttachment): Promise<Host> => {
       const host = await startHost({ config: config(name), network });
@@ -195,5 +199,16 @@ test(
     assert.equal(r.receiver, null);
     // The peer's transport is the test's recorder around the wrapper: not proxy-aware, so null.
     assert.equal(byId.get(peer.node.id), null);
+
+    // `bitdust node status` on the hidden node says how it is reached, and why.
+    const out: string[] = [];
+    const io = { out: (l: string) => void out.push(l), err: (l: string) => void out.push(l) };
+    assert.equal(await statusCommand(config('hidden'), {} as Flags, io), 0);
+    assert.ok(
+      out.includes(
+        `  reach      relayed — no inbound TCP; relayed via 1 router (${hiddenAddress})`
+      ),
+      out.join('\n')
+    );
   }
 );

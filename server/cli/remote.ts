@@ -75,17 +75,34 @@ interface NodeView {
   services: { name: string; status: string; reason?: string }[];
 }
 
+/** A node's proxy view in GET /api/proxy (null when its transport is not proxy-aware). */
+interface ProxyView {
+  node: string;
+  proxy: { mode: string; address: string; reachability: { state: string; reason: string } } | null;
+}
+
 export function statusCommand(config: NodeConfig, flags: Flags, io: Io): Promise<number> {
   return withNode(config, io, async (running) => {
     const answer = (await call(running, '/api/node')) as { nodes: NodeView[] };
+    // Reachability, for nodes on a proxy-aware transport (tcp); an older API has no such route.
+    const proxies = (
+      (await call(running, '/api/proxy').catch(() => ({ nodes: [] }))) as {
+        nodes: ProxyView[];
+      }
+    ).nodes;
     if (flags.json) {
-      io.out(JSON.stringify(answer));
+      io.out(JSON.stringify({ ...answer, proxy: proxies }));
       return EXIT.ok;
     }
     for (const node of answer.nodes) {
       io.out(`${node.devnet ? 'devnet peer' : 'node'} ${node.name} ${node.id}`);
       for (const s of node.services) {
         io.out(`  ${s.name.padEnd(10)} ${s.status}${s.reason ? ` — ${s.reason}` : ''}`);
+      }
+      const p = proxies.find((x) => x.node === node.id)?.proxy;
+      if (p) {
+        const { state, reason } = p.reachability;
+        io.out(`  ${'reach'.padEnd(10)} ${state} — ${reason}${p.address ? ` (${p.address})` : ''}`);
       }
     }
     return EXIT.ok;
