@@ -281,6 +281,22 @@ test('REST routes and CLI handlers over a devnet customer', { timeout: 120_000 }
     return all.filter((id) => id.startsWith('job.backup.'));
   };
   assert.deepEqual(await ids(), jobIds(supervisor.getSnapshot()));
+  // The whole job is an actor too, beside its file jobs, with what it works on in its context.
+  const { nodes: shown } = (await call('GET', '/api/actors')) as {
+    nodes: { tree: Tree & { sid: string } }[];
+  };
+  const treeJobs: (Tree & { sid: string })[] = [];
+  const walkAll = (n: Tree & { sid: string }) => {
+    if (n.id.startsWith('job.tree-backup.')) treeJobs.push(n);
+    (n.children as (Tree & { sid: string })[]).forEach(walkAll);
+  };
+  shown.forEach((n) => walkAll(n.tree));
+  assert.equal(treeJobs.length, 1);
+  const treeCtx = (await call(
+    'GET',
+    `/api/actors/${net.customerNode.id}/${treeJobs[0]!.sid}/context`
+  )) as { value: { kind: string; target: string } };
+  assert.deepEqual([treeCtx.value.kind, treeCtx.value.target], ['backup', slow]);
   release();
   const heldId = (held1.json() as { job: { id: string } }).job.id;
   const last: string[] = [];

@@ -1,6 +1,7 @@
 /**
  * Storage jobs that run in the background and can be followed: `POST /api/storage/jobs` starts a
- * backup, restore or rebuild and answers at once with the job's id; `GET /api/storage/jobs[/:id]`
+ * backup, restore or rebuild (a tree-job actor the inspector shows, actors/storage/tree-job.ts)
+ * and answers at once with the job's id; `GET /api/storage/jobs[/:id]`
  * shows them; `GET /api/storage/jobs/:id/events` streams the job as server-sent events — progress
  * (never going backwards, at most one every `progressIntervalMs`), then one `done` with the
  * result or `failed` with the error code, and the stream ends (or when the API closes: the job
@@ -11,6 +12,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { CustomerStorage } from '../../actors/storage/customer.js';
 import { backupTree, restoreTree, type TreeProgress } from '../../actors/storage/customer-files.js';
+import { runTreeJob } from '../../actors/storage/tree-job.js';
 import { ApiError } from '../errors.js';
 import { SECURITY_HEADERS } from '../plugins/security-headers.js';
 import { ErrorReply } from '../schemas.js';
@@ -85,27 +87,36 @@ export function storageJobRoutes(app: FastifyInstance, options: StorageJobRoutes
       if (b.kind !== 'rebuild' && !b.path) throw ApiError.badRequest(`${b.kind} needs a path`);
       if (b.kind === 'restore' && !b.into) throw ApiError.badRequest('restore needs into');
       const c = options.customer();
-      const job = board.start(b.kind, (report) => {
-        if (b.kind === 'backup') return backupTree(c, b.path!, fromTree(report));
-        if (b.kind === 'restore') {
-          return restoreTree(c, {
-            path: b.path!,
-            into: b.into!,
-            ...(b.overwrite !== undefined ? { overwrite: b.overwrite } : {}),
-            ...(b.version !== undefined ? { version: b.version } : {}),
-            onProgress: fromTree(report)
-          });
-        }
-        return c.rebuild(b.positions ?? [], (p) =>
-          report({
-            bytesDone: p.bytesDone,
-            bytesTotal: p.bytesTotal,
-            itemsDone: p.blocksDone,
-            itemsTotal: p.blocksTotal,
-            items: 'blocks'
-          })
-        );
-      });
+      const target =
+        b.kind === 'rebuild' ? `positions ${b.positions?.join(',') || 'all'}` : b.path!;
+      // The job is a tree-job actor (visible in the inspector); progress goes to both.
+      const job = board.start(b.kind, (toBoard) =>
+        runTreeJob(c, { kind: b.kind, target }, (toActor): Promise<unknown> => {
+          const report: ReportProgress = (p) => {
+            toBoard(p);
+            toActor(p);
+          };
+          if (b.kind === 'backup') return backupTree(c, b.path!, fromTree(report));
+          if (b.kind === 'restore') {
+            return restoreTree(c, {
+              path: b.path!,
+              into: b.into!,
+              ...(b.overwrite !== undefined ? { overwrite: b.overwrite } : {}),
+              ...(b.version !== undefined ? { version: b.version } : {}),
+              onProgress: fromTree(report)
+            });
+          }
+          return c.rebuild(b.positions ?? [], (p) =>
+            report({
+              bytesDone: p.bytesDone,
+              bytesTotal: p.bytesTotal,
+              itemsDone: p.blocksDone,
+              itemsTotal: p.blocksTotal,
+              items: 'blocks'
+            })
+          );
+        })
+      );
       if (!job) throw new ApiError('ERR_API_BUSY', 429, `${board.running()} jobs are running`);
       return reply.code(202).send({ job });
     }
