@@ -76,8 +76,12 @@ describe('storage messages', () => {
             position < STORAGE_LIMITS.maxPositions &&
             profile.length <= 32;
           assert.equal(Value.Check(ServiceRequestSchema, r), valid);
+          // The codec writes -0 as the integer 0, the same amount; compare with -0 folded to 0.
           if (valid)
-            assert.deepEqual(decodeServiceRequest(encodeServiceRequest(r as ServiceRequest)), r);
+            assert.deepEqual(decodeServiceRequest(encodeServiceRequest(r as ServiceRequest)), {
+              ...r,
+              neededBytes: neededBytes + 0
+            });
           else formatError(() => decodeServiceRequest(packPlain(r)));
         }
       ),
