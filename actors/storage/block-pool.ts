@@ -7,7 +7,8 @@
  *
  * Buffers: an encode result (one buffer of k + m pieces) and a decoded plaintext come back
  * transferred; a plaintext block given with `transfer` is moved to the worker (the caller must
- * own its buffer); received shards are copied (they may share a buffer with other data).
+ * own its buffer); received shards are copied exactly (they may be views into a whole message)
+ * and the copies moved.
  * Workers are unref'd while idle, so an idle pool never keeps a process alive.
  */
 import { availableParallelism } from 'node:os';
@@ -79,6 +80,16 @@ const movable = (data: Uint8Array, transfer: boolean): ArrayBuffer[] =>
   data.byteLength > 0
     ? [data.buffer as ArrayBuffer]
     : [];
+
+/**
+ * Exact copies of received shards, to be moved to a worker. A shard is usually a view into a larger
+ * buffer (a whole message), and posting a view clones all of its buffer, twice (out and in): one
+ * copy of just the shard, then a move, costs far less.
+ */
+const exact = (shards: readonly (Uint8Array | null)[]): (Uint8Array | null)[] =>
+  shards.map((s) => s && s.slice());
+const buffersOf = (shards: readonly (Uint8Array | null)[]): ArrayBuffer[] =>
+  shards.flatMap((s) => (s && s.byteLength > 0 ? [s.buffer as ArrayBuffer] : []));
 
 /** See the module comment. */
 export class BlockPool {
@@ -184,9 +195,10 @@ export class BlockPool {
         throw err;
       }
     }
+    const own = exact(shards);
     const reply = await this.run(
-      { op: 'decode', dataKey, backupId, k, record, shards: [...shards] },
-      []
+      { op: 'decode', dataKey, backupId, k, record, shards: own },
+      buffersOf(own)
     );
     if (reply.ok) {
       if (!('plain' in reply)) throw new Error('block worker: not a decoding');
@@ -214,14 +226,9 @@ export class BlockPool {
         throw err;
       }
     }
-    const job = {
-      op: 'rebuild' as const,
-      k,
-      record,
-      shards: [...shards],
-      positions: [...positions]
-    };
-    const reply = await this.run(job, []);
+    const own = exact(shards);
+    const job = { op: 'rebuild' as const, k, record, shards: own, positions: [...positions] };
+    const reply = await this.run(job, buffersOf(own));
     if (reply.ok) {
       if (!('rebuilt' in reply)) throw new Error('block worker: not a rebuild');
       return { ok: true, pieces: reply.rebuilt };
