@@ -18,7 +18,7 @@ import {
 } from '../../machines/proxy/circuit/machine.js';
 import * as wire from '../../machines/proxy/circuit/messages.js';
 import type { RelayCommand } from '../../machines/proxy/circuit/messages.js';
-import { HOP_PROTOCOL } from './router-hops.js';
+import { HOP_PROTOCOL, sendCell } from './router-hops.js';
 import { ProxyError } from './errors.js';
 
 /** A router as a builder knows it: where it listens and its Noise static key. */
@@ -177,18 +177,23 @@ export class CircuitClient {
     this.actor.send({ type: 'hop.ready' });
   }
 
-  /** Wraps `cmd` for hop `target` and one `forward` layer per hop before it. */
+  /**
+   * Wraps `cmd` for hop `target` and one `forward` layer per hop before it. Each layer is sealed
+   * from the pieces of the one inside it (`forward` head ‖ inner pieces) and the cell goes out as
+   * pieces, so a payload is never copied, only encrypted once per layer.
+   */
   #layered(target: number, cmd: RelayCommand): Promise<void> {
-    let data = (this.#sessions[target] as Session).send(wire.encodeRelay(cmd));
+    let data = (this.#sessions[target] as Session).seal(wire.encodeRelayParts(cmd));
     for (let i = target - 1; i >= 0; i--) {
-      data = (this.#sessions[i] as Session).send(wire.encodeRelay({ cmd: 'forward', inner: data }));
+      data = (this.#sessions[i] as Session).seal([wire.forwardHead(), ...data]);
     }
     return this.#cell('relay-fwd', data);
   }
 
-  #cell(type: wire.CellType, body: Uint8Array): Promise<void> {
+  #cell(type: wire.CellType, body: Uint8Array | Uint8Array[]): Promise<void> {
     const to = (this.path[0] as RouterInfo).address;
-    const sent = this.transport.send(to, wire.encodeCell({ type, circId: this.circId, body }));
+    const head = wire.cellHead(type, this.circId);
+    const sent = sendCell(this.transport, to, head, Array.isArray(body) ? body : [body]);
     sent.catch((err: Error) => {
       if (type !== 'destroy-fwd') this.linkDown(err.message);
     });

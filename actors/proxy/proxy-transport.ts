@@ -101,7 +101,9 @@ export function createProxyTransport(options: ProxyTransportOptions): ProxyTrans
     if (frame[0] !== wire.ROUTED_TAG) return; // cells: circuit clients and routers
     try {
       const f = wire.decodeRouted(frame);
-      if (f.token === '') deliver(f.from || from, new Uint8Array(f.payload));
+      // The base frame is this handler's own (no `borrow`), so the payload view is too: handing
+      // it on uncopied costs only the few header bytes it keeps alive.
+      if (f.token === '') deliver(f.from || from, f.payload);
     } catch {
       /* malformed routed frame: dropped, as a transport drops garbage */
     }

@@ -27,6 +27,22 @@ type RouteEvent = { type: 'route.open'; key: string } | { type: 'route.close'; k
 const key = (addr: string, circId: number) => `${addr}|${circId}`;
 const ignore = () => {};
 
+/**
+ * Sends the cell `head ‖ parts` to `to`, handing the pieces over to a transport that writes them
+ * with one writev ({@link Transport.sendParts}) rather than copying them into one buffer first;
+ * a transport without it gets them joined. The pieces must be the caller's to give away: fresh
+ * buffers it neither keeps writing nor reuses.
+ */
+export function sendCell(
+  transport: Transport,
+  to: string,
+  head: Uint8Array,
+  parts: readonly Uint8Array[]
+): Promise<void> {
+  if (transport.sendParts) return transport.sendParts(to, [head, ...parts]);
+  return transport.send(to, Buffer.concat([head, ...parts]));
+}
+
 /** The hop table and cell handling of one router. */
 export class RouterHops {
   readonly counters = { authFailures: 0, badFrames: 0, relayed: 0, exitFrames: 0 };
@@ -41,7 +57,12 @@ export class RouterHops {
     readonly route: (e: RouteEvent) => void
   ) {}
 
-  /** Handles one frame from the transport; anything not ours is left to other handlers. */
+  /**
+   * Handles one frame from the transport; anything not ours is left to other handlers. The frame
+   * is only borrowed (router-node.ts subscribes with `borrow`): every byte kept past this call is
+   * copied (a pending `create`) or decrypted into a fresh buffer (a layer), and every byte sent
+   * on is sealed or framed before this returns.
+   */
   onFrame(from: string, frame: Uint8Array): void {
     try {
       if (frame[0] === wire.ROUTED_TAG) return this.#routedIn(from, wire.decodeRouted(frame));
@@ -50,7 +71,7 @@ export class RouterHops {
       const k = key(from, cell.circId);
       if (cell.type === 'create') {
         if (this.#up.has(k) || this.#pending.has(k)) return;
-        this.#pending.set(k, cell.body);
+        this.#pending.set(k, new Uint8Array(cell.body)); // kept past this call: our own copy
         return this.route({ type: 'route.open', key: k });
       }
       const up = this.#up.get(k);
@@ -151,8 +172,9 @@ export class RouterHops {
     }
     if (cmd.cmd === 'forward' && hop.next) {
       this.counters.relayed++;
-      const cell = wire.encodeCell({ type: 'relay-fwd', circId: hop.next.circId, body: cmd.inner });
-      this.transport.send(hop.next.addr, cell).catch(ignore);
+      // `inner` is a view into the plaintext just decrypted for us alone: ours to hand over.
+      const head = wire.cellHead('relay-fwd', hop.next.circId);
+      sendCell(this.transport, hop.next.addr, head, [cmd.inner]).catch(ignore);
     } else if (cmd.cmd === 'extend' && !hop.next) {
       const circId = randomInt(1, 2 ** 32 - 1);
       hop.next = { addr: cmd.address, circId };
@@ -197,9 +219,9 @@ export class RouterHops {
   /** Adds our layer to a command for the builder and sends it to our predecessor. */
   #back(hop: Hop, cmd: RelayCommand): void {
     if (!this.#up.has(key(hop.prev.addr, hop.prev.circId))) return;
-    const body = hop.session.send(wire.encodeRelay(cmd));
-    const cell = wire.encodeCell({ type: 'relay-back', circId: hop.prev.circId, body });
-    this.transport.send(hop.prev.addr, cell).catch(ignore);
+    const body = hop.session.seal(wire.encodeRelayParts(cmd));
+    const head = wire.cellHead('relay-back', hop.prev.circId);
+    sendCell(this.transport, hop.prev.addr, head, body).catch(ignore);
   }
 
   #send(addr: string, type: wire.CellType, circId: number, d: wire.DestroyBody): void {

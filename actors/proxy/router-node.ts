@@ -95,7 +95,7 @@ export function createProxyRouter(options: ProxyRouterOptions): ProxyRouter {
   if (options.parent) adoptActor(options.parent, actor);
   actor.start();
   actor.send({ type: 'router.start' });
-  const offFrame = transport.onFrame((from, frame) => hops.onFrame(from, frame));
+  const offFrame = transport.onFrame((from, frame) => hops.onFrame(from, frame), { borrow: true });
   const offDown = transport.onPeerDown?.((peer) => hops.onPeerDown(peer));
   return {
     address: transport.address,

@@ -109,6 +109,10 @@ class Writer {
     this.parts.push(b);
     return this;
   }
+  /** The pieces as written, byte fields as the caller's views (not copied). */
+  pieces(): Uint8Array[] {
+    return this.parts;
+  }
   done(): Uint8Array {
     let n = 0;
     for (const p of this.parts) n += p.byteLength;
@@ -164,6 +168,15 @@ export function encodeCell(cell: Cell): Uint8Array {
   return w.bytes(cell.body).done();
 }
 
+/** The 6-byte head of a link cell: followed by the body, it is {@link encodeCell}'s output. */
+export function cellHead(type: CellType, circId: number): Uint8Array {
+  const b = new Uint8Array(6);
+  b[0] = CELL_TAG;
+  b[1] = CELL_TYPES.indexOf(type);
+  new DataView(b.buffer).setUint32(2, circId);
+  return b;
+}
+
 /** Decodes a link cell; the body is a view into `frame`. */
 export function decodeCell(frame: Uint8Array): Cell {
   const r = new Reader(frame);
@@ -176,25 +189,43 @@ export function decodeCell(frame: Uint8Array): Cell {
 
 /** Encodes a relay command (the plaintext of one layer). */
 export function encodeRelay(c: RelayCommand): Uint8Array {
+  return relayWriter(c).done();
+}
+
+/**
+ * A relay command as pieces that, joined, are {@link encodeRelay}'s output: the byte fields
+ * (`inner`, `payload`, `handshake`) are the caller's own views, not copies, so a layer can be
+ * sealed around a large payload without first copying it into one buffer.
+ */
+export function encodeRelayParts(c: RelayCommand): Uint8Array[] {
+  return relayWriter(c).pieces();
+}
+
+/** The 1-byte head of a `forward` command: followed by the inner layer, it is the command. */
+export function forwardHead(): Uint8Array {
+  return Uint8Array.of(RELAY_CMDS.indexOf('forward'));
+}
+
+function relayWriter(c: RelayCommand): Writer {
   const w = new Writer().u8(RELAY_CMDS.indexOf(c.cmd));
   switch (c.cmd) {
     case 'forward':
-      return w.bytes(c.inner).done();
+      return w.bytes(c.inner);
     case 'extend':
-      return w.str(c.address).bytes(c.handshake).done();
+      return w.str(c.address).bytes(c.handshake);
     case 'extended':
-      return w.bytes(c.handshake).done();
+      return w.bytes(c.handshake);
     case 'register':
-      return w.done();
+      return w;
     case 'registered':
-      return w.str(c.address).done();
+      return w.str(c.address);
     case 'data':
-      return w.str(c.peer).bytes(c.payload).done();
+      return w.str(c.peer).bytes(c.payload);
     case 'ping':
     case 'pong':
-      return w.u32(c.seq).done();
+      return w.u32(c.seq);
     case 'failed':
-      return w.str(c.reason).done();
+      return w.str(c.reason);
   }
 }
 
