@@ -28,7 +28,7 @@ const key = (addr: string, circId: number) => `${addr}|${circId}`;
 const ignore = () => {};
 
 /**
- * Sends the cell `head ‖ parts` to `to`, handing the pieces over to a transport that writes them
+ * Sends the cell (or routed frame) `head ‖ parts` to `to`, handing the pieces over to a transport that writes them
  * with one writev ({@link Transport.sendParts}) rather than copying them into one buffer first;
  * a transport without it gets them joined. The pieces must be the caller's to give away: fresh
  * buffers it neither keeps writing nor reuses.
@@ -200,8 +200,9 @@ export class RouterHops {
     if (p && p.router === this.transport.address) {
       return this.#routedIn(this.transport.address, { token: p.token, from, payload });
     }
-    const frame = wire.encodeRouted({ token: p?.token ?? '', from, payload });
-    this.transport.send(p?.router ?? peer, frame).catch(ignore);
+    // `payload` is a view into the plaintext just decrypted for us alone: ours to hand over.
+    const head = wire.routedHead(p?.token ?? '', from);
+    sendCell(this.transport, p?.router ?? peer, head, [payload]).catch(ignore);
   }
 
   /** A frame for a registered builder: down the circuit, with the sender's reply address. */

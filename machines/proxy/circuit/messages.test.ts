@@ -41,6 +41,10 @@ describe('proxy wire', () => {
           wire.encodeCell({ type: t, circId, body })
         );
         if (c.cmd === 'forward') assert.deepEqual(join([wire.forwardHead(), c.inner]), body);
+        assert.deepEqual(
+          join([wire.routedHead('tok', 'from'), body]),
+          wire.encodeRouted({ token: 'tok', from: 'from', payload: body })
+        );
       }),
       { numRuns: 200 }
     );

@@ -261,6 +261,11 @@ export function encodeRouted(f: RoutedFrame): Uint8Array {
   return new Writer().u8(ROUTED_TAG).str(f.token, 1).str(f.from).bytes(f.payload).done();
 }
 
+/** A routed frame's head (tag, token, from) in one buffer: followed by the payload, the frame. */
+export function routedHead(token: string, from: string): Uint8Array {
+  return new Writer().u8(ROUTED_TAG).str(token, 1).str(from).done();
+}
+
 /** Decodes a routed frame; the payload is a view into `frame`. */
 export function decodeRouted(frame: Uint8Array): RoutedFrame {
   const r = new Reader(frame);
