@@ -105,8 +105,12 @@ export function billStore(kv: KvStore | undefined) {
       await kv.batch(ops);
     },
 
-    /** Reads everything back (empty without a store). */
-    async load(): Promise<SavedBills> {
+    /**
+     * Reads everything back (empty without a store). Settled invoices (paid, waived) issued before
+     * `pruneBefore` are deleted instead: a payment that old is refused by the date window anyway,
+     * and without this the namespace would grow by one row per customer per period for ever.
+     */
+    async load(pruneBefore = -Infinity): Promise<SavedBills> {
       const out: SavedBills = {
         invoices: new Map(),
         totals: new Map(),
@@ -114,9 +118,14 @@ export function billStore(kv: KvStore | undefined) {
         meter: new Map()
       };
       if (!kv) return out;
-      for (const { value } of await kv.range<Billed>({ prefix: 'i/' })) {
-        out.invoices.set(value.invoice.invoice.id, value);
+      const pruned: KvOp[] = [];
+      for (const { key, value } of await kv.range<Billed>({ prefix: 'i/' })) {
+        const settled = value.status === 'paid' || value.status === 'waived';
+        if (settled && value.invoice.invoice.issuedAt < pruneBefore) {
+          pruned.push({ type: 'remove', key });
+        } else out.invoices.set(value.invoice.invoice.id, value);
       }
+      if (pruned.length > 0) await kv.batch(pruned);
       for (const { key, value } of await kv.range<TotalsRow>({ prefix: 'c/' })) {
         const customer = key.slice(2);
         out.totals.set(customer, {

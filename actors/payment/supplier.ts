@@ -203,7 +203,7 @@ export function createSupplier(c: PaymentCtx, kv?: KvStore) {
 
   /** Restores invoices, totals, debts and the meter saved before a restart. */
   async function restore(): Promise<void> {
-    const saved = await disk.load();
+    const saved = await disk.load(c.clock.now() - c.maxAgeMs);
     for (const [id, b] of saved.invoices) invoices.set(id, b);
     for (const [customer, t] of saved.totals) totals.set(customer, t);
     const meter = new Map(c.meter.state);
