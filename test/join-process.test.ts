@@ -6,20 +6,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import type { InspectMessage } from '../actors/inspection/types.js';
-import { runCli } from './support/cli-process.js';
+import { startNodeCli } from './support/cli-process.js';
 
 const WAIT_MS = 30_000;
-
-interface Summary {
-  id: string;
-  url: string;
-  address?: string;
-}
 
 /** Collects every message of a /ws/inspect feed; `until` waits (bounded) for a condition on them. */
 function inspectFeed(url: string) {
@@ -56,32 +50,19 @@ test('a node joining over tcp from another process: handshake and peer states in
   const dirs = ['first', 'second'].map((n) => mkdtempSync(join(tmpdir(), `bitdust-${n}-`)));
   t.after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
   const start = (dataDir: string, net: string[]) =>
-    runCli([
-      'node',
-      'start',
-      '--data-dir',
-      dataDir,
-      '--port',
-      '0',
-      '--devnet',
-      '0',
-      '--json',
-      ...net
-    ]);
+    startNodeCli(t, dataDir, ['--devnet', '0', ...net]);
 
-  const first = start(dirs[0]!, ['--listen', 'tcp://127.0.0.1:0']);
-  t.after(() => first.child.kill('SIGKILL'));
-  const a = JSON.parse(await first.firstLine()) as Summary;
+  const first = await start(dirs[0]!, ['--listen', 'tcp://127.0.0.1:0']);
+  const a = first.summary;
   assert.match(a.address ?? '', /^tcp:\/\/127\.0\.0\.1:\d+$/);
-  const token = readFileSync(join(dirs[0]!, 'api-token'), 'utf8').trim();
+  const token = first.token;
   const feed = inspectFeed(`${a.url.replace('http', 'ws')}/ws/inspect?token=${token}`);
   t.after(() => feed.close());
   await feed.opened;
   await feed.until('the snapshot', (m) => m.some((x) => x.kind === 'snapshot'));
 
-  const second = start(dirs[1]!, ['--join', a.address!]);
-  t.after(() => second.child.kill('SIGKILL'));
-  const b = JSON.parse(await second.firstLine()) as Summary;
+  const second = await start(dirs[1]!, ['--join', a.address!]);
+  const b = second.summary;
   assert.match(b.address ?? '', /^tcp:\/\/127\.0\.0\.1:\d+$/);
   assert.notEqual(b.id, a.id);
 
@@ -100,8 +81,8 @@ test('a node joining over tcp from another process: handshake and peer states in
   await feed.until('the peer connected', () => states().includes('connected'));
   assert.ok(states().includes('handshaking'), `peer states ${JSON.stringify(states())}`);
 
-  second.child.kill('SIGTERM');
-  assert.equal(await second.exited(), 0);
-  first.child.kill('SIGTERM');
-  assert.equal(await first.exited(), 0);
+  second.node.child.kill('SIGTERM');
+  assert.equal(await second.node.exited(), 0);
+  first.node.child.kill('SIGTERM');
+  assert.equal(await first.node.exited(), 0);
 });

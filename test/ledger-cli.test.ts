@@ -3,10 +3,10 @@
 // every hosted node's balance is listed; the ledger routes refuse a missing token and bad input.
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from './support/cli-process.js';
+import { runCli, startNodeCli } from './support/cli-process.js';
 
 interface View {
   node: string;
@@ -19,20 +19,7 @@ it('bitdust ledger: balance, entries, audit and balances through the API', async
   const home = mkdtempSync(join(tmpdir(), 'bitdust-ledger-cli-'));
   t.after(() => rmSync(home, { recursive: true, force: true }));
   const dataDir = join(home, 'node');
-  const node = runCli([
-    'node',
-    'start',
-    '--data-dir',
-    dataDir,
-    '--port',
-    '0',
-    '--devnet',
-    '3',
-    '--json'
-  ]);
-  t.after(() => node.child.kill('SIGKILL'));
-  const { url } = JSON.parse(await node.firstLine()) as { url: string };
-  const token = readFileSync(join(dataDir, 'api-token'), 'utf8').trim();
+  const { node, url, token } = await startNodeCli(t, dataDir, ['--devnet', '3']);
   const get = (path: string, auth = true) =>
     fetch(`${url}${path}`, auth ? { headers: { authorization: `Bearer ${token}` } } : {});
 

@@ -294,3 +294,71 @@ test(
     assert.ok(report.ok);
   }
 );
+
+test(
+  'a supplier restarts with a bill open: it still knows what it is owed, is paid once, ledgers balance',
+  { timeout: 300_000 },
+  async (t) => {
+    const net = await paymentDevnet(T0, 10);
+    t.after(() => net.stop());
+    for (const s of ['s0', 's1']) await net.add(s, { supplier: true, payment: PAY });
+    const c = await net.add('c', { customerOf: ['s0', 's1'], payment: RICH });
+    await net.drive(() => c.services.customer()?.ready() === true, 10 * MIN);
+    const dir = file(join(net.base, 'src-c'), 'f.bin', 256 * KiB, 4);
+    assert.deepEqual((await net.run(backupTree(c.services.customer()!, dir))).problems, []);
+    const sup = () => net.get('s0').services.payment()!.pay.supplier;
+    const mine = () =>
+      [...sup().invoices.values()].filter((b) => b.invoice.invoice.customer === c.node.id);
+    const paidCount = () => mine().filter((b) => b.status === 'paid').length;
+    await net.drive(() => paidCount() >= 2, 2 * HOUR);
+
+    // Stop s0 once the customer accepted a bill and before it pays (it waits payDelayMs): the bill
+    // is open and the customer's payment machine is in flight across the restart.
+    await net.drive(() => mine().some((b) => b.status === 'accepted'), HOUR);
+    const open = mine().find((b) => b.status === 'accepted')!;
+    const id = open.invoice.invoice.id;
+    const known = mine()
+      .map((b) => `${b.invoice.invoice.id}:${b.status}`)
+      .sort();
+    const owed = sup().debts.get(c.node.id)!.owed;
+    assert.ok(owed >= BigInt(open.invoice.invoice.amount) && owed > 0n, `owed ${owed}`);
+    await net.run(net.get('s0').node.stop());
+    await net.add('s0', { supplier: true, payment: PAY });
+    assert.deepEqual(
+      mine()
+        .map((b) => `${b.invoice.invoice.id}:${b.status}`)
+        .sort(),
+      known,
+      'every invoice and its status restored'
+    );
+    assert.equal(sup().debts.get(c.node.id)!.owed, owed, 'the debt restored');
+
+    // The open bill is paid after the restart, once; later bills verify and are paid too.
+    const before = mine().length;
+    await net.drive(() => sup().invoices.get(id)?.status === 'paid', HOUR);
+    await net.drive(() => mine().length >= before + 2 && paidCount() >= before + 1, 2 * HOUR);
+    assert.deepEqual(
+      mine()
+        .filter((b) => b.status === 'disputed')
+        .map((b) => b.invoice.invoice.id),
+      [],
+      'no invoice disputed'
+    );
+    let paid = 0n;
+    let received = 0n;
+    for (const name of ['s0', 's1', 'c']) {
+      const rt = net.get(name).services.payment()!;
+      await rt.ledger.idle();
+      const rows = await rt.store.range<LedgerEntry>({ prefix: 'e/' });
+      const forIt = rows.filter(
+        (e) => e.value.body.kind === 'transfer' && e.value.body.settled.payment.invoiceId === id
+      );
+      if (name !== 's1') assert.equal(forIt.length, 1, `${name}: the open bill recorded once`);
+      const s = await ledgerSummary(rt.store);
+      paid += BigInt(s.paid);
+      received += BigInt(s.received);
+      assert.ok((await rt.audit()).ok, `${name}: audit`);
+    }
+    assert.equal(paid, received, 'Σ paid = Σ received');
+  }
+);

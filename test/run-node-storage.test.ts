@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { runCli } from './support/cli-process.js';
+import { runCli, startNodeCli } from './support/cli-process.js';
 
 interface Seats {
   suppliers: { position: number; status: string; supplierId?: string; rebuilt?: boolean }[];
@@ -20,20 +20,7 @@ it('backs up a tree to the devnet suppliers and restores it byte for byte, throu
   const files = { 'photo.bin': randomBytes(1_500_000), 'docs/note.txt': Buffer.from('hello\n') };
   for (const [name, bytes] of Object.entries(files)) writeFileSync(join(source, name), bytes);
 
-  const node = runCli([
-    'node',
-    'start',
-    '--data-dir',
-    dataDir,
-    '--port',
-    '0',
-    '--devnet',
-    '5',
-    '--json'
-  ]);
-  t.after(() => node.child.kill('SIGKILL'));
-  const { url } = JSON.parse(await node.firstLine()) as { url: string };
-  const token = readFileSync(join(dataDir, 'api-token'), 'utf8').trim();
+  const { node, url, token } = await startNodeCli(t, dataDir, ['--devnet', '5']);
 
   // Four devnet peers fit the 2+2 profile; hiring goes through the DHT suppliers layer.
   const api = async (path: string, init: RequestInit = {}) => {

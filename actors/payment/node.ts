@@ -7,6 +7,7 @@ import { BitDustError } from '../errors.js';
 import type { IdentityKeys } from '../identity/keys.js';
 import { handleService, type Router } from '../router/index.js';
 import type { Clock } from '../clock.js';
+import type { KvStore } from '../store/index.js';
 import { signValue, verifyValue, type Ledger } from '../ledger/index.js';
 import { DEFAULT_FAIRNESS, type FairnessPolicy } from '../../machines/payment/fairness.js';
 import { meterApply, usageAt, type MeterEvent } from '../../machines/payment/meter.js';
@@ -40,6 +41,8 @@ export interface PaymentNodeOptions {
   onContract?: (sc: SignedContract, ended: boolean) => void;
   /** Lowest prices we accept in a contract proposed to us as a supplier (default 0). */
   minPrice?: { pricePerGBHour: number; transferPricePerGB: number };
+  /** Where the supplier keeps its invoices, totals, debts and meter (restore with supplier.restore). */
+  bills?: KvStore;
 }
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -161,7 +164,7 @@ export function createPaymentNode(o: PaymentNodeOptions) {
     addContract(sc);
     return sc;
   }
-  const supplier = createSupplier(c);
+  const supplier = createSupplier(c, o.bills);
   const customer = createCustomer(c, o.onOutcome ?? (() => undefined));
   const off = handleService(o.router, PAYMENT_SERVICE, {
     request: async (env) => {
@@ -172,7 +175,7 @@ export function createPaymentNode(o: PaymentNodeOptions) {
       if (m.kind === 'invoice') customer.onInvoice(from, m.body);
       else if (m.kind === 'receipt') customer.onReceipt(from, m.body);
       else if (m.kind === 'payment') await supplier.onPayment(from, m.body);
-      else if (m.kind === 'dispute') supplier.onDispute(from, String(m.body.invoiceId));
+      else if (m.kind === 'dispute') await supplier.onDispute(from, String(m.body.invoiceId));
       else {
         await supplier.onAccept(from, m.body);
         customer.addDonation(m.body);

@@ -297,6 +297,7 @@ export function paymentService(o: PaymentServiceOptions, deps: PaymentDeps): Pay
       await r.pay.supplier.invoiceAll(billedTo, b);
       billedTo = b;
     }
+    await r.pay.supplier.saveMeter();
     await r.ledger.vest();
     view = viewOf();
     return view;
@@ -329,7 +330,8 @@ export function paymentService(o: PaymentServiceOptions, deps: PaymentDeps): Pay
       if (!router) throw new BitDustError('ERR_PAYMENT_NO_SERVICE', 'the network is not open');
       const keys = node.identity().keys;
       const store = node.store()!.sub('ledger');
-      // Contracts outlive a restart (namespace `contracts`); meters and open invoices do not.
+      // Contracts (namespace `contracts`) and the supplier's bills (`bills`: invoices, totals,
+      // debts, meter) outlive a restart.
       const kept = node.store()!.sub('contracts');
       const persist = (sc: SignedContract, ended: boolean) =>
         void (ended ? kept.remove(sc.terms.id) : kept.put(sc.terms.id, sc as never)).catch(
@@ -350,6 +352,7 @@ export function paymentService(o: PaymentServiceOptions, deps: PaymentDeps): Pay
         fairness,
         minPrice: price,
         onContract: persist,
+        bills: node.store()!.sub('bills'),
         ...(o.timing ? { timing: o.timing } : {}),
         spawn
       });
@@ -360,6 +363,7 @@ export function paymentService(o: PaymentServiceOptions, deps: PaymentDeps): Pay
           await kept.remove(value.terms.id); // no longer valid: forget it
         }
       }
+      await pay.supplier.restore();
       billedTo = boundary(clock.now());
       rt = {
         pay,

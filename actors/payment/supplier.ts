@@ -2,11 +2,12 @@
  * The supplier's half: invoices each customer per period from the meter and the contract price,
  * records the customer's accept (its donation receipt) and countersigns payments; a waiver is
  * honoured only with evidence that the payer donates enough. Unpaid invoices are the customer's
- * debt, whose standing (good, refused, dropped) the fairness rule decides.
+ * debt, whose standing (good, refused, dropped) the fairness rule decides. With a store (a node's
+ * `bills` namespace, see bills.ts) invoices, totals, debts and the meter survive a restart.
  */
 import { BitDustError } from '../errors.js';
 import { hashOf, signReceipt, verifyAccept, verifyPayment, signInvoice } from '../ledger/index.js';
-import { usageAt } from '../../machines/payment/meter.js';
+import { meterKey, usageAt, type Usage } from '../../machines/payment/meter.js';
 import {
   decideStanding,
   isExempt,
@@ -22,18 +23,15 @@ import type {
 } from '../../machines/payment/records.js';
 import { big, isAmount, storageCharge, transferCharge } from '../../machines/payment/units.js';
 import { must, sendPayment, windowOf, type PaymentCtx } from './context.js';
+import { billStore, type Billed, type Totals } from './bills.js';
+import type { KvStore } from '../store/index.js';
 
-interface Billed {
-  invoice: SignedInvoice;
-  status: 'sent' | 'accepted' | 'paid' | 'waived' | 'disputed';
-}
-
-/** The supplier half of one node. */
-export function createSupplier(c: PaymentCtx) {
+/** The supplier half of one node; `kv` keeps its bills across restarts (none in the simulation). */
+export function createSupplier(c: PaymentCtx, kv?: KvStore) {
   const invoices = new Map<string, Billed>();
-  const charged = new Map<string, bigint>();
-  const billed = new Map<string, { byteMs: bigint; transferBytes: bigint }>();
+  const totals = new Map<string, Totals>();
   const debts = new Map<string, DebtState>();
+  const disk = billStore(kv);
 
   const refreshDebt = (customer: string) => {
     let owed = 0n;
@@ -45,22 +43,45 @@ export function createSupplier(c: PaymentCtx) {
     debts.set(customer, trackDebt(d, owed, c.clock.now(), c.fairness));
   };
 
+  /** Invoices to `customer` it never answered (lost in flight, or sent before a restart), oldest first. */
+  const unanswered = (customer: string) =>
+    [...invoices.values()]
+      .filter((b) => b.invoice.invoice.customer === customer && b.status === 'sent')
+      .map((b) => b.invoice)
+      .sort((x, y) => x.invoice.periodEnd - y.invoice.periodEnd);
+
+  /**
+   * Sends invoices to `customer` one after another, in period order: the customer verifies each
+   * against its meter's growth since the last one it verified, so order matters. A re-sent invoice
+   * is idempotent there (same id, same machine). Not awaited by callers: delivery takes (simulated)
+   * time, and an undelivered invoice stays owed and is sent again with the next bill.
+   */
+  const deliver = (customer: string, list: SignedInvoice[]) => {
+    void (async () => {
+      for (const body of list) {
+        await sendPayment(c, customer, { kind: 'invoice', body }).catch(() => undefined);
+      }
+    })();
+  };
+
   /** Bills every contract we supply for [periodStart, periodEnd); returns the invoices sent. */
   async function invoiceAll(periodStart: number, periodEnd: number): Promise<Invoice[]> {
     const sent: Invoice[] = [];
+    // The meter on disk must never lag the totals billed from it, or a restart would under-bill.
+    await saveMeter();
     for (const sc of c.contracts.values()) {
       const t = sc.terms;
       if (t.supplier !== c.id) continue;
       const use = usageAt(c.meter.state, 'supplier', t.customer, periodEnd);
       // The meter only knows cumulative usage now: the period is the growth since the last bill.
-      const before = billed.get(t.customer) ?? { byteMs: 0n, transferBytes: 0n };
+      const before = totals.get(t.customer) ?? { charged: 0n, byteMs: 0n, transferBytes: 0n };
       const stored = use.byteMs - before.byteMs;
       if (stored <= 0n) continue;
       // Cumulative charge minus what was billed: rounding never drifts over the contract.
       const total =
         storageCharge(use.byteMs, t.pricePerGBHour) +
         transferCharge(use.transferBytes, t.transferPricePerGB);
-      const amount = total - (charged.get(t.customer) ?? 0n);
+      const amount = total - before.charged;
       if (!isAmount(Number(amount))) throw new RangeError(`invoice amount ${amount} out of range`);
       const id = hashOf({ s: c.id, c: t.customer, k: t.id, periodStart, periodEnd }).slice(0, 32);
       const invoice: Invoice = {
@@ -76,14 +97,16 @@ export function createSupplier(c: PaymentCtx) {
         amount: Number(amount),
         issuedAt: c.clock.now()
       };
-      charged.set(t.customer, total);
-      billed.set(t.customer, use);
+      const after: Totals = { charged: total, ...use };
       const signed = signInvoice(c.keys, invoice);
-      invoices.set(id, { invoice: signed, status: 'sent' });
+      const b: Billed = { invoice: signed, status: 'sent' };
+      totals.set(t.customer, after);
+      invoices.set(id, b);
       refreshDebt(t.customer);
+      // Durable before it leaves: a restart must not forget a bill the customer may have seen.
+      await disk.issued(b, after, debts.get(t.customer));
       sent.push(invoice);
-      // Not awaited: delivery takes (simulated) time; an unanswered invoice stays owed.
-      void sendPayment(c, t.customer, { kind: 'invoice', body: signed }).catch(() => undefined);
+      deliver(t.customer, unanswered(t.customer));
     }
     return sent;
   }
@@ -98,7 +121,10 @@ export function createSupplier(c: PaymentCtx) {
       throw new BitDustError('ERR_PAYMENT_USAGE', 'accepted usage differs from the invoice');
     }
     await c.ledger.recordUsage(sa);
-    if (b.status === 'sent') b.status = 'accepted';
+    if (b.status === 'sent') {
+      b.status = 'accepted';
+      await disk.changed(b, undefined, undefined);
+    }
     await c.ledger.vest();
   }
 
@@ -149,14 +175,47 @@ export function createSupplier(c: PaymentCtx) {
       payeeKey: receipt.payeeKey,
       payeeSig: receipt.payeeSig
     });
-    b.status = p.waived ? 'waived' : 'paid';
+    const status = p.waived ? 'waived' : 'paid';
+    const changed = b.status !== status;
+    b.status = status;
     refreshDebt(from);
+    if (changed) await disk.changed(b, totals.get(from), debts.get(from));
     void sendPayment(c, from, { kind: 'receipt', body: receipt }).catch(() => undefined);
   }
 
-  function onDispute(from: string, invoiceId: string): void {
+  async function onDispute(from: string, invoiceId: string): Promise<void> {
     const b = invoices.get(invoiceId);
-    if (b && b.invoice.invoice.customer === from && b.status === 'sent') b.status = 'disputed';
+    if (b && b.invoice.invoice.customer === from && b.status === 'sent') {
+      b.status = 'disputed';
+      await disk.changed(b, undefined, undefined);
+    }
+  }
+
+  /** Saves the supplier-side meter of every customer (each upkeep tick). */
+  async function saveMeter(): Promise<void> {
+    const rows: Array<[string, Usage]> = [];
+    const prefix = meterKey('supplier', '');
+    for (const [k, u] of c.meter.state) {
+      if (k.startsWith(prefix)) rows.push([k.slice(prefix.length), u]);
+    }
+    await disk.meter(rows);
+  }
+
+  /** Restores invoices, totals, debts and the meter saved before a restart. */
+  async function restore(): Promise<void> {
+    const saved = await disk.load(c.clock.now() - c.maxAgeMs);
+    for (const [id, b] of saved.invoices) invoices.set(id, b);
+    for (const [customer, t] of saved.totals) totals.set(customer, t);
+    const meter = new Map(c.meter.state);
+    for (const [customer, u] of saved.meter) meter.set(meterKey('supplier', customer), u);
+    c.meter.state = meter;
+    for (const customer of saved.totals.keys()) {
+      deliver(customer, unanswered(customer));
+      // The grace period runs from when the debt first went over the limit, before the restart.
+      const overSince = saved.overSince.get(customer);
+      debts.set(customer, { customer, owed: 0n, overSince });
+      refreshDebt(customer);
+    }
   }
 
   /** Standing of every customer we bill, at now. */
@@ -164,7 +223,17 @@ export function createSupplier(c: PaymentCtx) {
     return [...debts.values()].map((d) => decideStanding(d, c.clock.now(), c.fairness));
   }
 
-  return { invoiceAll, onAccept, onPayment, onDispute, standings, debts, invoices };
+  return {
+    invoiceAll,
+    onAccept,
+    onPayment,
+    onDispute,
+    standings,
+    saveMeter,
+    restore,
+    debts,
+    invoices
+  };
 }
 
 /** The supplier half's API. */

@@ -24,7 +24,9 @@ export interface Usage {
 /** All usage, keyed `${role}:${peer}`. */
 export type MeterState = ReadonlyMap<string, Usage>;
 
-const key = (role: string, peer: string) => `${role}:${peer}`;
+/** The meter's key for usage with `peer` in `role` (for restoring a saved meter). */
+export const meterKey = (role: string, peer: string) => `${role}:${peer}`;
+const key = meterKey;
 const EMPTY: Usage = { bytes: 0, since: 0, byteMs: 0n, transferBytes: 0n };
 
 /** Folds one event into the meter (a new map; the old one is untouched). */

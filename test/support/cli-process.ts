@@ -4,6 +4,8 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const CLI = fileURLToPath(new URL('../../server/cli/main.ts', import.meta.url));
@@ -57,4 +59,30 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProcess 
       ),
     exited: (ms = 30_000) => bounded(exit, ms, 'exit')
   };
+}
+
+/** A `bitdust node start --json` child with its start summary and its API token. */
+export interface NodeCli {
+  node: CliProcess;
+  dataDir: string;
+  /** The start summary's fields (`id`, `url`, and `address` when it listens). */
+  summary: { id: string; url: string; address?: string };
+  url: string;
+  token: string;
+}
+
+/**
+ * Starts `bitdust node start --data-dir <dataDir> --port 0 --json …extra` and waits (bounded) for
+ * its summary line. The caller owns `dataDir`; the process is killed when the test ends.
+ */
+export async function startNodeCli(
+  t: { after(fn: () => void): void },
+  dataDir: string,
+  extra: string[]
+): Promise<NodeCli> {
+  const node = runCli(['node', 'start', '--data-dir', dataDir, '--port', '0', '--json', ...extra]);
+  t.after(() => node.child.kill('SIGKILL'));
+  const summary = JSON.parse(await node.firstLine()) as NodeCli['summary'];
+  const token = readFileSync(join(dataDir, 'api-token'), 'utf8').trim();
+  return { node, dataDir, summary, url: summary.url, token };
 }
