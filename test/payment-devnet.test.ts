@@ -362,3 +362,46 @@ test(
     assert.equal(paid, received, 'Σ paid = Σ received');
   }
 );
+
+test(
+  'a customer restarts between accepting a bill and paying it: the payment resumes and is recorded once',
+  { timeout: 300_000 },
+  async (t) => {
+    const net = await paymentDevnet(T0, 11);
+    t.after(() => net.stop());
+    for (const s of ['s0', 's1']) await net.add(s, { supplier: true, payment: PAY });
+    const spec = { customerOf: ['s0', 's1'], payment: RICH };
+    let c = await net.add('c', spec);
+    await net.drive(() => c.services.customer()?.ready() === true, 10 * MIN);
+    const dir = file(join(net.base, 'src-c'), 'f.bin', 256 * KiB, 5);
+    assert.deepEqual((await net.run(backupTree(c.services.customer()!, dir))).problems, []);
+    const sup = () => net.get('s0').services.payment()!.pay.supplier;
+    const mine = () =>
+      [...sup().invoices.values()].filter((b) => b.invoice.invoice.customer === c.node.id);
+    await net.drive(() => mine().filter((b) => b.status === 'paid').length >= 2, 2 * HOUR);
+
+    // The customer accepted a bill and waits payDelayMs before paying: restart it now.
+    await net.drive(() => mine().some((b) => b.status === 'accepted'), HOUR);
+    const id = mine().find((b) => b.status === 'accepted')!.invoice.invoice.id;
+    await net.run(c.node.stop());
+    c = await net.add('c', spec);
+    await net.drive(() => sup().invoices.get(id)?.status === 'paid', HOUR);
+    await net.advance(2 * MIN); // the receipt reaches the customer
+
+    for (const name of ['s0', 'c']) {
+      const rt = net.get(name).services.payment()!;
+      await rt.ledger.idle();
+      const rows = await rt.store.range<LedgerEntry>({ prefix: 'e/' });
+      const forIt = rows.filter(
+        (e) => e.value.body.kind === 'transfer' && e.value.body.settled.payment.invoiceId === id
+      );
+      assert.equal(forIt.length, 1, `${name}: the bill paid once`);
+      assert.ok((await rt.audit()).ok, `${name}: audit`);
+    }
+    const left = await net.get('c').node.store()!.sub('pending').range({ prefix: 'p/' });
+    assert.ok(
+      left.every((r) => !r.key.includes(id)),
+      'the settled bill is no longer pending'
+    );
+  }
+);

@@ -3,6 +3,11 @@
  * here with real effects. `verify` checks the invoice against our own meter and the contract;
  * `pay` claims a waiver when our acknowledged donation covers our consumption in the fairness
  * window (sending those receipts as evidence), otherwise reserves the credits and pays.
+ *
+ * With a store (a node's `pending` namespace) an invoice we accepted is kept, with our signed
+ * accept and, once signed, our payment, until it is settled or given up: after a restart its
+ * machine starts again, skips the meter check it already passed, and sends the same accept and the
+ * same payment, so the supplier and both ledgers see a retry, recorded once.
  */
 import { createActor, fromPromise, type AnyActorRef } from 'xstate';
 import { BitDustError } from '../errors.js';
@@ -18,6 +23,7 @@ import { usageAt } from '../../machines/payment/meter.js';
 import { isExempt } from '../../machines/payment/fairness.js';
 import type { Verdict } from '../../machines/payment/validate.js';
 import { big } from '../../machines/payment/units.js';
+import type { KvStore } from '../store/index.js';
 import { MAX_EVIDENCE } from '../../machines/payment/messages.js';
 import { sendPayment, windowOf, type PaymentCtx } from './context.js';
 import { verifyValue } from '../ledger/index.js';
@@ -26,7 +32,25 @@ import { verifyValue } from '../ledger/index.js';
 const USAGE_TOLERANCE_PPM = 10_000n;
 
 /** The customer half of one node. */
-export function createCustomer(c: PaymentCtx, onOutcome: (id: string, outcome: string) => void) {
+export function createCustomer(
+  c: PaymentCtx,
+  onOutcome: (id: string, outcome: string) => void,
+  kv?: KvStore
+) {
+  /** An invoice accepted and not yet settled, as kept on disk. */
+  interface Pending {
+    invoice: SignedInvoice;
+    accept: SignedAccept;
+    payment?: ReturnType<typeof signPayment>;
+  }
+  const pending = new Map<string, Pending>();
+  const keep = async (p: Pending) => {
+    pending.set(p.invoice.invoice.id, p);
+    await kv?.put(`p/${p.invoice.invoice.id}`, p as never, { durable: true });
+  };
+  const forget = (id: string) => {
+    if (pending.delete(id)) void kv?.remove(`p/${id}`).catch(() => undefined);
+  };
   const runs = new Map<string, Promise<AnyActorRef>>();
   const receipts = new Map<string, (r: Receipt) => void>();
   const mine: SignedAccept[] = [];
@@ -34,6 +58,8 @@ export function createCustomer(c: PaymentCtx, onOutcome: (id: string, outcome: s
   const seen = new Map<string, bigint>();
 
   const verify = (si: SignedInvoice): Verdict => {
+    // Accepted before a restart: it passed the meter check then, and our meter has since restarted.
+    if (pending.has(si.invoice.id)) return { ok: true };
     const v = verifyInvoice(si, windowOf(c));
     if (!v.ok) return v;
     const inv = si.invoice;
@@ -91,7 +117,13 @@ export function createCustomer(c: PaymentCtx, onOutcome: (id: string, outcome: s
   const payments = new Map<string, ReturnType<typeof signPayment>>();
   async function pay(si: SignedInvoice): Promise<SettledPayment> {
     const inv = si.invoice;
-    let sp = payments.get(inv.id);
+    let sp = payments.get(inv.id) ?? pending.get(inv.id)?.payment;
+    if (sp && !payments.has(inv.id)) {
+      // Signed before a restart: reserve its amount again (reservations live in memory).
+      if (!c.ledger.reserve(sp.payment.id, sp.payment.amount))
+        throw new BitDustError('ERR_PAYMENT_FUNDS', `cannot pay ${sp.payment.amount}`);
+      payments.set(inv.id, sp);
+    }
     if (!sp) {
       const consumed = inWindow(mine, inv.periodEnd).reduce(
         (n, a) => n + big(a.accept.storedByteMs),
@@ -117,12 +149,16 @@ export function createCustomer(c: PaymentCtx, onOutcome: (id: string, outcome: s
       };
       sp = signPayment(c.keys, payment, waived ? evidence : []);
       payments.set(inv.id, sp);
+      const p = pending.get(inv.id);
+      // Durable before it is sent: after a restart we send this payment again, never a new one.
+      if (p) await keep({ ...p, payment: sp });
     }
     const paid = sp;
     const got = new Promise<Receipt>((resolve) => receipts.set(paid.payment.id, resolve));
     await sendPayment(c, inv.supplier, { kind: 'payment', body: paid });
     const settled = settle(paid, await got);
     await c.ledger.recordPayment(settled);
+    forget(inv.id);
     return settled;
   }
 
@@ -145,7 +181,12 @@ export function createCustomer(c: PaymentCtx, onOutcome: (id: string, outcome: s
             storedByteMs: inv.storedByteMs,
             ts: c.clock.now()
           };
-          const sa = signAccept(c.keys, accept);
+          let sa = pending.get(inv.id)?.accept;
+          if (!sa) {
+            sa = signAccept(c.keys, accept);
+            // Durable before the ledger and the supplier see it: a restart resumes from here.
+            await keep({ invoice: input.invoice, accept: sa });
+          }
           await c.ledger.recordUsage(sa);
           mine.push(sa);
           await sendPayment(c, inv.supplier, { kind: 'accept', body: sa });
@@ -167,7 +208,12 @@ export function createCustomer(c: PaymentCtx, onOutcome: (id: string, outcome: s
     runs.set(si.invoice.id, started);
     void started.then(
       (actor) => {
-        const done = () => onOutcome(si.invoice.id, String(actor.getSnapshot().value));
+        const done = () => {
+          const outcome = String(actor.getSnapshot().value);
+          // Settled, or given up (defaulted, disputed): nothing left to resume.
+          if (actor.getSnapshot().status === 'done') forget(si.invoice.id);
+          onOutcome(si.invoice.id, outcome);
+        };
         if (actor.getSnapshot().status === 'done') done();
         else actor.subscribe({ complete: done, error: done });
         if (!c.spawn) actor.start();
@@ -193,5 +239,23 @@ export function createCustomer(c: PaymentCtx, onOutcome: (id: string, outcome: s
   /** A customer of ours acknowledged our storage: keep it as waiver evidence. */
   const addDonation = (sa: SignedAccept) => void donations.push(sa);
 
-  return { onInvoice, onReceipt, addDonation, runs, verify };
+  /** Reads the invoices accepted and not settled before a restart ({@link resume} runs them). */
+  async function restore(): Promise<void> {
+    if (!kv) return;
+    for (const { value } of await kv.range<Pending>({ prefix: 'p/' })) {
+      pending.set(value.invoice.invoice.id, value);
+    }
+  }
+
+  /**
+   * Starts again the machine of every restored invoice that has none. Called by the upkeep once
+   * our storage client is ready: before that the router knows no address for the suppliers.
+   */
+  function resume(): void {
+    for (const p of pending.values()) {
+      if (!runs.has(p.invoice.invoice.id)) onInvoice(p.invoice.invoice.supplier, p.invoice);
+    }
+  }
+
+  return { onInvoice, onReceipt, addDonation, runs, verify, restore, resume };
 }

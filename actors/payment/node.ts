@@ -43,6 +43,8 @@ export interface PaymentNodeOptions {
   minPrice?: { pricePerGBHour: number; transferPricePerGB: number };
   /** Where the supplier keeps its invoices, totals, debts and meter (restore with supplier.restore). */
   bills?: KvStore;
+  /** Where the customer keeps invoices accepted and not yet settled (customer.restore). */
+  pending?: KvStore;
 }
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -165,7 +167,7 @@ export function createPaymentNode(o: PaymentNodeOptions) {
     return sc;
   }
   const supplier = createSupplier(c, o.bills);
-  const customer = createCustomer(c, o.onOutcome ?? (() => undefined));
+  const customer = createCustomer(c, o.onOutcome ?? (() => undefined), o.pending);
   const off = handleService(o.router, PAYMENT_SERVICE, {
     request: async (env) => {
       const m = decodePayment(env.body.payload);

@@ -292,6 +292,7 @@ export function paymentService(o: PaymentServiceOptions, deps: PaymentDeps): Pay
     }
     const c = deps.customer();
     if (c) await reconcile(r.pay, c);
+    if (c?.ready()) r.pay.customer.resume();
     const b = boundary(t);
     if (b > billedTo) {
       await r.pay.supplier.invoiceAll(billedTo, b);
@@ -353,6 +354,7 @@ export function paymentService(o: PaymentServiceOptions, deps: PaymentDeps): Pay
         minPrice: price,
         onContract: persist,
         bills: node.store()!.sub('bills'),
+        pending: node.store()!.sub('pending'),
         ...(o.timing ? { timing: o.timing } : {}),
         spawn
       });
@@ -364,6 +366,7 @@ export function paymentService(o: PaymentServiceOptions, deps: PaymentDeps): Pay
         }
       }
       await pay.supplier.restore();
+      await pay.customer.restore();
       billedTo = boundary(clock.now());
       rt = {
         pay,
