@@ -10,7 +10,7 @@ import { HandshakeState } from '../crypto/handshake-state.js';
 import { Session } from '../crypto/session.js';
 import type { Transport } from '../transports/types.js';
 import { HOP_PROTOCOL } from './router-hops.js';
-import { newSid, op, parseOp, transferFrame, type TransferOptions } from './transfer.js';
+import { newSid, parseOp, sealedFrame, transferFrame, type TransferOptions } from './transfer.js';
 
 interface Pending {
   resolve(bytes: Uint8Array): void;
@@ -95,7 +95,7 @@ export class TransferClient {
         const session = this.#session as Session;
         return this.transport.send(
           this.to,
-          transferFrame(3, this.sid, session.send(op(code, reqId, index, bytes)))
+          sealedFrame(session, this.sid, code, reqId, index, bytes)
         );
       },
       (settle) => this.#pending.set(reqId, { resolve: settle, reject: () => {}, timer: null }),
