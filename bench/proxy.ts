@@ -16,11 +16,13 @@
  * default is the figure the benchmarks page reports. See docs/proxy.md, "Throughput".
  *
  * Run: node --import tsx bench/proxy.ts [--mib 64] [--rounds 3] [--chunk 48] [--window 16]
- *      [--workers] [--cpu] [--no-write]   (--cpu prints process CPU time / wall time per run)
+ *      [--workers] [--cpu] [--no-write]   (--cpu prints, per run, process CPU / wall time, each
+ *      thread's CPU / wall time and the event-loop utilisation of the main thread and each router)
  */
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { performance } from 'node:perf_hooks';
+import { readdirSync, readFileSync } from 'node:fs';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { generateKeyPair } from '../actors/crypto/primitives.js';
 import {
@@ -45,6 +47,22 @@ const WINDOW = arg('window', 16);
 const WORKERS = process.argv.includes('--workers');
 const ROUNDS = arg('rounds', 3);
 
+/** CPU ticks (user + system) of every thread of this process, by thread name and id (Linux). */
+function threadTicks(): Map<string, number> {
+  const out = new Map<string, number>();
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(`${name}#${tid}`, Number(f[11]) + Number(f[12]));
+    }
+  } catch {
+    /* not Linux: no per-thread figures */
+  }
+  return out;
+}
+
 /** A router in a worker thread: posts its address and Noise key, runs until terminated. */
 async function routerWorker(host: string): Promise<void> {
   const transport = await createTcpTransport({ host });
@@ -59,7 +77,7 @@ async function routers(net: ProxyNet) {
     for (let i = 0; i < 3; i++) {
       const r = await net.router(`127.0.0.${20 + i}`);
       r.transport.record = false;
-      out.push({ info: r.info, stop: async () => {} });
+      out.push({ info: r.info, stop: async () => {}, elu: undefined });
     }
     return out;
   }
@@ -71,7 +89,8 @@ async function routers(net: ProxyNet) {
     const [m] = (await once(w, 'message')) as [{ address: string; noiseKey: Uint8Array }];
     out.push({
       info: { address: m.address, noiseKey: new Uint8Array(m.noiseKey) },
-      stop: async () => void (await w.terminate())
+      stop: async () => void (await w.terminate()),
+      elu: (since?: EventLoopUtilization) => w.performance.eventLoopUtilization(since)
     });
   }
   return out;
@@ -107,11 +126,34 @@ async function run(mode: 'direct' | 'nat' | 'privacy'): Promise<number> {
     await client.put(chunks.slice(0, WINDOW * 2)); // warm-up: connections, JIT
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
+    const ticks0 = threadTicks();
+    const elu0 = [performance.eventLoopUtilization(), ...rs.map((r) => r.elu?.())];
     await client.put(chunks);
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
-    if (process.argv.includes('--cpu'))
-      console.error(mode, 'cpu/wall', ((cpu.user + cpu.system) / 1e6 / seconds).toFixed(2));
+    if (process.argv.includes('--cpu')) {
+      // Event-loop utilisation per thread (main, then each router worker): a thread near 1 is
+      // the bottleneck; every thread well below 1 means the path waits rather than computes.
+      const elu = [
+        performance.eventLoopUtilization(elu0[0]),
+        ...rs.map((r, i) => r.elu?.(elu0[i + 1]))
+      ].map((e) => (e ? e.utilization.toFixed(2) : '-'));
+      // Per-thread CPU share of the wall time (100 ticks/s): main, workers, GC and libuv threads.
+      const busy = [...threadTicks()]
+        .map(
+          ([n, t]) => [n.replace(/#.*/, ''), (t - (ticks0.get(n) ?? 0)) / 100 / seconds] as const
+        )
+        .filter(([, x]) => x >= 0.02)
+        .map(([n, x]) => `${n}=${x.toFixed(2)}`);
+      console.error(mode, 'threads', busy.join(' '));
+      console.error(
+        mode,
+        'cpu/wall',
+        ((cpu.user + cpu.system) / 1e6 / seconds).toFixed(2),
+        'elu main,routers',
+        elu.join(' ')
+      );
+    }
     if (server.counters.puts < COUNT) throw new Error('transfer incomplete');
     client.close();
     await node.close();
