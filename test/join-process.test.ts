@@ -12,38 +12,20 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import type { InspectMessage } from '../actors/inspection/types.js';
 import { startNodeCli } from './support/cli-process.js';
+import { messageLog } from './support/message-log.js';
 
 const WAIT_MS = 30_000;
 
 /** Collects every message of a /ws/inspect feed; `until` waits (bounded) for a condition on them. */
 function inspectFeed(url: string) {
-  const seen: InspectMessage[] = [];
-  const waiters = new Set<() => void>();
+  const log = messageLog(WAIT_MS);
   const ws = new WebSocket(url);
   const opened = new Promise<void>((resolve, reject) => {
     ws.on('open', () => resolve());
     ws.on('error', reject);
   });
-  ws.on('message', (data) => {
-    seen.push(...(JSON.parse(data.toString()) as InspectMessage[]));
-    for (const w of [...waiters]) w();
-  });
-  const until = (what: string, done: (m: InspectMessage[]) => boolean) =>
-    new Promise<void>((resolve, reject) => {
-      const check = () => {
-        if (!done(seen)) return;
-        waiters.delete(check);
-        clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        waiters.delete(check);
-        reject(new Error(`the feed did not show ${what} within ${WAIT_MS} ms`));
-      }, WAIT_MS);
-      waiters.add(check);
-      check();
-    });
-  return { seen, opened, until, close: () => ws.close() };
+  ws.on('message', (data) => log.push(JSON.parse(data.toString()) as InspectMessage[]));
+  return { seen: log.seen, opened, until: log.until, close: () => ws.close() };
 }
 
 test('a node joining over tcp from another process: handshake and peer states in /ws/inspect', async (t) => {

@@ -10,37 +10,19 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultConfig } from '../actors/node/config.js';
-import type { InspectBatch, InspectMessage } from '../actors/inspection/types.js';
+import type { InspectBatch } from '../actors/inspection/types.js';
 import { startHost } from '../server/cli/host.js';
 import type { Host } from '../server/cli/host.js';
 import { networkFromFlags } from '../server/cli/join.js';
+import { messageLog } from './support/message-log.js';
 
 const WAIT_MS = 20_000;
 
-/** Resolves once `done(messages)` holds for the messages seen so far; rejects after `ms`. */
+/** The host's inspection feed, collected from its bridge. */
 function feed(host: Host) {
-  const seen: InspectMessage[] = [];
-  const waiters = new Set<() => void>();
-  const off = host.bridge.subscribe((batch: InspectBatch) => {
-    seen.push(...batch);
-    for (const w of [...waiters]) w();
-  });
-  const until = (what: string, done: (m: InspectMessage[]) => boolean) =>
-    new Promise<void>((resolve, reject) => {
-      const check = () => {
-        if (!done(seen)) return;
-        waiters.delete(check);
-        clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        waiters.delete(check);
-        reject(new Error(`the feed did not show ${what} within ${WAIT_MS} ms`));
-      }, WAIT_MS);
-      waiters.add(check);
-      check();
-    });
-  return { seen, until, off };
+  const log = messageLog(WAIT_MS);
+  const off = host.bridge.subscribe((batch: InspectBatch) => log.push(batch));
+  return { seen: log.seen, until: log.until, off };
 }
 
 test('a node joined over tcp: its handshake and peer states are in the inspector feed', async (t) => {
