@@ -27,6 +27,7 @@ import type { KvStore } from '../store/index.js';
 import { MAX_EVIDENCE } from '../../machines/payment/messages.js';
 import { sendPayment, windowOf, type PaymentCtx } from './context.js';
 import { verifyValue } from '../ledger/index.js';
+import { createSpendCounter } from './spend.js';
 
 /** Our usage may differ from the supplier's by this fraction (reports cross in flight). */
 const USAGE_TOLERANCE_PPM = 10_000n;
@@ -56,6 +57,8 @@ export function createCustomer(
   const mine: SignedAccept[] = [];
   const donations: SignedAccept[] = [];
   const seen = new Map<string, bigint>();
+  // Our spend positions (spend.ts), kept in the same namespace as the pending payments.
+  const counter = createSpendCounter(kv);
 
   const verify = (si: SignedInvoice): Verdict => {
     // Accepted before a restart: it passed the meter check then, and our meter has since restarted.
@@ -117,6 +120,7 @@ export function createCustomer(
   const payments = new Map<string, ReturnType<typeof signPayment>>();
   async function pay(si: SignedInvoice): Promise<SettledPayment> {
     const inv = si.invoice;
+    const spends = await counter;
     let sp = payments.get(inv.id) ?? pending.get(inv.id)?.payment;
     if (sp && !payments.has(inv.id)) {
       // Signed before a restart: reserve its amount again (reservations live in memory).
@@ -136,6 +140,8 @@ export function createCustomer(
       const amount = waived ? 0 : inv.amount;
       if (!c.ledger.reserve(id, amount))
         throw new BitDustError('ERR_PAYMENT_FUNDS', `cannot pay ${amount}`);
+      // The next position, taken synchronously: concurrent payments never share one.
+      const { spend, durable } = spends.next(amount);
       const payment = {
         v: 1 as const,
         id,
@@ -145,12 +151,15 @@ export function createCustomer(
         amount,
         waived,
         consumedByteMs: consumed.toString(),
-        ts: c.clock.now()
+        ts: c.clock.now(),
+        spend
       };
       sp = signPayment(c.keys, payment, waived ? evidence : []);
       payments.set(inv.id, sp);
       const p = pending.get(inv.id);
-      // Durable before it is sent: after a restart we send this payment again, never a new one.
+      // Durable before it is sent: after a restart we send this payment again, never a new one,
+      // and never sign another payment at its position.
+      await durable;
       if (p) await keep({ ...p, payment: sp });
     }
     const paid = sp;

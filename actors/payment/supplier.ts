@@ -25,6 +25,7 @@ import { big, isAmount, storageCharge, transferCharge } from '../../machines/pay
 import { must, sendPayment, windowOf, type PaymentCtx } from './context.js';
 import { billStore, type Billed, type Totals } from './bills.js';
 import type { KvStore } from '../store/index.js';
+import { createSpendGuard } from './spend.js';
 
 /** The supplier half of one node; `kv` keeps its bills across restarts (none in the simulation). */
 export function createSupplier(c: PaymentCtx, kv?: KvStore) {
@@ -32,6 +33,8 @@ export function createSupplier(c: PaymentCtx, kv?: KvStore) {
   const totals = new Map<string, Totals>();
   const debts = new Map<string, DebtState>();
   const disk = billStore(kv);
+  // Every spend position accepted from each payer (keys `s/…`, beside the bills).
+  const spends = createSpendGuard(kv);
 
   const refreshDebt = (customer: string) => {
     let owed = 0n;
@@ -165,6 +168,8 @@ export function createSupplier(c: PaymentCtx, kv?: KvStore) {
         `pays ${p.amount}, owed ${b.invoice.invoice.amount}`
       );
     }
+    // Refuses a position reused for another body, or a total its other positions contradict.
+    must(await spends.admit(p));
     const receipt = signReceipt(c.keys, p);
     const { payment, payerKey, payerSig } = sp;
     // Idempotent: a retried payment is recorded once and answered with the same receipt.

@@ -75,7 +75,8 @@ const Payment = Type.Object(
     amount: Int,
     waived: Type.Boolean(),
     consumedByteMs: Str(48),
-    ts: Int
+    ts: Int,
+    spend: Type.Optional(Type.Object({ n: Int, total: Str(48) }, closed))
   },
   closed
 );

@@ -91,6 +91,11 @@ export interface Payment {
   /** The payer's own consumption in the fairness window, claimed for a waiver. */
   consumedByteMs: string;
   ts: number;
+  /**
+   * The payer's spend position: the n-th payment it signed, and the sum of every amount it signed
+   * up to and including this one (decimal string). Payees refuse a payment without it.
+   */
+  spend?: { n: number; total: string };
 }
 
 /** A payment signed by the payer, with its waiver evidence (the payer's donation receipts). */

@@ -16,6 +16,8 @@ export type PaymentErrorCode =
   | 'ERR_PAYMENT_SIGNATURE'
   | 'ERR_PAYMENT_MISMATCH'
   | 'ERR_PAYMENT_USAGE'
+  | 'ERR_PAYMENT_SPEND'
+  | 'ERR_PAYMENT_FORK'
   | 'ERR_PAYMENT_FAIRNESS'
   | 'ERR_PAYMENT_FUNDS'
   | 'ERR_PAYMENT_UNKNOWN_CONTRACT';
@@ -141,11 +143,25 @@ export function checkPayment(x: unknown, w: DateWindow): Verdict {
     amount: isAmount,
     waived: (b) => typeof b === 'boolean',
     consumedByteMs: isUintString,
-    ts: isTime
+    ts: isTime,
+    spend: () => true // optional; checked below
   });
   if (!f.ok) return f;
   const p = x as Payment;
   if (p.payer === p.payee) return fail('ERR_PAYMENT_MISMATCH', 'self-payment');
+  if (p.spend !== undefined) {
+    const s = p.spend as { n?: unknown; total?: unknown };
+    const keys = typeof s === 'object' && s !== null ? Object.keys(s) : [];
+    if (
+      keys.length !== 2 ||
+      typeof s.n !== 'number' ||
+      !Number.isSafeInteger(s.n) ||
+      s.n < 1 ||
+      !isUintString(s.total)
+    ) {
+      return fail('ERR_PAYMENT_SPEND', 'spend position is not { n >= 1, total }');
+    }
+  }
   if (p.waived && p.amount !== 0) return fail('ERR_PAYMENT_AMOUNT', 'a waiver moves no credits');
   return checkDate(p.ts, w, 'payment date');
 }
