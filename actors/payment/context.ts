@@ -12,6 +12,7 @@ import type { FairnessPolicy } from '../../machines/payment/fairness.js';
 import type { MeterState } from '../../machines/payment/meter.js';
 import type { SignedContract } from '../../machines/payment/records.js';
 import type { DateWindow } from '../../machines/payment/validate.js';
+import type { Spend, SpendBoard } from './spend.js';
 import { encodePayment, PAYMENT_SERVICE, type PaymentMessage } from './wire.js';
 
 /** Timing of the customer's payment machines (defaults in {@link DEFAULT_TIMING}). */
@@ -48,6 +49,10 @@ export interface PaymentCtx {
   /** Statements older than this or further ahead than the skew are refused. */
   maxAgeMs: number;
   maxSkewMs: number;
+  /** Tests only: alters each spend position we sign (a payer running altered code). */
+  alterSpend?: (s: Spend) => Spend;
+  /** Where payees publish accepted payments by spend position (the DHT layer `spends`). */
+  board?: SpendBoard;
   /** Starts a machine under the node's payment supervisor (absent: plain actors, as in the sim). */
   spawn?: (id: string, logic: AnyActorLogic, input: unknown) => Promise<AnyActorRef>;
 }

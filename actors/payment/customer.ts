@@ -141,7 +141,9 @@ export function createCustomer(
       if (!c.ledger.reserve(id, amount))
         throw new BitDustError('ERR_PAYMENT_FUNDS', `cannot pay ${amount}`);
       // The next position, taken synchronously: concurrent payments never share one.
-      const { spend, durable } = spends.next(amount);
+      const next = spends.next(amount);
+      const { durable } = next;
+      const spend = c.alterSpend ? c.alterSpend(next.spend) : next.spend;
       const payment = {
         v: 1 as const,
         id,

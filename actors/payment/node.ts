@@ -35,6 +35,10 @@ export interface PaymentNodeOptions {
   timing?: Partial<PaymentTiming>;
   /** Called when one of our payment machines ends (settled, disputed, defaulted, failed). */
   onOutcome?: (invoiceId: string, outcome: string) => void;
+  /** Where payees publish accepted payments (see PaymentCtx.board). */
+  board?: PaymentCtx['board'];
+  /** Tests only (see PaymentCtx.alterSpend). */
+  alterSpend?: PaymentCtx['alterSpend'];
   /** Starts machines under the node's supervisor (see PaymentCtx.spawn). */
   spawn?: PaymentCtx['spawn'];
   /** Told of every contract kept (`ended` false) or ended (true), e.g. to persist them. */
@@ -92,7 +96,9 @@ export function createPaymentNode(o: PaymentNodeOptions) {
     contracts: new Map(),
     maxAgeMs: 35 * 86_400_000,
     maxSkewMs: 600_000,
-    ...(o.spawn ? { spawn: o.spawn } : {})
+    ...(o.spawn ? { spawn: o.spawn } : {}),
+    ...(o.board ? { board: o.board } : {}),
+    ...(o.alterSpend ? { alterSpend: o.alterSpend } : {})
   };
   const addContract = (sc: SignedContract) => {
     if (!verifyContract(sc)) throw new BitDustError('ERR_PAYMENT_SIGNATURE', 'bad contract');

@@ -41,7 +41,8 @@ import type { ContractTerms, SignedContract } from '../../machines/payment/recor
 import type { Rejection } from '../../machines/customer-rejector/decide.js';
 import { createPaymentNode, type PaymentNode } from './node.js';
 import { MeteredClient } from './metered-client.js';
-import type { PaymentTiming } from './context.js';
+import type { PaymentCtx, PaymentTiming } from './context.js';
+import { dhtBoard } from './spend.js';
 
 const DAY = 86_400_000;
 
@@ -62,6 +63,8 @@ export interface PaymentServiceOptions {
   readonly grant?: GrantPolicy;
   readonly fairness?: FairnessPolicy;
   readonly timing?: Partial<PaymentTiming>;
+  /** Tests only: alters our spend positions, as a payer running altered code would. */
+  readonly alterSpend?: PaymentCtx['alterSpend'];
   /** Billing period; bills are cut at multiples of it on the node's clock (default 1 day). */
   readonly periodMs?: number;
   /** Upkeep between billing boundaries (default 60 s). */
@@ -355,7 +358,9 @@ export function paymentService(o: PaymentServiceOptions, deps: PaymentDeps): Pay
         onContract: persist,
         bills: node.store()!.sub('bills'),
         pending: node.store()!.sub('pending'),
+        board: dhtBoard(node.network()!.dht),
         ...(o.timing ? { timing: o.timing } : {}),
+        ...(o.alterSpend ? { alterSpend: o.alterSpend } : {}),
         spawn
       });
       for (const { value } of await kept.range<SignedContract>()) {

@@ -10,7 +10,16 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { openLmdbStore } from '../store/index.js';
 import type { Payment } from '../../machines/payment/records.js';
-import { createSpendCounter, createSpendGuard, type Spend } from './spend.js';
+import { keysFromSeed } from '../ledger/fixtures.js';
+import { idOf, signPayment } from '../ledger/index.js';
+import { packPlain } from '../wire/plain-msgpack.js';
+import {
+  createSpendCounter,
+  createSpendGuard,
+  verifyFork,
+  type Spend,
+  type SpendBoard
+} from './spend.js';
 
 const payment = (n: number, amount: number, spend: Spend, payee = 'bob'): Payment => ({
   v: 1,
@@ -110,4 +119,85 @@ test('the counter and the guard survive a reopen of their LMDB store', async (t)
   // Position 1 with a total above what position 2 claims before it.
   const bad = await again.admit(payment(1, 5, { n: 1, total: (big + 1).toString() }));
   assert.equal(bad.ok ? '' : bad.code, 'ERR_PAYMENT_SPEND');
+});
+
+/** An in-memory stand-in for the DHT layer `spends`: one list of notes per (payer, n). */
+function sharedBoard() {
+  const held = new Map<string, Uint8Array[]>();
+  const board: SpendBoard = {
+    publish: async (payer, n, note) => {
+      const k = `${payer}/${n}`;
+      held.set(k, [...(held.get(k) ?? []), note]);
+    },
+    read: async (payer, n) => held.get(`${payer}/${n}`) ?? []
+  };
+  return { board, held };
+}
+
+const payer = keysFromSeed(11, 0);
+const signed = (p: Payment) => {
+  const s = signPayment(payer, { ...p, payer: idOf(payer) });
+  return { p: s.payment, sig: { payerKey: s.payerKey, payerSig: s.payerSig } };
+};
+
+test('payees sharing a board: an honest payer is never flagged, a double signer is', async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.record({ payee: fc.integer({ min: 0, max: 2 }), amount: fc.nat(1e6) }), {
+        minLength: 1,
+        maxLength: 8
+      }),
+      async (pays) => {
+        const { board } = sharedBoard();
+        const guards = [0, 1, 2].map(() => createSpendGuard(undefined, board));
+        const counter = await createSpendCounter();
+        const all = pays.map((x, i) =>
+          signed(payment(i, x.amount, counter.next(x.amount).spend, `payee-${x.payee}`))
+        );
+        // Concurrent, then every one retried: all accepted, nothing flagged.
+        const sent = [...all, ...all];
+        const verdicts = await Promise.all(
+          sent.map((s) => guards[Number(s.p.payee.slice(6))]!.admit(s.p, s.sig))
+        );
+        for (const v of verdicts) assert.deepEqual(v, { ok: true });
+        for (const g of guards) assert.deepEqual(g.forks(), []);
+      }
+    ),
+    { numRuns: 30 }
+  );
+  // The payer signs position 1 twice, once for each of two payees.
+  const { board } = sharedBoard();
+  const [a, b] = [createSpendGuard(undefined, board), createSpendGuard(undefined, board)];
+  const one = signed(payment(1, 100, { n: 1, total: '100' }, 'payee-a'));
+  const two = signed(payment(2, 100, { n: 1, total: '100' }, 'payee-b'));
+  assert.ok((await a.admit(one.p, one.sig)).ok);
+  const v = await b.admit(two.p, two.sig);
+  assert.equal(v.ok ? '' : v.code, 'ERR_PAYMENT_FORK');
+  const [proof] = b.forks();
+  assert.ok(verifyFork(proof), 'the kept proof verifies');
+  // From then on the payer is refused at that payee, even with a sound position.
+  const three = signed(payment(3, 1, { n: 2, total: '101' }, 'payee-b'));
+  const after = await b.admit(three.p, three.sig);
+  assert.equal(after.ok ? '' : after.code, 'ERR_PAYMENT_FORK');
+});
+
+test('a fabricated proof condemns no one', async () => {
+  const one = signed(payment(1, 100, { n: 1, total: '100' }, 'payee-a'));
+  const forged = { ...one.p, payee: 'payee-b', invoiceId: 'other' };
+  const notes = {
+    a: { payment: one.p, ...one.sig },
+    b: { payment: forged, ...one.sig } // the payer never signed this body
+  };
+  assert.equal(verifyFork({ payer: one.p.payer, n: 1, ...notes }), false);
+  // The same two bodies, honestly signed, would be a proof (the check can say yes).
+  const real = signed(forged);
+  const b = { payment: real.p, ...real.sig };
+  assert.equal(verifyFork({ payer: one.p.payer, n: 1, a: notes.a, b }), true);
+  // One payment twice is no proof; nor is a note published with a bad signature on the board.
+  assert.equal(verifyFork({ payer: one.p.payer, n: 1, a: notes.a, b: notes.a }), false);
+  const { board } = sharedBoard();
+  await board.publish(one.p.payer, 1, packPlain(notes.b));
+  const g = createSpendGuard(undefined, board);
+  assert.deepEqual(await g.admit(one.p, one.sig), { ok: true });
+  assert.deepEqual(g.forks(), []);
 });

@@ -34,7 +34,7 @@ export function createSupplier(c: PaymentCtx, kv?: KvStore) {
   const debts = new Map<string, DebtState>();
   const disk = billStore(kv);
   // Every spend position accepted from each payer (keys `s/…`, beside the bills).
-  const spends = createSpendGuard(kv);
+  const spends = createSpendGuard(kv, c.board);
 
   const refreshDebt = (customer: string) => {
     let owed = 0n;
@@ -169,7 +169,7 @@ export function createSupplier(c: PaymentCtx, kv?: KvStore) {
       );
     }
     // Refuses a position reused for another body, or a total its other positions contradict.
-    must(await spends.admit(p));
+    must(await spends.admit(p, { payerKey: sp.payerKey, payerSig: sp.payerSig }));
     const receipt = signReceipt(c.keys, p);
     const { payment, payerKey, payerSig } = sp;
     // Idempotent: a retried payment is recorded once and answered with the same receipt.
@@ -208,6 +208,7 @@ export function createSupplier(c: PaymentCtx, kv?: KvStore) {
 
   /** Restores invoices, totals, debts and the meter saved before a restart. */
   async function restore(): Promise<void> {
+    await spends.load();
     const saved = await disk.load(c.clock.now() - c.maxAgeMs);
     for (const [id, b] of saved.invoices) invoices.set(id, b);
     for (const [customer, t] of saved.totals) totals.set(customer, t);
@@ -234,6 +235,7 @@ export function createSupplier(c: PaymentCtx, kv?: KvStore) {
     onPayment,
     onDispute,
     standings,
+    forks: spends.forks,
     saveMeter,
     restore,
     debts,

@@ -15,7 +15,9 @@ export const DHT_LAYERS = {
   /** Reserved upstream, unused. */
   rebuilders: 4,
   /** Customers' supplier lists ("families"). */
-  customers: 8
+  customers: 8,
+  /** Payer-signed payments by spend position (payer/n), so payees see each other's. */
+  spends: 9
 } as const;
 
 /** A layer name. */

@@ -122,5 +122,9 @@ function printBalance(v: LedgerView, io: Io): number {
   for (const c of v.customers) {
     io.out(`  customer   ${short(c.customer)}  owes ${credits(c.owed)}  ${c.standing}`);
   }
+  for (const f of v.forks) {
+    const to = f.payments.map((p) => short(p.payee)).join(' and ');
+    io.out(`  FORK       ${short(f.payer)} signed two payments at position ${f.n} (to ${to})`);
+  }
   return EXIT.ok;
 }

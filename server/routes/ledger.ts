@@ -8,7 +8,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { HostedNode } from '../../actors/node/types.js';
 import { storageOf } from '../../actors/storage/services.js';
-import { entryKey, ledgerSummary, type LedgerEntry } from '../../actors/ledger/index.js';
+import { entryKey, hashOf, ledgerSummary, type LedgerEntry } from '../../actors/ledger/index.js';
 import type { PaymentRuntime } from '../../actors/payment/service.js';
 import { ApiError } from '../errors.js';
 import { ErrorReply } from '../schemas.js';
@@ -66,6 +66,22 @@ export const LedgerView = Type.Object({
       owed: Micro,
       standing: Type.String(),
       detail: Type.String()
+    })
+  ),
+  /** Payers caught signing two payments at one spend position (refused from then on). */
+  forks: Type.Array(
+    Type.Object({
+      payer: Type.String(),
+      n: Type.Integer(),
+      payments: Type.Array(
+        Type.Object({
+          id: Type.String(),
+          payee: Type.String(),
+          amount: Type.Integer(),
+          total: Type.String(),
+          hash: Type.String()
+        })
+      )
     })
   )
 });
@@ -169,7 +185,18 @@ export async function ledgerRoutes(app: FastifyInstance, options: LedgerRoutesOp
           seq: t.seq
         };
       }),
-      customers: v.customers
+      customers: v.customers,
+      forks: rt.pay.supplier.forks().map((f) => ({
+        payer: f.payer,
+        n: f.n,
+        payments: [f.a, f.b].map(({ payment: p }) => ({
+          id: p.id,
+          payee: p.payee,
+          amount: p.amount,
+          total: p.spend!.total,
+          hash: hashOf(p)
+        }))
+      }))
     };
   };
 
