@@ -12,39 +12,14 @@ import type { AnyActorRef } from 'xstate';
 import { backupTree } from '../actors/storage/customer-files.js';
 import { ledgerSummary, type LedgerEntry } from '../actors/ledger/index.js';
 import { blake2b256 } from '../actors/storage/hash.js';
-import type { PaymentServiceOptions } from '../actors/payment/service.js';
 import { decideStanding } from '../machines/payment/fairness.js';
 import { seededBytes } from './support/storage-data.js';
-import { paymentDevnet } from './support/payment-devnet.js';
+import { DEVNET_PAY, DEVNET_PAY_RICH, HOUR, MIN, paymentDevnet } from './support/payment-devnet.js';
 
-const MIN = 60_000;
-const HOUR = 60 * MIN;
 const T0 = Date.UTC(2026, 0, 5);
 const KiB = 1024;
-
-const PAY: PaymentServiceOptions = {
-  periodMs: 10 * MIN,
-  tickMs: MIN,
-  // Dear storage, so a small file costs something within minutes.
-  pricePerGBHour: 100_000_000,
-  transferPricePerGB: 0,
-  fairness: {
-    ratioNum: 1,
-    ratioDen: 1,
-    windowMs: 2 * HOUR,
-    creditLimit: 30_000,
-    graceMs: 30 * MIN
-  },
-  grant: { startMicro: 20_000, capMicro: 1_000_000_000, vestMicroPerGBHour: 1_000 },
-  timing: {
-    payDelayMs: 30_000,
-    receiptTimeoutMs: 30_000,
-    retryMs: 2 * MIN,
-    maxAttempts: 5,
-    deadlineMs: 86_400_000
-  }
-};
-const RICH = { ...PAY, grant: { ...PAY.grant!, startMicro: 50_000_000 } };
+const PAY = DEVNET_PAY;
+const RICH = DEVNET_PAY_RICH;
 
 function file(dir: string, name: string, bytes: number, seed: number): string {
   mkdirSync(dir, { recursive: true });

@@ -9,36 +9,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { backupTree } from '../actors/storage/customer-files.js';
 import type { LedgerEntry } from '../actors/ledger/index.js';
-import type { PaymentServiceOptions } from '../actors/payment/service.js';
 import { verifyFork } from '../actors/payment/spend.js';
 import { seededBytes } from './support/storage-data.js';
-import { paymentDevnet } from './support/payment-devnet.js';
+import { DEVNET_PAY_RICH, HOUR, MIN, paymentDevnet } from './support/payment-devnet.js';
 
-const MIN = 60_000;
-const HOUR = 60 * MIN;
 const T0 = Date.UTC(2026, 0, 5);
-
-const PAY: PaymentServiceOptions = {
-  periodMs: 10 * MIN,
-  tickMs: MIN,
-  pricePerGBHour: 100_000_000,
-  transferPricePerGB: 0,
-  fairness: {
-    ratioNum: 1,
-    ratioDen: 1,
-    windowMs: 2 * HOUR,
-    creditLimit: 30_000,
-    graceMs: 30 * MIN
-  },
-  grant: { startMicro: 50_000_000, capMicro: 1_000_000_000, vestMicroPerGBHour: 1_000 },
-  timing: {
-    payDelayMs: 30_000,
-    receiptTimeoutMs: 30_000,
-    retryMs: 2 * MIN,
-    maxAttempts: 5,
-    deadlineMs: 86_400_000
-  }
-};
+const PAY = DEVNET_PAY_RICH;
 
 test(
   'a payer signing two payments at one position is caught by the second payee',

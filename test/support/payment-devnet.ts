@@ -24,6 +24,40 @@ import { up } from './storage-devnet.js';
 
 const MiB = 1024 * 1024;
 
+export const MIN = 60_000;
+export const HOUR = 60 * MIN;
+
+/**
+ * Payment settings for devnet tests: ten-minute billing periods and dear storage, so a small file
+ * costs something within minutes; a customer starts with 20,000 µc of grant.
+ */
+export const DEVNET_PAY: PaymentServiceOptions = {
+  periodMs: 10 * MIN,
+  tickMs: MIN,
+  pricePerGBHour: 100_000_000,
+  transferPricePerGB: 0,
+  fairness: {
+    ratioNum: 1,
+    ratioDen: 1,
+    windowMs: 2 * HOUR,
+    creditLimit: 30_000,
+    graceMs: 30 * MIN
+  },
+  grant: { startMicro: 20_000, capMicro: 1_000_000_000, vestMicroPerGBHour: 1_000 },
+  timing: {
+    payDelayMs: 30_000,
+    receiptTimeoutMs: 30_000,
+    retryMs: 2 * MIN,
+    maxAttempts: 5,
+    deadlineMs: 86_400_000
+  }
+};
+/** The same with a start grant large enough to pay for the whole run. */
+export const DEVNET_PAY_RICH: PaymentServiceOptions = {
+  ...DEVNET_PAY,
+  grant: { ...DEVNET_PAY.grant!, startMicro: 50_000_000 }
+};
+
 /** One node of the payment devnet. */
 export interface PayNode {
   readonly name: string;
