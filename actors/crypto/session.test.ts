@@ -1,25 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { HandshakeState } from './handshake-state.js';
-import { generateKeyPair } from './primitives.js';
 import { ReplayWindow } from './replay-window.js';
 import { MAX_PLAINTEXT, Session, type SessionOptions } from './session.js';
+import { completedXX } from './test-kit.js';
 
 function pair(opts?: SessionOptions): [Session, Session] {
-  const protocolName = 'Noise_XX_25519_ChaChaPoly_BLAKE2b';
-  const i = new HandshakeState({ protocolName, initiator: true, staticKeyPair: generateKeyPair() });
-  const r = new HandshakeState({
-    protocolName,
-    initiator: false,
-    staticKeyPair: generateKeyPair()
-  });
-  r.readMessage(i.writeMessage());
-  i.readMessage(r.writeMessage());
-  r.readMessage(i.writeMessage());
+  const { initiator, responder } = completedXX();
   return [
-    Session.fromHandshake(i.result, true, opts),
-    Session.fromHandshake(r.result, false, opts)
+    Session.fromHandshake(initiator, true, opts),
+    Session.fromHandshake(responder, false, opts)
   ];
 }
 

@@ -2,26 +2,15 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { TestClock } from '../clock.js';
-import { HandshakeState } from '../crypto/handshake-state.js';
-import { generateKeyPair } from '../crypto/primitives.js';
 import { Session } from '../crypto/session.js';
+import { completedXX } from '../crypto/test-kit.js';
 import type { Transport } from '../transports/types.js';
 import { CHANNEL, TAG } from './frames.js';
 import { SecureChannel } from './secure-channel.js';
 
 /** Two ends of one XX handshake, twice over: the same keys for two sender sessions. */
 function sessions(): { a1: Session; a2: Session; b: () => Session } {
-  const protocolName = 'Noise_XX_25519_ChaChaPoly_BLAKE2b';
-  const i = new HandshakeState({ protocolName, initiator: true, staticKeyPair: generateKeyPair() });
-  const r = new HandshakeState({
-    protocolName,
-    initiator: false,
-    staticKeyPair: generateKeyPair()
-  });
-  r.readMessage(i.writeMessage());
-  i.readMessage(r.writeMessage());
-  r.readMessage(i.writeMessage());
-  const [ir, rr] = [i.result, r.result];
+  const { initiator: ir, responder: rr } = completedXX();
   const keys = { c1: Buffer.from(ir.c1.key), c2: Buffer.from(ir.c2.key), h: ir.handshakeHash };
   return {
     a1: new Session(keys.c1, keys.c2, keys.h, null),
