@@ -10,6 +10,11 @@
  *
  * An envelope larger than one Noise message (up to the router's 1 MiB) is split into fragments,
  * each its own session message, and reassembled on the other side (fragments.ts).
+ *
+ * Copies: the router hands an envelope over as pieces (`sendParts`: msgpack around a shard that
+ * is the caller's own buffer); each session message is sealed straight from views of those
+ * pieces, so the only copy on the way out is the cipher's output. Only a frame that has to wait
+ * for a handshake is copied (the caller may change its buffers once the call returns).
  */
 import type { Clock } from '../clock.js';
 import type { Session } from '../crypto/session.js';
@@ -19,9 +24,9 @@ import { CHANNEL, MAX_CHANNEL_PAYLOAD, TAG } from './frames.js';
 import type { Channel } from './frames.js';
 import {
   FRAGMENT_HEADER_BYTES,
+  fragmentPieces,
   MAX_ENVELOPE_BYTES,
-  Reassembler,
-  splitEnvelope
+  Reassembler
 } from './fragments.js';
 import { HEADER_BYTES } from '../crypto/session.js';
 import { TAGLEN } from '../crypto/primitives.js';
@@ -101,7 +106,9 @@ export class SecureChannel {
       kind: `noise+${this.#raw.kind}`,
       address: this.#raw.address,
       maxFrameBytes: MAX_ENVELOPE_BYTES,
-      send: async (to, frame) => this.#sendRouter(to, frame),
+      send: async (to, frame) => this.#sendRouter(to, [frame]),
+      // The pieces are only read during the call (sealed, or copied into the handshake queue).
+      sendParts: async (to, parts) => this.#sendRouter(to, parts),
       onFrame: (handler) => {
         this.#handlers.add(handler);
         return () => void this.#handlers.delete(handler);
@@ -128,7 +135,7 @@ export class SecureChannel {
     const queue = this.#queues.get(address) ?? [];
     this.#queues.delete(address);
     this.#queuedBytes.delete(address);
-    for (const frame of queue) this.#sendEnvelope(address, frame);
+    for (const frame of queue) this.#sendEnvelope(address, [frame], frame.byteLength);
   }
 
   /** Forgets the session with `address` and wipes its keys; `dropQueue` also fails what waits. */
@@ -159,11 +166,16 @@ export class SecureChannel {
    * once the medium accepted the frame (a failure is counted, never thrown); null with no session.
    */
   write(address: string, channel: Channel, payload: Uint8Array): Promise<void> | null {
+    return this.#seal(address, channel, [payload]);
+  }
+
+  /** `write` of the payload that `pieces` make when joined, sealed without joining them. */
+  #seal(address: string, channel: Channel, pieces: readonly Uint8Array[]): Promise<void> | null {
     const entry = this.#sessions.get(address);
     if (!entry) return null;
     // Sealed in pieces (tag byte in the headroom, channel byte and payload encrypted without
     // joining them): a medium that writes pieces copies nothing; any other gets them joined.
-    const parts = entry.session.seal([CHANNEL_BYTES[channel], payload], 1);
+    const parts = entry.session.seal([CHANNEL_BYTES[channel], ...pieces], 1);
     (parts[0] as Buffer)[0] = TAG.session;
     this.#stats.framesOut++;
     const sent = this.#raw.sendParts
@@ -218,13 +230,13 @@ export class SecureChannel {
     this.#queuedBytes.clear();
   }
 
-  #sendRouter(to: string, frame: Uint8Array): void {
-    if (frame.byteLength > MAX_ENVELOPE_BYTES) {
-      throw TransportError.tooLarge(frame.byteLength, MAX_ENVELOPE_BYTES);
-    }
-    if (this.#sendEnvelope(to, frame)) return;
+  #sendRouter(to: string, parts: readonly Uint8Array[]): void {
+    let size = 0;
+    for (const p of parts) size += p.byteLength;
+    if (size > MAX_ENVELOPE_BYTES) throw TransportError.tooLarge(size, MAX_ENVELOPE_BYTES);
+    if (this.#sendEnvelope(to, parts, size)) return;
     const queue = this.#queues.get(to) ?? [];
-    const bytes = (this.#queuedBytes.get(to) ?? 0) + frame.byteLength;
+    const bytes = (this.#queuedBytes.get(to) ?? 0) + size;
     if (
       queue.length >= (this.#options.maxQueued ?? 256) ||
       bytes > (this.#options.maxQueuedBytes ?? 4 << 20)
@@ -232,7 +244,7 @@ export class SecureChannel {
       this.#stats.queueDropped++;
       return;
     }
-    queue.push(Uint8Array.from(frame));
+    queue.push(Buffer.concat(parts, size)); // a copy: the caller's buffers are only lent
     this.#queues.set(to, queue);
     this.#queuedBytes.set(to, bytes);
     this.#options.connect(to);
@@ -248,17 +260,20 @@ export class SecureChannel {
     return Math.min(MAX_CHANNEL_PAYLOAD, this.#raw.maxFrameBytes - overhead);
   }
 
-  /** One session message, or fragments when the envelope is larger; false with no session. */
-  #sendEnvelope(to: string, frame: Uint8Array): boolean {
+  /**
+   * The envelope `parts` make (`size` bytes) as one session message, or as fragments when it is
+   * larger, each sealed from views of `parts`; false with no session.
+   */
+  #sendEnvelope(to: string, parts: readonly Uint8Array[], size: number): boolean {
     const limit = this.#channelPayloadLimit;
-    if (frame.byteLength <= limit) return this.sendOn(to, CHANNEL.router, frame);
+    if (size <= limit) return this.#seal(to, CHANNEL.router, parts) !== null;
     if (!this.#sessions.has(to)) return false;
     const id = this.#fragmentIds.get(to) ?? 0;
     this.#fragmentIds.set(to, (id + 1) % 2 ** 32);
-    const parts = splitEnvelope(id, frame, limit - FRAGMENT_HEADER_BYTES);
+    const fragments = fragmentPieces(id, parts, limit - FRAGMENT_HEADER_BYTES);
     this.#stats.fragmentedOut++;
-    this.#stats.fragmentsOut += parts.length;
-    for (const part of parts) this.sendOn(to, CHANNEL.fragment, part);
+    this.#stats.fragmentsOut += fragments.length;
+    for (const pieces of fragments) this.#seal(to, CHANNEL.fragment, pieces);
     return true;
   }
 }

@@ -92,6 +92,8 @@ export interface RouterStats {
     duplicatesAnswered: number;
     /** Retries arriving while the first copy is still executing: dropped. */
     duplicatesInflight: number;
+    /** Retries of a read-only request whose large reply was not kept: executed again. */
+    duplicatesRerun: number;
     noHandler: number;
     handlerErrors: number;
     /** Types the router has no use for (neither request nor reply). */
