@@ -28,7 +28,7 @@ import {
   MAX_ENVELOPE_BYTES,
   Reassembler
 } from './fragments.js';
-import { HEADER_BYTES } from '../crypto/session.js';
+import { HEADER_BYTES, MAX_PLAINTEXT } from '../crypto/session.js';
 import { TAGLEN } from '../crypto/primitives.js';
 import type { ReassemblyOptions, ReassemblyStats } from './fragments.js';
 
@@ -85,6 +85,8 @@ export class SecureChannel {
   /** Next fragmented-message id per session; restarts with each session. */
   readonly #fragmentIds = new Map<string, number>();
   readonly #reassembler: Reassembler;
+  /** Where every session message is decrypted: read, copied from, then reused by the next. */
+  readonly #plain = Buffer.allocUnsafeSlow(MAX_PLAINTEXT);
   readonly #handlers = new Set<FrameHandler>();
   readonly #options: SecureChannelOptions;
   readonly #stats = {
@@ -187,24 +189,41 @@ export class SecureChannel {
   /**
    * Decrypts a session frame (tag stripped) from `address`. Throws the Session's BitDustError
    * (ERR_NOISE_REPLAY, ERR_NOISE_DECRYPT, ERR_NOISE_FRAME) or returns null with no session.
+   * The payload is borrowed: a view of one buffer that the next `open` overwrites (no allocation
+   * per message); `deliver` and `deliverFragment` copy what they keep.
    */
   open(address: string, frame: Uint8Array): { channel: number; payload: Uint8Array } | null {
     const entry = this.#sessions.get(address);
     if (!entry) return null;
-    const plain = entry.session.receive(frame);
+    const plain = entry.session.receiveInto(frame, this.#plain);
     this.#stats.framesIn++;
     return { channel: plain[0] ?? 0, payload: plain.subarray(1) };
   }
 
-  /** Hands a decrypted router frame to the router. */
+  /** Hands a decrypted router frame (borrowed, see `open`) to the router, as its own copy. */
   deliver(address: string, payload: Uint8Array): void {
-    for (const h of [...this.#handlers]) h(address, payload);
+    this.#handOver(address, payload, false);
   }
 
-  /** Takes a decrypted fragment; the router gets the envelope once its last fragment is in. */
+  /**
+   * Takes a decrypted fragment (borrowed, see `open`): its bytes are copied into the message being
+   * reassembled, and the router gets the envelope (its own buffer) once the last fragment is in.
+   */
   deliverFragment(address: string, payload: Uint8Array): void {
     const whole = this.#reassembler.accept(address, payload);
-    if (whole) this.deliver(address, whole);
+    if (whole) this.#handOver(address, whole, true);
+  }
+
+  /**
+   * Gives every router handler its own frame (the router keeps views of it): `owned` frames go
+   * as they are to the first handler, every other handler gets a copy.
+   */
+  #handOver(address: string, frame: Uint8Array, owned: boolean): void {
+    let mine = owned;
+    for (const h of [...this.#handlers]) {
+      h(address, mine ? frame : frame.slice());
+      mine = false;
+    }
   }
 
   /** Addresses with a session. */

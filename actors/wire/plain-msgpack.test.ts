@@ -44,7 +44,7 @@ describe('msgpack in pieces', () => {
         const parts = packPlainParts(value, bulk);
         assert.deepEqual(Buffer.concat(parts), Buffer.from(packPlain(value)));
         const big = Object.values(value)
-          .flatMap((v) =>
+          .flatMap((v): unknown[] =>
             v && typeof v === 'object' && !(v instanceof Uint8Array) ? Object.values(v) : [v]
           )
           .filter((v): v is Uint8Array => v instanceof Uint8Array && v.byteLength >= bulk);
