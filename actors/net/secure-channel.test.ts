@@ -12,19 +12,20 @@ import { FRAGMENT_BODY_BYTES, FRAGMENT_HEADER_BYTES, MAX_ENVELOPE_BYTES } from '
 import { CHANNEL, TAG } from './frames.js';
 import { SecureChannel } from './secure-channel.js';
 
-/** Two ends of one XX handshake, twice over: the same keys for two sender sessions. */
-function sessions(): { a1: Session; a2: Session; b: () => Session } {
+/** Two ends of one XX handshake, thrice over: the same keys for three sender sessions. */
+function sessions(): { a1: Session; a2: Session; a3: Session; b: () => Session } {
   const { initiator: ir, responder: rr } = completedXX();
   const keys = { c1: Buffer.from(ir.c1.key), c2: Buffer.from(ir.c2.key), h: ir.handshakeHash };
   return {
     a1: new Session(keys.c1, keys.c2, keys.h, null),
     a2: new Session(keys.c1, keys.c2, keys.h, null),
+    a3: new Session(keys.c1, keys.c2, keys.h, null),
     b: () => new Session(Buffer.from(rr.c2.key), Buffer.from(rr.c1.key), rr.handshakeHash, null)
   };
 }
 
-/** A transport that records what is sent; with `parts`, it offers sendParts. */
-function recorder(parts: boolean): Transport & { frames: Uint8Array[] } {
+/** A transport that records what is sent; it offers sendParts or sendOwned as asked. */
+function recorder(parts: boolean, owned = false): Transport & { frames: Uint8Array[] } {
   const frames: Uint8Array[] = [];
   return {
     kind: 'record',
@@ -38,18 +39,21 @@ function recorder(parts: boolean): Transport & { frames: Uint8Array[] } {
             void frames.push(Uint8Array.from(Buffer.concat(p)))
         }
       : {}),
+    ...(owned
+      ? { sendOwned: async (_to: string, frame: Uint8Array) => void frames.push(frame) }
+      : {}),
     onFrame: () => () => undefined,
     close: async () => undefined
   };
 }
 
-test('a medium with sendParts gets the same frames as one without, and they open', async () => {
-  const { a1, a2, b } = sessions();
-  const [withParts, plain] = [recorder(true), recorder(false)];
+test('mediums with sendParts, sendOwned or only send get the same frames, and they open', async () => {
+  const { a1, a2, a3, b } = sessions();
+  const [withParts, plain, owning] = [recorder(true), recorder(false), recorder(true, true)];
   const clock = new TestClock();
-  const senders = [withParts, plain].map((raw, k) => {
+  const senders = [withParts, plain, owning].map((raw, k) => {
     const ch = new SecureChannel({ raw, connect: () => undefined, clock });
-    ch.install('peer', { nodeId: 'n', session: k === 0 ? a1 : a2, hid: 'h' });
+    ch.install('peer', { nodeId: 'n', session: [a1, a2, a3][k]!, hid: 'h' });
     return ch;
   });
   const receiver = new SecureChannel({ raw: plain, connect: () => undefined, clock });
@@ -66,12 +70,13 @@ test('a medium with sendParts gets the same frames as one without, and they open
         }
       ),
       async (messages) => {
-        withParts.frames.length = plain.frames.length = 0;
+        withParts.frames.length = plain.frames.length = owning.frames.length = 0;
         for (const [channel, payload] of messages) {
           const bounded = payload.subarray(0, 65_000);
           for (const ch of senders) await ch.write('peer', channel, bounded);
         }
         assert.deepEqual(withParts.frames, plain.frames);
+        assert.deepEqual(owning.frames.map((f) => Uint8Array.from(f)), plain.frames);
         for (const [k, frame] of plain.frames.entries()) {
           assert.equal(frame[0], TAG.session);
           const opened = receiver.open('peer', frame.subarray(1));

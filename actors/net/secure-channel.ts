@@ -175,14 +175,19 @@ export class SecureChannel {
   #seal(address: string, channel: Channel, pieces: readonly Uint8Array[]): Promise<void> | null {
     const entry = this.#sessions.get(address);
     if (!entry) return null;
-    // Sealed in pieces (tag byte in the headroom, channel byte and payload encrypted without
-    // joining them): a medium that writes pieces copies nothing; any other gets them joined.
-    const parts = entry.session.seal([CHANNEL_BYTES[channel], ...pieces], 1);
-    (parts[0] as Buffer)[0] = TAG.session;
+    // The tag byte goes in the headroom, and the channel byte and payload are encrypted without
+    // joining them. A medium that takes a whole frame as its own (memory) gets one buffer sealed
+    // in place and delivers it as is; one that writes pieces (tcp) gets the cipher's pieces and
+    // copies nothing; any other gets them joined.
+    const owned = this.#raw.sendOwned !== undefined;
+    const parts = entry.session.seal([CHANNEL_BYTES[channel], ...pieces], 1, owned);
+    parts[0]![0] = TAG.session;
     this.#stats.framesOut++;
-    const sent = this.#raw.sendParts
-      ? this.#raw.sendParts(address, parts)
-      : this.#raw.send(address, Buffer.concat(parts));
+    const sent = owned
+      ? this.#raw.sendOwned!(address, parts[0]!)
+      : this.#raw.sendParts
+        ? this.#raw.sendParts(address, parts)
+        : this.#raw.send(address, Buffer.concat(parts));
     return sent.catch(() => void this.#stats.sendErrors++);
   }
 

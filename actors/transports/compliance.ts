@@ -141,6 +141,25 @@ export function transportCompliance(name: string, hooks: TransportComplianceHook
       assert.deepEqual(Buffer.concat(pieces), Buffer.from(pattern(max, 5)));
     });
 
+    it('takes a frame given up with sendOwned, in order with send, within the same cap', async () => {
+      const [a, b] = [await h.open(), await h.open()];
+      if (!a.sendOwned) return; // optional: the medium has only `send`
+      const got = inbox(b);
+      const max = a.maxFrameBytes;
+      await rejectsWith(
+        a.sendOwned(b.address, new Uint8Array(max + 1)),
+        'ERR_TRANSPORT_FRAME_TOO_LARGE'
+      );
+      await a.sendOwned(b.address, pattern(max, 6));
+      await a.send(b.address, Uint8Array.of(9));
+      await a.sendOwned(b.address, new Uint8Array(0));
+      await until(() => got.length === 3, 'three frames');
+      assert.deepEqual(
+        got.map((r) => r.frame),
+        [pattern(max, 6), Uint8Array.of(9), new Uint8Array(0)]
+      );
+    });
+
     it('rejects sends on a closed endpoint, and close is idempotent', async () => {
       const [a, b] = [await h.open(), await h.open()];
       await a.close();

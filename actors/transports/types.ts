@@ -58,6 +58,12 @@ export interface Transport {
    * `send`, with which it may be interleaved.
    */
   sendParts?(to: string, parts: readonly Uint8Array[]): Promise<void>;
+  /**
+   * Optional: `send` of a frame the caller gives up: it never reads or writes `frame` again, so
+   * the medium may deliver this very buffer as a receiver's own frame (memory does: the frame
+   * crosses without a copy). Same limits, errors and ordering as `send`.
+   */
+  sendOwned?(to: string, frame: Uint8Array): Promise<void>;
   /** Adds a frame handler; returns its unsubscribe function. */
   onFrame(handler: FrameHandler, options?: FrameHandlerOptions): () => void;
   /** Adds a peer-down handler, for mediums that can notice; returns its unsubscribe function. */
