@@ -226,7 +226,8 @@ export class SecureChannel {
   #handOver(address: string, frame: Uint8Array, owned: boolean): void {
     let mine = owned;
     for (const h of [...this.#handlers]) {
-      h(address, mine ? frame : frame.slice());
+      // `new Uint8Array(view)` copies (a Buffer's `slice` would not).
+      h(address, mine ? frame : new Uint8Array(frame));
       mine = false;
     }
   }
