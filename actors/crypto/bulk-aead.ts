@@ -108,30 +108,3 @@ export function open(key: Uint8Array, n: number, sealed: Uint8Array): Buffer {
   }
   return plaintext;
 }
-
-/**
- * DECRYPT(k, n, ad = "", ciphertext ‖ tag) with libsodium into `out` (at least the plaintext's
- * length); returns the plaintext length, or throws ERR_NOISE_DECRYPT, leaving no plaintext in
- * `out` (libsodium checks the tag before it decrypts). For a caller that reuses one buffer for
- * every message it opens and copies out what it keeps: no allocation per message.
- */
-export function openInto(key: Uint8Array, n: number, sealed: Uint8Array, out: Uint8Array): number {
-  if (sealed.byteLength < TAGLEN) {
-    throw new BitDustError('ERR_NOISE_DECRYPT', 'ciphertext shorter than its tag');
-  }
-  const length = sealed.byteLength - TAGLEN;
-  if (out.byteLength < length) throw new RangeError(`${length} B do not fit in ${out.byteLength}`);
-  try {
-    sodium.crypto_aead_chacha20poly1305_ietf_decrypt(
-      out.subarray(0, length),
-      null,
-      sealed,
-      null,
-      nonceFor(n),
-      key
-    );
-  } catch (cause) {
-    throw new BitDustError('ERR_NOISE_DECRYPT', 'authentication failed', { cause });
-  }
-  return length;
-}

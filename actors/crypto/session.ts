@@ -14,7 +14,7 @@
  */
 import { BitDustError } from '../errors.js';
 import type { HandshakeResult } from './handshake-state.js';
-import { BULK_BYTES, open, openInto, sealJoined, sealParts } from './bulk-aead.js';
+import { BULK_BYTES, open, sealJoined, sealParts } from './bulk-aead.js';
 import { MAX_MESSAGE, rekey, TAGLEN, wipe } from './primitives.js';
 import { ReplayWindow } from './replay-window.js';
 
@@ -143,21 +143,6 @@ export class Session {
    * ERR_NOISE_FRAME (malformed) or ERR_NOISE_DECRYPT (forged or corrupted); none changes state.
    */
   receive(frame: Uint8Array): Uint8Array {
-    return this.#receive(frame, open);
-  }
-
-  /**
-   * `receive` into `out` (at least {@link MAX_PLAINTEXT} bytes, reused by the caller): returns the
-   * plaintext as a view of `out`, with no allocation. Same checks and errors as `receive`.
-   */
-  receiveInto(frame: Uint8Array, out: Uint8Array): Uint8Array {
-    return this.#receive(frame, (key, n, body) => out.subarray(0, openInto(key, n, body, out)));
-  }
-
-  #receive(
-    frame: Uint8Array,
-    decrypt: (key: Uint8Array, n: number, body: Uint8Array) => Uint8Array
-  ): Uint8Array {
     this.#open();
     if (frame.byteLength < HEADER_BYTES + TAGLEN || frame.byteLength > HEADER_BYTES + MAX_MESSAGE) {
       throw new BitDustError('ERR_NOISE_FRAME', `frame of ${frame.byteLength} B`);
@@ -174,15 +159,15 @@ export class Session {
     const epoch = Math.floor(n / this.#interval);
     const body = frame.subarray(HEADER_BYTES);
     let plaintext: Uint8Array;
-    if (epoch === this.#recvEpoch) plaintext = decrypt(this.#recvKey, n, body);
+    if (epoch === this.#recvEpoch) plaintext = open(this.#recvKey, n, body);
     else if (epoch === this.#recvEpoch - 1 && this.#recvPrev) {
-      plaintext = decrypt(this.#recvPrev, n, body);
+      plaintext = open(this.#recvPrev, n, body);
     } else if (epoch > this.#recvEpoch && epoch - this.#recvEpoch <= MAX_EPOCH_SKIP) {
       // Derive forward without committing: only an authentic message may move the epoch.
       const chain = [this.#recvKey];
       for (let e = this.#recvEpoch; e < epoch; e++) chain.push(rekey(chain[chain.length - 1]!));
       try {
-        plaintext = decrypt(chain[chain.length - 1]!, n, body);
+        plaintext = open(chain[chain.length - 1]!, n, body);
       } catch (err) {
         for (const k of chain.slice(1)) wipe(k);
         throw err;

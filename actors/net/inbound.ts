@@ -41,9 +41,8 @@ export interface InboundDeps {
 
 /**
  * The transport's frame handler. It only borrows each frame (add it with `{ borrow: true }`):
- * a session frame is opened into the channel's reused buffer (copied by whoever keeps it), and a
- * handshake frame is copied before it is decoded, so nothing here keeps a view of the frame past
- * the call.
+ * a session frame is opened into a fresh plaintext, and a handshake frame is copied before it
+ * is decoded, so nothing here keeps a view of the frame past the call.
  */
 export function createInbound(deps: InboundDeps): (from: string, bytes: Uint8Array) => void {
   const { counters, channel } = deps;
