@@ -218,7 +218,7 @@ export class SecureChannel {
     if (whole) this.#handOver(address, whole);
   }
 
-  /** Gives every router handler its own frame (the router keeps views of it): one copy each after the first. */
+  /** Gives every router handler its own frame (the router keeps views of it): copies after the first. */
   #handOver(address: string, frame: Uint8Array): void {
     let first = true;
     for (const h of [...this.#handlers]) {
