@@ -302,6 +302,8 @@ export function paymentService(o: PaymentServiceOptions, deps: PaymentDeps): Pay
       billedTo = b;
     }
     await r.pay.supplier.saveMeter();
+    // Fork re-checks and republishing wait on the DHT: not awaited (one round at a time).
+    void r.pay.supplier.spendUpkeep();
     await r.ledger.vest();
     view = viewOf();
     return view;
@@ -358,7 +360,7 @@ export function paymentService(o: PaymentServiceOptions, deps: PaymentDeps): Pay
         onContract: persist,
         bills: node.store()!.sub('bills'),
         pending: node.store()!.sub('pending'),
-        board: dhtBoard(node.network()!.dht),
+        board: dhtBoard(node.network()!.dht, clock),
         ...(o.timing ? { timing: o.timing } : {}),
         ...(o.alterSpend ? { alterSpend: o.alterSpend } : {}),
         spawn
