@@ -7,6 +7,7 @@
 // refuses its first one. Payments that went through are recorded once in both ledgers and every
 // chain audits clean.
 import { test } from 'node:test';
+import { Value } from '@sinclair/typebox/value';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,11 +16,18 @@ import type { LedgerEntry } from '../actors/ledger/index.js';
 import type { Payment } from '../machines/payment/records.js';
 import { verifyFork } from '../actors/payment/spend.js';
 import { cosignContract } from '../actors/payment/node.js';
+import { hashOf, signPayment } from '../actors/ledger/index.js';
+import { encodePayment, PAYMENT_SERVICE } from '../actors/payment/wire.js';
+import { createInspectionBridge } from '../actors/inspection/create-inspection-bridge.js';
+import { buildApp } from '../server/app.js';
+import { LedgerView } from '../server/routes/ledger.js';
+import { printBalance } from '../server/cli/ledger-commands.js';
 import { seededBytes } from './support/storage-data.js';
 import { DEVNET_PAY_RICH, HOUR, MIN, paymentDevnet } from './support/payment-devnet.js';
 
 const T0 = Date.UTC(2026, 0, 5);
-const PAY = DEVNET_PAY_RICH;
+// Suppliers re-check their recent payers every 2 minutes (10 by default), well inside a period.
+const PAY = { ...DEVNET_PAY_RICH, spendRecheckMs: 2 * MIN };
 type Spend = { n: number; total: string };
 
 test(
@@ -71,9 +79,9 @@ test(
     assert.ok(kept!.payment.ts + 5 * MIN < refused!.payment.ts);
     assert.equal(rt(first).pay.supplier.invoices.get(kept!.payment.invoiceId)?.status, 'paid');
 
-    // The first payee re-checks the payer in its upkeep (every 10 minutes) and finds the proof
+    // The first payee re-checks the payer in its upkeep (every 2 minutes) and finds the proof
     // (on `forks`, or the other's record at its position); its earlier payment stands.
-    await net.drive(() => holds(first).length > 0, 20 * MIN);
+    await net.drive(() => holds(first).length > 0, 5 * MIN);
     const learnt = net.clock.now();
     // Learnt by the upkeep, not from a payment: the payer has not even been billed again there.
     const billedSince = [...rt(first).pay.supplier.invoices.values()].filter(
@@ -111,9 +119,9 @@ test(
     );
     assert.ok(!(await transfers(caught)).some((p) => p.id === refused!.payment.id));
 
-    // A third supplier, which never dealt with the payer, signs a contract with it and bills it:
-    // it refuses the payment at first sight, from the proof on `forks`. (The contract and both
-    // meters start five minutes back, so the period billed is over and nothing reconciles it away.)
+    // A third supplier, which never dealt with the payer, bills it under a contract both signed
+    // (the payer never heard of it, so it disputes the bill), and the payer pays that bill anyway
+    // over the router: the supplier refuses it at first sight, from the proof on `forks`.
     const s2 = net.get('s2');
     const t1 = net.clock.now();
     const t0 = t1 - 5 * MIN;
@@ -130,18 +138,39 @@ test(
       seq: 0,
       prev: ''
     });
-    rt('c').pay.addContract(sc);
     rt('s2').pay.addContract(sc);
-    const held = { type: 'meter.stored' as const, bytes: 1 << 20, at: t0 };
-    rt('c').pay.feed({ ...held, role: 'customer', peer: s2.node.id });
-    rt('s2').pay.feed({ ...held, role: 'supplier', peer: c.node.id });
+    rt('s2').pay.feed({
+      type: 'meter.stored',
+      role: 'supplier',
+      peer: c.node.id,
+      bytes: 1 << 20,
+      at: t0
+    });
     assert.deepEqual(holds('s2'), []);
     const [bill] = await net.run(rt('s2').pay.supplier.invoiceAll(t0, t1));
     assert.ok(bill, 'the third supplier billed the payer');
-    await net.drive(() => holds('s2').length > 0, HOUR);
+    const payment: Payment = {
+      v: 1,
+      id: hashOf({ invoice: bill.id, payer: c.node.id }).slice(0, 32),
+      invoiceId: bill.id,
+      payer: c.node.id,
+      payee: s2.node.id,
+      amount: bill.amount,
+      waived: false,
+      consumedByteMs: '0',
+      ts: net.clock.now(),
+      spend: { n: 40, total: '1000000000' }
+    };
+    const body = signPayment(c.node.identity().keys, payment);
+    const payload = encodePayment({ kind: 'payment', body });
+    const router = c.node.network()!.router;
+    const reply = await net.run(
+      router.request(s2.node.id, 'cmd.request-service', { v: 1, service: PAYMENT_SERVICE, payload })
+    );
+    assert.equal(reply.type, 'cmd.fail');
+    assert.equal((reply.body as { code: string }).code, 'ERR_PAYMENT_FORK');
     assert.ok(verifyFork(holds('s2')[0]), 'the third supplier holds the proof');
-    await net.advance(20 * MIN);
-    assert.equal(rt('s2').pay.supplier.invoices.get(bill.id)?.status, 'accepted', 'never paid');
+    assert.notEqual(rt('s2').pay.supplier.invoices.get(bill.id)?.status, 'paid');
     assert.deepEqual(await transfers('s2'), []);
 
     // What went through is recorded once on both sides; every chain audits clean.
@@ -151,5 +180,53 @@ test(
     for (const name of ['s0', 's1', 's2', 'c']) {
       assert.ok((await rt(name).audit()).ok, `${name}: audit`);
     }
+
+    // GET /api/ledger shows the proof each supplier holds, as the schema says, and
+    // `bitdust ledger` prints it as a FORK line.
+    const token = 't'.repeat(43);
+    const app = await buildApp({
+      token,
+      nodes: () => ['s0', 's1', 's2', 'c'].map((n) => net.get(n).node),
+      bridge: createInspectionBridge({ clock: net.clock })
+    });
+    t.after(() => app.close());
+    const ledgerOf = async (name: string): Promise<LedgerView> => {
+      const res = await app.inject({
+        url: `/api/ledger?node=${net.get(name).node.id}`,
+        headers: { authorization: `Bearer ${token}` }
+      });
+      assert.equal(res.statusCode, 200, res.body);
+      const view: unknown = res.json();
+      assert.ok(Value.Check(LedgerView, view), `${name}: the answer fits its schema`);
+      return view;
+    };
+    const short = (name: string) => net.get(name).node.id.slice(0, 12);
+    for (const name of ['s0', 's1', 's2']) {
+      const view = await ledgerOf(name);
+      assert.equal(view.forks.length, 1, name);
+      const [f] = view.forks;
+      assert.deepEqual([f!.payer, f!.n], [c.node.id, 2]);
+      const ids = f!.payments.map((p) => p.id).sort();
+      assert.deepEqual(ids, [kept!.payment.id, refused!.payment.id].sort());
+      for (const p of f!.payments) {
+        const signed = [kept!, refused!].find((x) => x.payment.id === p.id)!.payment;
+        assert.deepEqual(p, {
+          id: signed.id,
+          payee: signed.payee,
+          amount: signed.amount,
+          total: signed.spend!.total,
+          hash: hashOf(signed)
+        });
+      }
+      const lines: string[] = [];
+      printBalance(view, { out: (l) => lines.push(l), err: (l) => lines.push(l) });
+      const to = f!.payments.map((p) => p.payee.slice(0, 12)).join(' and ');
+      const fork = lines.filter((l) => l.includes('FORK'));
+      assert.deepEqual(fork, [
+        `  FORK       ${short('c')} signed two payments at position 2 (to ${to})`
+      ]);
+      assert.ok([short('s0'), short('s1')].every((s) => to.includes(s)));
+    }
+    assert.deepEqual((await ledgerOf('c')).forks, [], 'the payer itself holds no proof');
   }
 );

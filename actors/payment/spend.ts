@@ -124,9 +124,15 @@ const keyOf = (payer: string, n: number) => `s/${payer}/${String(n).padStart(16,
 /**
  * The payee's guard. {@link admit} judges a payment against every position accepted from the same
  * payer and against the board, and records it (durably, before the receipt is sent);
- * {@link upkeep} re-checks recent payers and republishes. `clock` dates what it records.
+ * {@link upkeep} re-checks recent payers (every `recheckMs`) and republishes. `clock` dates what
+ * it records.
  */
-export function createSpendGuard(kv?: KvStore, board?: SpendBoard, clock?: Pick<Clock, 'now'>) {
+export function createSpendGuard(
+  kv?: KvStore,
+  board?: SpendBoard,
+  clock?: Pick<Clock, 'now'>,
+  recheckMs = RECHECK_MS
+) {
   const now = () => clock?.now() ?? 0;
   const mem = new Map<string, Seen>();
   const proofs = new Map<string, ForkProof>();
@@ -331,7 +337,7 @@ export function createSpendGuard(kv?: KvStore, board?: SpendBoard, clock?: Pick<
         did.published++;
       }
       const due = [...recent.entries()]
-        .filter(([, r]) => r.at > t - RECHECK_WINDOW_MS && r.checked <= t - RECHECK_MS)
+        .filter(([, r]) => r.at > t - RECHECK_WINDOW_MS && r.checked <= t - recheckMs)
         .sort((a, b) => a[1].checked - b[1].checked);
       const read = new Set<string>();
       for (const [k, r] of due) {

@@ -34,7 +34,7 @@ export function createSupplier(c: PaymentCtx, kv?: KvStore) {
   const debts = new Map<string, DebtState>();
   const disk = billStore(kv);
   // Every spend position accepted from each payer (keys `s/…`, beside the bills).
-  const spends = createSpendGuard(kv, c.board, c.clock);
+  const spends = createSpendGuard(kv, c.board, c.clock, c.recheckMs);
 
   const refreshDebt = (customer: string) => {
     let owed = 0n;
