@@ -16,12 +16,13 @@
  * default is the figure the benchmarks page reports. See docs/proxy.md, "Throughput".
  *
  * Run: node --import tsx bench/proxy.ts [--mib 64] [--rounds 3] [--chunk 48] [--window 16]
- *      [--workers] [--cpu] [--no-write]   (--cpu prints, per run, process CPU / wall time, each
+ *      [--workers] [--cpu] [--no-write] [--paths direct,nat,privacy] [--prof DIR]   (--cpu prints, per run, process CPU / wall time, each
  *      thread's CPU / wall time and the event-loop utilisation of the main thread and each router)
  */
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Session as Inspector } from 'node:inspector/promises';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { generateKeyPair } from '../actors/crypto/primitives.js';
@@ -46,6 +47,14 @@ const COUNT = Math.ceil((MIB * 2 ** 20) / CHUNK);
 const WINDOW = arg('window', 16);
 const WORKERS = process.argv.includes('--workers');
 const ROUNDS = arg('rounds', 3);
+/** `--paths nat` runs only the paths named (comma-separated), e.g. to profile one of them. */
+const PATHS = (() => {
+  const i = process.argv.indexOf('--paths');
+  const all = ['direct', 'nat', 'privacy'] as const;
+  if (i < 0) return [...all];
+  const want = String(process.argv[i + 1]).split(',');
+  return all.filter((m) => want.includes(m));
+})();
 
 /** CPU ticks (user + system) of every thread of this process, by thread name and id (Linux). */
 function threadTicks(): Map<string, number> {
@@ -61,6 +70,26 @@ function threadTicks(): Map<string, number> {
     /* not Linux: no per-thread figures */
   }
   return out;
+}
+
+/**
+ * With `--prof DIR`, a CPU profile of this thread over the timed transfer only (not the set-up or
+ * the chunks' generation), written to DIR/<path>-<n>.cpuprofile: open it in Chrome's DevTools.
+ */
+async function startProfile(mode: string): Promise<(() => Promise<void>) | null> {
+  const i = process.argv.indexOf('--prof');
+  if (i < 0) return null;
+  const inspector = new Inspector();
+  inspector.connect();
+  await inspector.post('Profiler.enable');
+  await inspector.post('Profiler.setSamplingInterval', { interval: 200 });
+  await inspector.post('Profiler.start');
+  return async () => {
+    const { profile } = await inspector.post('Profiler.stop');
+    const file = `${process.argv[i + 1]}/${mode}-${Date.now()}.cpuprofile`;
+    writeFileSync(file, JSON.stringify(profile));
+    inspector.disconnect();
+  };
 }
 
 /** A router in a worker thread: posts its address and Noise key, runs until terminated. */
@@ -128,7 +157,9 @@ async function run(mode: 'direct' | 'nat' | 'privacy'): Promise<number> {
     const cpu0 = process.cpuUsage();
     const ticks0 = threadTicks();
     const elu0 = [performance.eventLoopUtilization(), ...rs.map((r) => r.elu?.())];
+    const profile = await startProfile(mode);
     await client.put(chunks);
+    await profile?.();
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     if (process.argv.includes('--cpu')) {
@@ -146,10 +177,14 @@ async function run(mode: 'direct' | 'nat' | 'privacy'): Promise<number> {
         .filter(([, x]) => x >= 0.02)
         .map(([n, x]) => `${n}=${x.toFixed(2)}`);
       console.error(mode, 'threads', busy.join(' '));
+      const cpuSeconds = (cpu.user + cpu.system) / 1e6;
       console.error(
         mode,
+        // MiB per second of the whole process's CPU: what load from elsewhere changes least.
+        'MiB/cpu-s',
+        ((COUNT * CHUNK) / 2 ** 20 / cpuSeconds).toFixed(1),
         'cpu/wall',
-        ((cpu.user + cpu.system) / 1e6 / seconds).toFixed(2),
+        (cpuSeconds / seconds).toFixed(2),
         'elu main,routers',
         elu.join(' ')
       );
@@ -176,11 +211,12 @@ async function main(): Promise<void> {
   // three alike; each path's figure is its median over the rounds.
   const runs: Record<'direct' | 'nat' | 'privacy', number[]> = { direct: [], nat: [], privacy: [] };
   for (let r = 0; r < ROUNDS; r++) {
-    for (const mode of ['direct', 'nat', 'privacy'] as const) runs[mode].push(await run(mode));
+    for (const mode of PATHS) runs[mode].push(await run(mode));
     console.error(
-      `round ${r + 1}: ${(['direct', 'nat', 'privacy'] as const).map((m) => `${m} ${runs[m][r]?.toFixed(1)}`).join(', ')} MiB/s`
+      `round ${r + 1}: ${PATHS.map((m) => `${m} ${runs[m][r]?.toFixed(1)}`).join(', ')} MiB/s`
     );
   }
+  if (PATHS.length < 3) return; // a partial run (profiling) has no ratios to report
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] as number;
   // A ratio compares runs seconds apart within one round; its median over rounds is steadier than
   // a ratio of medians taken from different rounds.

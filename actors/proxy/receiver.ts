@@ -145,17 +145,22 @@ export class ProxyReceiver {
       }
     );
     adoptBy(parent, this.actor);
+    // Borrowed: a cell is only read here (a layer is decrypted into a fresh buffer, a handshake
+    // reply is copied by the handshake), so the medium need not copy every cell for us.
     this.#off.push(
-      transport.onFrame((from, frame) => {
-        const c = this.#circuit;
-        if (frame[0] !== CELL_TAG || !c || from !== c.path[0]?.address) return;
-        try {
-          const cell = decodeCell(frame);
-          if (cell.circId === c.circId) c.onCell(cell);
-        } catch {
-          /* not a cell of ours: the router role or nobody */
-        }
-      })
+      transport.onFrame(
+        (from, frame) => {
+          const c = this.#circuit;
+          if (frame[0] !== CELL_TAG || !c || from !== c.path[0]?.address) return;
+          try {
+            const cell = decodeCell(frame);
+            if (cell.circId === c.circId) c.onCell(cell);
+          } catch {
+            /* not a cell of ours: the router role or nobody */
+          }
+        },
+        { borrow: true }
+      )
     );
     const offDown = transport.onPeerDown?.((peer, reason) => {
       if (this.#circuit && peer === this.#circuit.path[0]?.address) this.#circuit.linkDown(reason);
@@ -175,9 +180,14 @@ export class ProxyReceiver {
 
   /** Sends `payload` to `peer` through the circuit. */
   send(peer: string, payload: Uint8Array): Promise<void> {
+    return this.sendParts(peer, [payload]);
+  }
+
+  /** Sends the payload `parts` make, joined, through the circuit (read, never kept). */
+  sendParts(peer: string, parts: readonly Uint8Array[]): Promise<void> {
     const c = this.#circuit;
     if (!c) return Promise.reject(ProxyError.notReady());
-    return c.send(peer, payload);
+    return c.sendParts(peer, parts);
   }
 
   /** Frames that came down the circuit: `peer` is the sender's reply address. */
