@@ -6,8 +6,8 @@
  *   as `from`. Every node should use at least this mode, or it cannot answer hidden nodes.
  * - `nat` (1 hop) and `privacy` (3 hops): a {@link ProxyReceiver} keeps a circuit up; `address` is
  *   the circuit's proxy address (empty while none is up) and every frame goes out through the
- *   circuit, so no peer ever sees this node's own address — except the `bootstrap` addresses
- *   (seeds), reached directly while no circuit is up, when the routers come from the DHT.
+ *   circuit, so no peer ever sees this node's own address (a node that finds its routers in the
+ *   DHT looks them up first under a throwaway identity: server/cli/hidden-bootstrap.ts).
  *
  * Proxy cells and routed frames for other roles (a router on the same transport) are never
  * handed to the node layer.
@@ -29,11 +29,6 @@ export const PROXY_MAX_FRAME = 64_000;
 export interface ProxyTransportOptions extends Partial<Omit<ProxyReceiverOptions, 'transport'>> {
   base: Transport;
   mode: 'direct' | 'nat' | 'privacy';
-  /**
-   * Relayed modes: addresses (the node's seeds) reached directly while no circuit is up, so a
-   * node that finds its routers in the DHT can join it first. They see the node's own address.
-   */
-  bootstrap?: string[];
   /** A proxy router serving on `base` beside this node: reported by `proxy()`, stopped by close. */
   router?: ProxyRouter;
 }
@@ -92,7 +87,6 @@ export function createProxyTransport(options: ProxyTransportOptions): ProxyTrans
   };
   let receiver: ProxyReceiver | null = null;
   let relayed = '';
-  const bootstrap = new Set(options.bootstrap ?? []);
   if (mode !== 'direct') {
     if (!options.directory) throw new TypeError('a relayed proxy transport needs a directory');
     receiver = new ProxyReceiver({
@@ -140,7 +134,6 @@ export function createProxyTransport(options: ProxyTransportOptions): ProxyTrans
         throw TransportError.tooLarge(frame.byteLength, maxFrameBytes);
       }
       if (receiver) {
-        if (!relayed && bootstrap.has(to)) return base.send(to, frame);
         return receiver.send(to, frame);
       }
       const p = wire.parseProxyAddress(to);
@@ -158,7 +151,6 @@ export function createProxyTransport(options: ProxyTransportOptions): ProxyTrans
       if (bytes > maxFrameBytes)
         return Promise.reject(TransportError.tooLarge(bytes, maxFrameBytes));
       if (receiver) {
-        if (!relayed && bootstrap.has(to)) return sendParts(base, to, parts);
         return receiver.sendParts(to, parts);
       }
       const p = wire.parseProxyAddress(to);
