@@ -44,6 +44,7 @@ export class CircuitClient {
   readonly circId = randomInt(1, 2 ** 32 - 1);
   readonly actor: Actor<typeof circuitMachine>;
   readonly #sessions: Session[] = [];
+  readonly #heads = new Map<string, Uint8Array>();
   #hs: HandshakeState | null = null;
   #ready = false;
 
@@ -114,7 +115,22 @@ export class CircuitClient {
    */
   sendParts(peer: string, parts: readonly Uint8Array[]): Promise<void> {
     if (!this.ready) return Promise.reject(ProxyError.notReady());
-    return this.#seal(this.path.length - 1, [wire.dataHead(peer), ...parts]);
+    return this.#seal(this.path.length - 1, [this.#dataHead(peer), ...parts]);
+  }
+
+  /**
+   * The `data` head for `peer`, encoded once per peer (a node talks to a few peers, each frame
+   * would otherwise encode the address again). Only ever sealed from, never handed on, so one
+   * buffer serves every frame. Bounded: the cache is dropped past 256 peers.
+   */
+  #dataHead(peer: string): Uint8Array {
+    let head = this.#heads.get(peer);
+    if (!head) {
+      if (this.#heads.size >= 256) this.#heads.clear();
+      head = wire.dataHead(peer);
+      this.#heads.set(peer, head);
+    }
+    return head;
   }
 
   /** A cell from the first hop on our circId. */
