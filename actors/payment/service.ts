@@ -63,6 +63,8 @@ export interface PaymentServiceOptions {
   readonly grant?: GrantPolicy;
   readonly fairness?: FairnessPolicy;
   readonly timing?: Partial<PaymentTiming>;
+  /** How often the upkeep re-checks a payer we accepted from lately for forks (10 minutes). */
+  readonly spendRecheckMs?: number;
   /** Tests only: alters our spend positions, as a payer running altered code would. */
   readonly alterSpend?: PaymentCtx['alterSpend'];
   /** Billing period; bills are cut at multiples of it on the node's clock (default 1 day). */
@@ -302,6 +304,8 @@ export function paymentService(o: PaymentServiceOptions, deps: PaymentDeps): Pay
       billedTo = b;
     }
     await r.pay.supplier.saveMeter();
+    // Fork re-checks and republishing wait on the DHT: not awaited (one round at a time).
+    void r.pay.supplier.spendUpkeep();
     await r.ledger.vest();
     view = viewOf();
     return view;
@@ -358,9 +362,10 @@ export function paymentService(o: PaymentServiceOptions, deps: PaymentDeps): Pay
         onContract: persist,
         bills: node.store()!.sub('bills'),
         pending: node.store()!.sub('pending'),
-        board: dhtBoard(node.network()!.dht),
+        board: dhtBoard(node.network()!.dht, clock),
         ...(o.timing ? { timing: o.timing } : {}),
         ...(o.alterSpend ? { alterSpend: o.alterSpend } : {}),
+        ...(o.spendRecheckMs ? { recheckMs: o.spendRecheckMs } : {}),
         spawn
       });
       for (const { value } of await kept.range<SignedContract>()) {
