@@ -10,7 +10,7 @@ import { waitFor, type AnyActorRef } from 'xstate';
 import { exportIdentity, importIdentity, saveIdentity } from '../actors/identity/identity.js';
 import { MIN_LIMITS } from '../actors/identity/keystore.js';
 import { backupTree, restoreTree } from '../actors/storage/customer-files.js';
-import { blake2b256 } from '../actors/storage/hash.js';
+import { shardHash } from '../actors/storage/merkle.js';
 import { storageDevnet, type StorageDevnet } from './support/storage-devnet.js';
 import { diffTrees, makeTree, seededBytes } from './support/storage-data.js';
 
@@ -37,7 +37,7 @@ async function tamper(
       if (how === 'forge') for (let i = 0; i < d.length; i += 16 * 1024) d[i]! ^= 0x40;
       else d[d.length >> 1]! ^= 0x40;
       // forge: the supplier's own hash made to match, so only the Merkle proof can tell.
-      await shards.put(r.key, { ...r.value, d, ...(how === 'forge' ? { h: blake2b256(d) } : {}) });
+      await shards.put(r.key, { ...r.value, d, ...(how === 'forge' ? { h: shardHash(d) } : {}) });
     }
   }
   return rows.length;

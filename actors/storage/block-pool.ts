@@ -24,7 +24,7 @@ import {
   type EncodeParams,
   type EncodedBlock
 } from './pipeline.js';
-import { Blake2bStream, HASH_BYTES } from './hash.js';
+import { HASH_BYTES, Sha256Stream } from './hash.js';
 
 /** A decoded block, or why not and which positions sent shards that fail the catalog's hash. */
 export type Decoded =
@@ -105,12 +105,12 @@ export class BlockPool {
   }
 
   /**
-   * A whole-file BLAKE2b-256 kept on one worker: updates (and encodes given it) run there in the
+   * A whole-file SHA-256 kept on one worker: updates (and encodes given it) run there in the
    * order they are posted, so the file is hashed in order off the event loop.
    */
   fileHash(): FileHash {
     if (this.size === 0) {
-      const h = new Blake2bStream();
+      const h = new Sha256Stream();
       return { update: (data) => void h.update(data), digest: async () => h.digest() };
     }
     const slot = this.pick();

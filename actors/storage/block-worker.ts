@@ -6,7 +6,7 @@
 import { parentPort } from 'node:worker_threads';
 import type { BlockRecord } from './catalog-types.js';
 import { StorageError } from './errors.js';
-import { Blake2bStream } from './hash.js';
+import { Sha256Stream } from './hash.js';
 import {
   checkShards,
   decodeBlock,
@@ -54,7 +54,7 @@ export type BlockReply = { id: number } & (
 );
 
 /** Whole-file hashes of this worker, by stream id; a few are enough (one per file in flight). */
-const streams = new Map<number, Blake2bStream>();
+const streams = new Map<number, Sha256Stream>();
 const MAX_STREAMS = 1024;
 
 /**
@@ -62,13 +62,13 @@ const MAX_STREAMS = 1024;
  * worker does not know (the worker was replaced after a crash, or the stream was dropped) is an
  * error, never a silently restarted hash.
  */
-function streamOf(id: number, fresh: boolean): Blake2bStream {
+function streamOf(id: number, fresh: boolean): Sha256Stream {
   let h = streams.get(id);
   if (fresh || !h) {
     if (!fresh) throw new Error(`hash stream ${id} is lost`);
     // A stream never digested (its job failed) is dropped once many are open.
     if (streams.size >= MAX_STREAMS) streams.delete(streams.keys().next().value!);
-    streams.set(id, (h = new Blake2bStream()));
+    streams.set(id, (h = new Sha256Stream()));
   }
   return h;
 }

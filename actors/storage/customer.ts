@@ -120,8 +120,12 @@ export class CustomerStorage {
 
   private saved: (string | undefined)[] = [];
 
-  /** Reads the seats saved in the catalog; call before starting fire-hire (again after import). */
+  /**
+   * Checks the catalog's format and reads the seats saved in it; call before starting fire-hire
+   * (again after import).
+   */
   async load(): Promise<void> {
+    await this.catalog.checkFormat();
     const o = this.options;
     this.saved = Array.from({ length: o.k + o.m }, () => undefined);
     for (const p of await this.catalog.positions()) {

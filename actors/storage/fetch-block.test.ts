@@ -9,7 +9,7 @@ import { generateDataKey } from './block-crypto.js';
 import { BlockPool } from './block-pool.js';
 import type { StorageClient } from './customer-client.js';
 import { StorageError } from './errors.js';
-import { blake2b256 } from './hash.js';
+import { createHash } from 'node:crypto';
 import { BlockFetcher } from './fetch-block.js';
 import { encodeBlock } from './pipeline.js';
 
@@ -17,11 +17,7 @@ const dataKey = generateDataKey();
 const k = 4;
 const m = 2;
 const plain = Uint8Array.from({ length: 5000 }, (_, i) => (i * 7) & 0xff);
-const { record, shards } = encodeBlock(
-  { dataKey, backupId: 'b1', k, m, chunkBytes: 256 },
-  3,
-  plain
-);
+const { record, shards } = encodeBlock({ dataKey, backupId: 'b1', k, m }, 3, plain);
 
 type Behaviour = 'ok' | 'fail' | 'silent' | 'lie';
 
@@ -136,12 +132,7 @@ test('the worker pool codes exactly as inline and reports lying positions', asyn
   const pool = new BlockPool(1);
   try {
     const own = plain.slice();
-    const viaWorker = await pool.encode(
-      { dataKey, backupId: 'b1', k, m, chunkBytes: 256 },
-      3,
-      own,
-      true
-    );
+    const viaWorker = await pool.encode({ dataKey, backupId: 'b1', k, m }, 3, own, true);
     assert.equal(own.byteLength, 0, 'the block was moved, not copied');
     assert.equal(viaWorker.record.shardSize, record.shardSize);
     viaWorker.record.shards.forEach((s, i) => {
@@ -185,7 +176,7 @@ test('a rebuild asks k of the other positions and returns the catalog pieces', a
   }
 });
 
-test('a file hash kept on a worker equals BLAKE2b-256 of the blocks in order', async () => {
+test('a file hash kept on a worker equals SHA-256 of the blocks in order', async () => {
   const pool = new BlockPool(2);
   try {
     const blocks = [0, 1, 2, 3, 4].map((i) =>
@@ -193,17 +184,23 @@ test('a file hash kept on a worker equals BLAKE2b-256 of the blocks in order', a
     );
     const whole = Buffer.concat(blocks);
     const hash = pool.fileHash();
-    const params = { dataKey, backupId: 'b1', k, m, chunkBytes: 256 };
+    const params = { dataKey, backupId: 'b1', k, m };
     const encoded = blocks.map((b, i) =>
       i % 2 === 0
         ? pool.encode(params, i, b.slice(), true, hash)
         : (hash.update(b.slice(), true), null)
     );
     await Promise.all(encoded);
-    assert.deepEqual(await hash.digest(), blake2b256(whole));
+    assert.deepEqual(
+      await hash.digest(),
+      new Uint8Array(createHash('sha256').update(whole).digest())
+    );
     const inline = new BlockPool(0).fileHash();
     blocks.forEach((b) => inline.update(b));
-    assert.deepEqual(await inline.digest(), blake2b256(whole));
+    assert.deepEqual(
+      await inline.digest(),
+      new Uint8Array(createHash('sha256').update(whole).digest())
+    );
   } finally {
     await pool.close();
   }

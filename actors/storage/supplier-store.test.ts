@@ -10,9 +10,9 @@ import { TestClock } from '../clock.js';
 import { openLmdbStore, type KvStore } from '../store/index.js';
 import { routerNet, testId } from '../router/fixtures.js';
 import { shardKey } from '../../machines/storage/keys.js';
-import { blake2b256 } from './hash.js';
+
 import { checkProof } from './audit-proof.js';
-import { merkleRoot } from './merkle.js';
+import { merkleRoot, shardHash } from './merkle.js';
 import { diskFull, openSupplierStore, type SupplierPolicy } from './supplier-store.js';
 import { serveStorage } from './supplier-service.js';
 import { IoGate, pump } from './test-kit.js';
@@ -55,7 +55,7 @@ test('service is granted within quota and capacity, refused beyond or by policy'
   await assert.rejects(supplier.requestService('bob', req(4_001)), { code: 'ERR_STORAGE_QUOTA' });
   await supplier.requestService('bob', req(4_000));
   await assert.rejects(
-    supplier.put('carol', 'b/00000000/000', blake2b256(bytes(1, 1)), bytes(1, 1)),
+    supplier.put('carol', 'b/00000000/000', shardHash(bytes(1, 1)), bytes(1, 1)),
     {
       code: 'ERR_STORAGE_NO_SERVICE'
     }
@@ -67,19 +67,19 @@ test('puts are durable and accounted; reads verify; overwrites and deletes adjus
   await supplier.requestService('alice', req(5_000));
   const k0 = shardKey('b1', 0, 0);
   const k1 = shardKey('b1', 1, 0);
-  await supplier.put('alice', k0, blake2b256(bytes(1000, 1)), bytes(1000, 1));
+  await supplier.put('alice', k0, shardHash(bytes(1000, 1)), bytes(1000, 1));
   clock.increment(50);
-  await supplier.put('alice', k1, blake2b256(bytes(2000, 2)), bytes(2000, 2));
-  await assert.rejects(supplier.put('alice', k1, blake2b256(bytes(9, 9)), bytes(2000, 2)), {
+  await supplier.put('alice', k1, shardHash(bytes(2000, 2)), bytes(2000, 2));
+  await assert.rejects(supplier.put('alice', k1, shardHash(bytes(9, 9)), bytes(2000, 2)), {
     code: 'ERR_STORAGE_HASH_MISMATCH'
   });
   await assert.rejects(
-    supplier.put('alice', shardKey('b1', 2, 0), blake2b256(bytes(2001, 3)), bytes(2001, 3)),
+    supplier.put('alice', shardKey('b1', 2, 0), shardHash(bytes(2001, 3)), bytes(2001, 3)),
     {
       code: 'ERR_STORAGE_QUOTA'
     }
   );
-  await supplier.put('alice', k1, blake2b256(bytes(500, 4)), bytes(500, 4));
+  await supplier.put('alice', k1, shardHash(bytes(500, 4)), bytes(500, 4));
   assert.deepEqual(
     { used: supplier.account('alice')?.usedBytes, n: supplier.account('alice')?.shards },
     { used: 1500, n: 2 }
@@ -110,7 +110,7 @@ test('a shard corrupted at rest is reported and removed, never served', async (t
   const { supplier, store, corrupt } = await setup(t);
   await supplier.requestService('alice', req(5_000));
   const key = shardKey('b1', 0, 3);
-  await supplier.put('alice', key, blake2b256(bytes(100, 1)), bytes(100, 1));
+  await supplier.put('alice', key, shardHash(bytes(100, 1)), bytes(100, 1));
   const raw = store.sub('shards');
   const stored = await raw.get<{ h: Uint8Array; d: Uint8Array; t: number }>(`alice/${key}`);
   stored!.d[7]! ^= 0xff;
@@ -125,7 +125,7 @@ test('a shard corrupted at rest is reported and removed, never served', async (t
 test('dropping a customer with a reason refuses it later', async (t) => {
   const { supplier } = await setup(t);
   await supplier.requestService('alice', req(5_000));
-  await supplier.put('alice', shardKey('b1', 0, 0), blake2b256(bytes(10, 1)), bytes(10, 1));
+  await supplier.put('alice', shardKey('b1', 0, 0), shardHash(bytes(10, 1)), bytes(10, 1));
   await supplier.dropCustomer('alice', 'idle: 15 days');
   assert.equal(supplier.account('alice'), undefined);
   assert.equal(supplier.usedBytes(), 0);
@@ -209,7 +209,7 @@ test('a full disk refuses the shard as ERR_STORAGE_QUOTA (over the router too), 
   await supplier.requestService(testId('cust'), req(100_000));
   full = true;
   const key = shardKey('b1', 0, 0);
-  await assert.rejects(supplier.put(testId('cust'), key, blake2b256(bytes(10, 1)), bytes(10, 1)), {
+  await assert.rejects(supplier.put(testId('cust'), key, shardHash(bytes(10, 1)), bytes(10, 1)), {
     code: 'ERR_STORAGE_QUOTA',
     message: /supplier disk full \(ENOSPC/
   });

@@ -4,7 +4,7 @@
  * only then, so an acknowledgement always means "on disk". Every read re-hashes the shard: one that
  * no longer matches is removed, counted and reported through `onCorrupt`, and never served.
  *
- * Namespaces under the given store: `shards` (`<customer>/<shard key>` → `{ h, d, t }`),
+ * Under the given store: `format` ({@link SUPPLIER_FORMAT}); namespaces `shards` (`<customer>/<shard key>` → `{ h, d, t }`),
  * `customers` (account per customer), `rejected` (customers refused for good, with the reason).
  */
 import type { Clock } from '../clock.js';
@@ -12,7 +12,8 @@ import type { KvOp, KvStore } from '../store/index.js';
 import { STORAGE_LIMITS, summarize, type HoldingsSummary } from '../../machines/storage/keys.js';
 import type { ServiceRequest } from '../../machines/storage/messages.js';
 import { StorageError } from './errors.js';
-import { blake2b256, sameBytes, toHex } from './hash.js';
+import { sameBytes, toHex } from './hash.js';
+import { shardHash } from './merkle.js';
 
 /** What the supplier offers. */
 export interface SupplierPolicy {
@@ -51,8 +52,30 @@ export interface SupplierStoreOptions {
   onCorrupt?: (customer: string, key: string) => void;
 }
 
-/** Opens the supplier store: loads the accounts (they are kept in memory too). */
+/**
+ * Shard format of the stores this release keeps (the `format` key; merkle.ts): 2 = shard hashes
+ * from SHA-256 Merkle trees. A store of format 1 (BLAKE2b, no key) is refused, not read: every
+ * shard in it would fail its hash on read and be dropped as corrupt.
+ */
+export const SUPPLIER_FORMAT = 2;
+
+/**
+ * Opens the supplier store: checks its format (marking an empty store), loads the accounts (they
+ * are kept in memory too). ERR_STORAGE_FORMAT for a store of another format, left as it is.
+ */
 export async function openSupplierStore(options: SupplierStoreOptions): Promise<SupplierStore> {
+  const format = await options.store.get<number>('format');
+  if (format !== SUPPLIER_FORMAT) {
+    const used = (await options.store.sub('shards').range({ limit: 1 })).length > 0;
+    if (format !== undefined || used) {
+      throw new StorageError(
+        'ERR_STORAGE_FORMAT',
+        `supplier store of shard format ${format ?? 1}; this release reads format ` +
+          `${SUPPLIER_FORMAT} only`
+      );
+    }
+    await options.store.put('format', SUPPLIER_FORMAT, { durable: true });
+  }
   const accounts = await options.store.sub('customers').range<CustomerAccount>();
   return new SupplierStore(options, new Map(accounts.map((a) => [a.key, a.value])));
 }
@@ -153,7 +176,7 @@ export class SupplierStore {
       if (shard.length > STORAGE_LIMITS.maxShardBytes) {
         throw new StorageError('ERR_STORAGE_ARGUMENT', `shard of ${shard.length} bytes`);
       }
-      if (!sameBytes(blake2b256(shard), hash)) {
+      if (!sameBytes(shardHash(shard), hash)) {
         throw new StorageError('ERR_STORAGE_HASH_MISMATCH', `${key} does not match its hash`);
       }
       const id = `${customer}/${key}`;
@@ -201,7 +224,7 @@ export class SupplierStore {
     const id = `${customer}/${key}`;
     const stored = await this.shards.get<StoredShard>(id);
     if (!stored) throw new StorageError('ERR_STORAGE_NOT_FOUND', `no shard ${key}`);
-    if (!sameBytes(blake2b256(stored.d), stored.h)) {
+    if (!sameBytes(shardHash(stored.d), stored.h)) {
       this.corrupt++;
       await this.delete(customer, [key]);
       this.options.onCorrupt?.(customer, key);

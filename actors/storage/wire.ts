@@ -7,10 +7,11 @@ import { packPlain, unpackPlain } from '../wire/index.js';
 import { ServiceRequestSchema, type ServiceRequest } from '../../machines/storage/messages.js';
 import { STORAGE_LIMITS } from '../../machines/storage/keys.js';
 import { StorageError } from './errors.js';
-import { blake2b256, HASH_BYTES, sameBytes } from './hash.js';
+import { HASH_BYTES, sameBytes } from './hash.js';
+import { shardHash } from './merkle.js';
 
 /** `hash ‖ shard`, the hash computed here. */
-export function packPiece(shard: Uint8Array, hash = blake2b256(shard)): Uint8Array {
+export function packPiece(shard: Uint8Array, hash = shardHash(shard)): Uint8Array {
   if (shard.length > STORAGE_LIMITS.maxShardBytes) {
     throw new StorageError('ERR_STORAGE_ARGUMENT', `shard of ${shard.length} bytes is too large`);
   }
@@ -45,7 +46,7 @@ export function unpackPiece(data: Uint8Array): { hash: Uint8Array; shard: Uint8A
   if (data.length < HASH_BYTES) throw new StorageError('ERR_STORAGE_FORMAT', 'piece too short');
   const hash = data.slice(0, HASH_BYTES);
   const shard = data.subarray(HASH_BYTES);
-  if (!sameBytes(blake2b256(shard), hash)) {
+  if (!sameBytes(shardHash(shard), hash)) {
     throw new StorageError('ERR_STORAGE_HASH_MISMATCH', 'piece does not match its hash');
   }
   return { hash, shard };
