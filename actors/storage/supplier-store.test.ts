@@ -13,9 +13,14 @@ import { shardKey } from '../../machines/storage/keys.js';
 
 import { checkProof } from './audit-proof.js';
 import { merkleRoot, shardHash } from './merkle.js';
-import { diskFull, openSupplierStore, type SupplierPolicy } from './supplier-store.js';
+import {
+  diskFull,
+  openSupplierStore,
+  SUPPLIER_FORMAT,
+  type SupplierPolicy
+} from './supplier-store.js';
 import { serveStorage } from './supplier-service.js';
-import { IoGate, pump } from './test-kit.js';
+import { alterStoredPieces, IoGate, pump } from './test-kit.js';
 import { encodeServiceRequest, packPiece, unpackPiece } from './wire.js';
 
 const policy: SupplierPolicy = { capacityBytes: 10_000, maxCustomerBytes: 6_000 };
@@ -111,10 +116,11 @@ test('a shard corrupted at rest is reported and removed, never served', async (t
   await supplier.requestService('alice', req(5_000));
   const key = shardKey('b1', 0, 3);
   await supplier.put('alice', key, shardHash(bytes(100, 1)), bytes(100, 1));
-  const raw = store.sub('shards');
-  const stored = await raw.get<{ h: Uint8Array; d: Uint8Array; t: number }>(`alice/${key}`);
-  stored!.d[7]! ^= 0xff;
-  await raw.put(`alice/${key}`, stored);
+  const altered = await alterStoredPieces(store, `alice/${key}`, (piece) => {
+    piece[32 + 7]! ^= 0xff;
+    return piece;
+  });
+  assert.equal(altered, 1);
   await assert.rejects(supplier.get('alice', key), { code: 'ERR_STORAGE_CORRUPT' });
   assert.deepEqual(corrupt, [`alice:${key}`]);
   assert.equal(supplier.corrupt, 1);
@@ -228,4 +234,29 @@ test('a full disk refuses the shard as ERR_STORAGE_QUOTA (over the router too), 
     diskFull(new Error('MDB_MAP_FULL: Environment mapsize limit reached'))?.code,
     'ERR_STORAGE_QUOTA'
   );
+});
+
+test('a store of shard format 1 is refused at open and left as it is', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'bd-supplier-old-'));
+  const store: KvStore = openLmdbStore({ path: dir });
+  t.after(async () => {
+    await store.close().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const clock = new TestClock(1000);
+  // Format 1 kept `{ h, d, t }` per shard and no format key.
+  const old = { h: new Uint8Array(32), d: bytes(10, 1), t: 1 };
+  await store.sub('shards').put('alice/b1/00000000/000', old, { durable: true });
+  await assert.rejects(openSupplierStore({ store, clock, policy }), {
+    code: 'ERR_STORAGE_FORMAT',
+    message: /format 1/
+  });
+  assert.deepEqual(await store.sub('shards').get('alice/b1/00000000/000'), old);
+  assert.equal(await store.get('format'), undefined);
+
+  const fresh = openLmdbStore({ path: join(dir, 'fresh') });
+  t.after(() => fresh.close());
+  await openSupplierStore({ store: fresh, clock, policy });
+  assert.equal(await fresh.get('format'), SUPPLIER_FORMAT);
+  await openSupplierStore({ store: fresh, clock, policy });
 });

@@ -4,16 +4,21 @@
  * only then, so an acknowledgement always means "on disk". Every read re-hashes the shard: one that
  * no longer matches is removed, counted and reported through `onCorrupt`, and never served.
  *
- * Under the given store: `format` ({@link SUPPLIER_FORMAT}); namespaces `shards` (`<customer>/<shard key>` → `{ h, d, t }`),
- * `customers` (account per customer), `rejected` (customers refused for good, with the reason).
+ * Under the given store: `format` ({@link SUPPLIER_FORMAT}); namespaces `pieces`
+ * (`<customer>/<shard key>` → the piece `hash ‖ shard` exactly as the customer sent it and as it is
+ * served, stored as bytes: no encoding, one copy into LMDB on write, one out of its map on read),
+ * `shards` (same keys → `{ n: shard bytes, t: written at }`, so listing and accounting never touch
+ * the data), `customers` (account per customer), `rejected` (customers refused for good, with the
+ * reason).
  */
 import type { Clock } from '../clock.js';
 import type { KvOp, KvStore } from '../store/index.js';
-import { STORAGE_LIMITS, summarize, type HoldingsSummary } from '../../machines/storage/keys.js';
+import { summarize, type HoldingsSummary } from '../../machines/storage/keys.js';
 import type { ServiceRequest } from '../../machines/storage/messages.js';
 import { StorageError } from './errors.js';
-import { sameBytes, toHex } from './hash.js';
+import { HASH_BYTES, sameBytes, toHex } from './hash.js';
 import { shardHash } from './merkle.js';
+import { checkPiece, packPiece } from './wire.js';
 
 /** What the supplier offers. */
 export interface SupplierPolicy {
@@ -37,9 +42,9 @@ export interface CustomerAccount {
   readonly position: number;
 }
 
-interface StoredShard {
-  h: Uint8Array;
-  d: Uint8Array;
+/** What `shards` keeps per shard: its size and when it was written (supplier clock). */
+interface ShardMeta {
+  n: number;
   t: number;
 }
 
@@ -83,6 +88,7 @@ export async function openSupplierStore(options: SupplierStoreOptions): Promise<
 /** See the module comment. Create with {@link openSupplierStore}. */
 export class SupplierStore {
   private readonly shards: KvStore;
+  private readonly pieces: KvStore;
   private readonly customers: KvStore;
   private queue: Promise<unknown> = Promise.resolve();
   /** Shards found corrupt on read since start. */
@@ -93,6 +99,7 @@ export class SupplierStore {
     private readonly accounts: Map<string, CustomerAccount>
   ) {
     this.shards = options.store.sub('shards');
+    this.pieces = options.store.sub('pieces');
     this.customers = options.store.sub('customers');
   }
 
@@ -165,23 +172,28 @@ export class SupplierStore {
     });
   }
 
+  /** Stores `shard` under the hash the customer announced; see {@link putPiece}. */
+  put(customer: string, key: string, hash: Uint8Array, shard: Uint8Array): Promise<void> {
+    return this.putPiece(customer, key, packPiece(shard, hash));
+  }
+
   /**
-   * Stores a shard whose hash the customer announced; resolves once durable. The checks and the
-   * account update happen in turn (serial), but the durable write is only started there: writes
-   * of concurrent puts then share one LMDB commit (group commit) instead of one fsync each.
+   * Stores a piece `hash ‖ shard` (as `cmd.data` carries it; kept as it is, so it must not change
+   * until this resolves) once the shard matches the hash; resolves once durable. The checks and
+   * the account update happen in turn (serial), but the durable write is only started there:
+   * writes of concurrent puts then share one LMDB commit (group commit) instead of one fsync each.
    */
-  async put(customer: string, key: string, hash: Uint8Array, shard: Uint8Array): Promise<void> {
+  async putPiece(customer: string, key: string, piece: Uint8Array): Promise<void> {
+    checkPiece(piece);
+    const size = piece.length - HASH_BYTES;
     const written = await this.serial(async () => {
       const a = this.active(customer);
-      if (shard.length > STORAGE_LIMITS.maxShardBytes) {
-        throw new StorageError('ERR_STORAGE_ARGUMENT', `shard of ${shard.length} bytes`);
-      }
-      if (!sameBytes(shardHash(shard), hash)) {
+      if (!sameBytes(shardHash(piece.subarray(HASH_BYTES)), piece.subarray(0, HASH_BYTES))) {
         throw new StorageError('ERR_STORAGE_HASH_MISMATCH', `${key} does not match its hash`);
       }
       const id = `${customer}/${key}`;
-      const old = await this.shards.get<StoredShard>(id);
-      const delta = shard.length - (old?.d.length ?? 0);
+      const old = await this.shards.get<ShardMeta>(id);
+      const delta = size - (old?.n ?? 0);
       if (a.usedBytes + delta > a.grantedBytes) {
         throw new StorageError('ERR_STORAGE_QUOTA', `quota of ${a.grantedBytes} bytes exhausted`);
       }
@@ -192,10 +204,16 @@ export class SupplierStore {
       const touched = { ...next, lastActivity: this.now() };
       this.accounts.set(customer, touched);
       const ops: KvOp[] = [
-        { type: 'put', key: id, value: { h: hash, d: shard, t: this.now() }, sub: 'shards' },
+        { type: 'put-bytes', key: id, bytes: piece, sub: 'pieces' },
+        {
+          type: 'put',
+          key: id,
+          value: { n: size, t: this.now() } satisfies ShardMeta,
+          sub: 'shards'
+        },
         { type: 'put', key: customer, value: touched, sub: 'customers' }
       ];
-      return { done: this.options.store.batch(ops, { durable: true }) };
+      return { done: this.options.store.batch(ops, { durable: true }), delta };
     });
     try {
       await written.done;
@@ -203,8 +221,8 @@ export class SupplierStore {
       // Not stored: give the bytes back (later puts' accounts were computed on top of ours).
       const now = this.accounts.get(customer);
       if (now) {
-        const delta = shard.length;
-        this.accounts.set(customer, { ...now, usedBytes: Math.max(0, now.usedBytes - delta) });
+        const usedBytes = Math.max(0, now.usedBytes - written.delta);
+        this.accounts.set(customer, { ...now, usedBytes });
       }
       throw diskFull(err) ?? err;
     }
@@ -218,22 +236,37 @@ export class SupplierStore {
     this.accounts.set(account.customer, touched);
   }
 
-  /** A stored shard, verified against its hash; ERR_STORAGE_NOT_FOUND / ERR_STORAGE_CORRUPT. */
-  async get(customer: string, key: string): Promise<{ hash: Uint8Array; shard: Uint8Array }> {
+  /**
+   * A stored piece `hash ‖ shard` (a fresh buffer, the one copy out of the store), its shard
+   * verified against its hash first; ERR_STORAGE_NOT_FOUND / ERR_STORAGE_CORRUPT.
+   */
+  async getPiece(customer: string, key: string): Promise<Uint8Array> {
     this.active(customer);
     const id = `${customer}/${key}`;
-    const stored = await this.shards.get<StoredShard>(id);
-    if (!stored) throw new StorageError('ERR_STORAGE_NOT_FOUND', `no shard ${key}`);
-    if (!sameBytes(shardHash(stored.d), stored.h)) {
+    // Checked on the store's own view of the bytes; only a good piece is copied out.
+    const piece = await this.pieces.readBytes(id, (b) => {
+      const ok =
+        b.length >= HASH_BYTES &&
+        sameBytes(shardHash(b.subarray(HASH_BYTES)), b.subarray(0, HASH_BYTES));
+      return ok ? b.slice() : { corrupt: toHex(b.subarray(0, HASH_BYTES)).slice(0, 16) };
+    });
+    if (!piece) throw new StorageError('ERR_STORAGE_NOT_FOUND', `no shard ${key}`);
+    if (!(piece instanceof Uint8Array)) {
       this.corrupt++;
       await this.delete(customer, [key]);
       this.options.onCorrupt?.(customer, key);
       throw new StorageError(
         'ERR_STORAGE_CORRUPT',
-        `shard ${key} failed its hash (${toHex(stored.h).slice(0, 16)})`
+        `shard ${key} failed its hash (${piece.corrupt})`
       );
     }
-    return { hash: stored.h, shard: stored.d };
+    return piece;
+  }
+
+  /** A stored shard and its hash (views of one {@link getPiece}). */
+  async get(customer: string, key: string): Promise<{ hash: Uint8Array; shard: Uint8Array }> {
+    const piece = await this.getPiece(customer, key);
+    return { hash: piece.subarray(0, HASH_BYTES), shard: piece.subarray(HASH_BYTES) };
   }
 
   /**
@@ -242,14 +275,14 @@ export class SupplierStore {
    */
   async listFiles(customer: string, prefix: string, limit: number, start?: string) {
     this.active(customer);
-    const rows = await this.shards.range<StoredShard>({
+    const rows = await this.shards.range<ShardMeta>({
       prefix: `${customer}/${prefix}`,
       ...(start !== undefined ? { start: `${customer}/${start}` } : {}),
       limit: limit + 1
     });
     const files = rows
       .slice(0, limit)
-      .map((r) => ({ key: r.key.slice(customer.length + 1), size: r.value.d.length }));
+      .map((r) => ({ key: r.key.slice(customer.length + 1), size: r.value.n }));
     return { files, more: rows.length > limit };
   }
 
@@ -264,15 +297,18 @@ export class SupplierStore {
     return this.serial(async () => {
       const a = this.active(customer);
       const ids = keys.map((k) => `${customer}/${k}`);
-      const found = await this.shards.getMany<StoredShard>(ids);
+      const found = await this.shards.getMany<ShardMeta>(ids);
       let bytes = 0;
       let count = 0;
       const ops: KvOp[] = [];
       found.forEach((s, i) => {
         if (!s) return;
-        bytes += s.d.length;
+        bytes += s.n;
         count++;
-        ops.push({ type: 'remove', key: ids[i]!, sub: 'shards' });
+        ops.push(
+          { type: 'remove', key: ids[i]!, sub: 'shards' },
+          { type: 'remove', key: ids[i]!, sub: 'pieces' }
+        );
       });
       await this.commit({ ...a, usedBytes: a.usedBytes - bytes, shards: a.shards - count }, ops);
     });
@@ -282,7 +318,10 @@ export class SupplierStore {
   dropCustomer(customer: string, reason?: string): Promise<void> {
     return this.serial(async () => {
       const rows = await this.shards.range({ prefix: `${customer}/` });
-      const ops: KvOp[] = rows.map((r) => ({ type: 'remove', key: r.key, sub: 'shards' }));
+      const ops: KvOp[] = rows.flatMap((r): KvOp[] => [
+        { type: 'remove', key: r.key, sub: 'shards' },
+        { type: 'remove', key: r.key, sub: 'pieces' }
+      ]);
       ops.push({ type: 'remove', key: customer, sub: 'customers' });
       if (reason)
         ops.push({

@@ -2,7 +2,7 @@
  * The LMDB store (lmdb-js): one environment per data dir, one named database per namespace. Keys
  * are stored as their raw UTF-8 bytes (`keyEncoding: 'binary'`) so LMDB's memcmp order is exactly
  * the code point order the memory store uses; values are our own plain msgpack, stored as bytes, so
- * both stores return identical values.
+ * both stores return identical values (`put-bytes` values are stored as they are).
  *
  * Durability: a write's promise resolves when its transaction is committed (visible). With
  * lmdb-js's default `overlappingSync` the fsync happens after the commit, so "durable" additionally
@@ -10,7 +10,7 @@
  */
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { StoreError } from './errors.js';
-import { checkKey, checkName, checkRange, decodeValue, encodeValue } from './keys.js';
+import { checkKey, checkName, checkRange, decodeValue, encodeOp } from './keys.js';
 import type { KvEntry, KvOp, KvStore } from './types.js';
 
 /** Options for {@link openLmdbStore}. */
@@ -122,6 +122,17 @@ function handle(env: Env, namespace: string): KvStore {
       const bytes = io(() => db().get(utf8(key)));
       return bytes === undefined ? undefined : decodeValue<T>(bytes);
     },
+    async readBytes(key, read) {
+      checkKey(key);
+      const d = db();
+      // getBinaryFast: a view of the map (or of lmdb-js's shared buffer), valid until the next
+      // read; `read` runs before anything else can read.
+      const bytes = io(() => d.getBinaryFast(utf8(key)));
+      // A plain Uint8Array view (lmdb-js's shared buffer reports the value's length as its own).
+      return bytes === undefined
+        ? undefined
+        : read(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length));
+    },
     async getMany<T>(keys: readonly string[]) {
       keys.forEach(checkKey);
       const d = db();
@@ -130,7 +141,7 @@ function handle(env: Env, namespace: string): KvStore {
     },
     async put(key, value, options) {
       checkKey(key);
-      const bytes = encodeValue(value);
+      const bytes = encodeOp({ type: 'put', key, value })!;
       const d = db();
       await ioAsync(() =>
         d.put(utf8(key), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
@@ -148,13 +159,8 @@ function handle(env: Env, namespace: string): KvStore {
       // inside it, nothing can fail halfway.
       const prepared = ops.map((op) => {
         checkKey(op.key);
-        if (op.type !== 'put' && op.type !== 'remove') {
-          throw new StoreError(
-            'ERR_STORE_VALUE',
-            `unknown op type ${String((op as { type: unknown }).type)}`
-          );
-        }
-        const bytes = op.type === 'put' ? encodeValue(op.value) : undefined;
+        // put-bytes: no copy here, LMDB copies them into the transaction (the caller waits).
+        const bytes = encodeOp(op, false);
         return { d: db(joinPath(namespace, op.sub)), key: utf8(op.key), bytes };
       });
       db();
