@@ -267,17 +267,22 @@ export class CustomerStorage {
     this.audit?.send({ type: 'audit.now' });
   }
 
-  /** Rebuilds missing shards at `positions` (all when empty); rebuilds run one after another. */
+  /**
+   * Rebuilds missing shards at `positions` (all when empty); rebuilds run one after another.
+   * `signal`: see {@link runRebuild}.
+   */
   rebuild(
     positions: readonly number[] = [],
-    onProgress?: (p: RebuildProgress) => void
+    onProgress?: (p: RebuildProgress) => void,
+    signal?: AbortSignal
   ): Promise<RebuildOutput> {
     const run = this.rebuilding.then(() =>
       runRebuild(
         this.upkeep(),
         positions,
         (logic, input) => this.runJob('rebuild', logic, input),
-        onProgress
+        onProgress,
+        signal
       )
     );
     this.rebuilding = run.catch(() => undefined);

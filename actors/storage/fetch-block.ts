@@ -30,6 +30,8 @@ export interface FetcherOptions {
   readonly onShard?: (position: number, error?: unknown) => void;
   /** Least delay before the remaining positions are asked too (default 500 ms). */
   readonly hedgeMs?: number;
+  /** Once aborted, every block not yet asked for fails with ERR_STORAGE_CANCELLED at once. */
+  readonly signal?: AbortSignal;
 }
 
 type State = 'idle' | 'asked' | 'got' | 'failed';
@@ -96,7 +98,10 @@ export class BlockFetcher {
       { ok: true; value: T } | { ok: false; error: StorageError; bad: readonly number[] }
     >
   ): Promise<T> {
-    const { client, suppliers, clock, onShard } = this.o;
+    const { client, suppliers, clock, onShard, signal } = this.o;
+    if (signal?.aborted) {
+      return Promise.reject(new StorageError('ERR_STORAGE_CANCELLED', 'the job was cancelled'));
+    }
     const n = block.shards.length;
     const state: State[] = Array.from({ length: n }, (_, p) =>
       suppliers[p] && !skip.includes(p) ? 'idle' : 'failed'
