@@ -6,6 +6,7 @@
 import { parentPort } from 'node:worker_threads';
 import type { BlockRecord } from './catalog-types.js';
 import { StorageError } from './errors.js';
+import { movableShards } from './block-pool.js';
 import { Sha256Stream } from './hash.js';
 import {
   checkShards,
@@ -50,7 +51,15 @@ export type BlockReply = { id: number } & (
   | { ok: true; plain: Uint8Array }
   | { ok: true; digest?: Uint8Array }
   | { ok: true; rebuilt: (Uint8Array | null)[] }
-  | { ok: false; code: string; message: string; blocks: number[]; bad: number[] }
+  | {
+      ok: false;
+      code: string;
+      message: string;
+      blocks: number[];
+      bad: number[];
+      /** A failed decode or rebuild: the shards it was given, moved back. */
+      shards?: (Uint8Array | null)[];
+    }
 );
 
 /** Whole-file hashes of this worker, by stream id; a few are enough (one per file in flight). */
@@ -100,7 +109,8 @@ function run(job: BlockJob): BlockReply {
   } catch (err) {
     if (!(err instanceof StorageError)) throw err;
     const blocks = [...(err.blocks ?? [])];
-    return { id: job.id, ok: false, code: err.code, message: err.message, blocks, bad };
+    const { code, message } = err;
+    return { id: job.id, ok: false, code, message, blocks, bad, shards: job.shards };
   }
 }
 
@@ -118,5 +128,6 @@ parentPort?.on('message', (job: BlockJob) => {
   if ('rebuilt' in reply) {
     for (const p of reply.rebuilt) if (p) transfer.push(p.buffer as ArrayBuffer);
   }
+  if ('shards' in reply && reply.shards) transfer.push(...movableShards(reply.shards).transfer);
   parentPort?.postMessage(reply, transfer);
 });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { TestClock } from '../clock.js';
 import { generateDataKey } from './block-crypto.js';
-import { BlockPool } from './block-pool.js';
+import { BlockPool, movableShards } from './block-pool.js';
 import type { StorageClient } from './customer-client.js';
 import { StorageError } from './errors.js';
 import { createHash } from 'node:crypto';
@@ -148,6 +148,45 @@ test('the worker pool codes exactly as inline and reports lying positions', asyn
     assert.ok(!out.ok);
     assert.equal(out.error.code, 'ERR_STORAGE_UNRECOVERABLE');
     assert.deepEqual(out.bad, [1]);
+  } finally {
+    await pool.close();
+  }
+});
+
+test('received pieces move to the worker without a copy, and come back for a retry', async () => {
+  const pool = new BlockPool(1);
+  try {
+    const given: Uint8Array[] = [];
+    // As the client hands them: each shard the tail of its own piece `hash ‖ shard`.
+    const client = {
+      getShard: (supplier: string) => {
+        const p = Number(supplier.slice(1));
+        const piece = new Uint8Array(32 + shards[p]!.length);
+        piece.set(record.shards[p]!.hash);
+        piece.set(shards[p]!, 32);
+        if (p === 1) piece[40]! ^= 1; // a liar among the data positions
+        given[p] = piece.subarray(32);
+        return Promise.resolve(given[p]);
+      }
+    } as unknown as StorageClient;
+    const f = new BlockFetcher({
+      client,
+      suppliers: shards.map((_, p) => `s${p}`),
+      dataKey,
+      clock: new TestClock(),
+      pool
+    });
+    assert.deepEqual(await f.fetch('b1', k, record), plain);
+    assert.deepEqual(
+      given.map((s, p) => (s ? `${p}:${s.byteLength}` : undefined)).filter(Boolean),
+      ['0:0', '1:0', '2:0', '3:0', '4:0'],
+      'every shard was moved (its view detached), none copied; 4 replaced the liar'
+    );
+    // A shard that is a view into a larger buffer is copied, and its buffer left alone.
+    const message = new Uint8Array(100).fill(7);
+    const { own, transfer } = movableShards([message.subarray(40, 60), null]);
+    assert.deepEqual([own[0]!.byteLength, own[1], transfer.length], [20, null, 1]);
+    assert.notEqual(own[0]!.buffer, message.buffer);
   } finally {
     await pool.close();
   }

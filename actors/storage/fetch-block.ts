@@ -12,7 +12,7 @@
  */
 import type { Clock } from '../clock.js';
 import { shardKey } from '../../machines/storage/keys.js';
-import type { BlockPool } from './block-pool.js';
+import type { BlockPool, PoolFailure } from './block-pool.js';
 import type { BlockRecord } from './catalog-types.js';
 import type { StorageClient } from './customer-client.js';
 import { StorageError } from './errors.js';
@@ -92,11 +92,7 @@ export class BlockFetcher {
     k: number,
     block: BlockRecord,
     skip: readonly number[],
-    use: (
-      shards: (Uint8Array | null)[]
-    ) => Promise<
-      { ok: true; value: T } | { ok: false; error: StorageError; bad: readonly number[] }
-    >
+    use: (shards: (Uint8Array | null)[]) => Promise<{ ok: true; value: T } | PoolFailure>
   ): Promise<T> {
     const { client, suppliers, clock, onShard, signal } = this.o;
     if (signal?.aborted) {
@@ -162,6 +158,10 @@ export class BlockFetcher {
           if (out.ok) return finish(undefined, out);
           if (out.bad.length === 0) return finish(out.error);
           lastError = out.error;
+          // Ours were moved to the pool: the good ones come back for the next try.
+          out.shards?.forEach((s, p) => {
+            if (s) shards[p] = s;
+          });
           for (const p of out.bad) {
             state[p] = 'failed';
             shards[p] = null;
