@@ -74,6 +74,12 @@ async function ioAsync<T>(fn: () => PromiseLike<T>): Promise<T> {
 
 const utf8 = (key: string): Buffer => Buffer.from(key, 'utf8');
 
+/** Marks a write's own promise as handled (its batch reports the outcome). */
+function ignore(result: unknown): void {
+  const p = result as PromiseLike<unknown> | undefined;
+  if (typeof p?.then === 'function') p.then(undefined, () => undefined);
+}
+
 /** The smallest byte string above every string starting with `prefix` (UTF-8 has no 0xff). */
 function successor(prefix: Buffer): Buffer {
   const out = Buffer.from(prefix);
@@ -164,12 +170,15 @@ function handle(env: Env, namespace: string): KvStore {
         return { d: db(joinPath(namespace, op.sub)), key: utf8(op.key), bytes };
       });
       db();
+      // One lmdb-js batch: its writes commit together, in call order with every other write,
+      // and run on lmdb-js's write thread (the values are copied there, not on the event loop;
+      // a transaction callback with putSync would hold the event loop for every byte).
       await ioAsync(() =>
-        env.root.transaction(() => {
+        env.root.batch(() => {
+          // The batch's promise carries the outcome; the single writes' own are not awaited.
           for (const { d, key, bytes } of prepared) {
-            if (bytes)
-              d.putSync(key, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-            else d.removeSync(key);
+            const value = bytes && Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+            ignore(value ? d.put(key, value) : d.remove(key));
           }
         })
       );
