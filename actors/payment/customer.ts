@@ -19,7 +19,8 @@ import type {
   SignedInvoice
 } from '../../machines/payment/records.js';
 import { paymentMachine } from '../../machines/payment/machine.js';
-import { usageAt } from '../../machines/payment/meter.js';
+import { meterKey } from '../../machines/payment/meter.js';
+import { cumulativeAt } from '../../machines/payment/history.js';
 import { isExempt } from '../../machines/payment/fairness.js';
 import type { Verdict } from '../../machines/payment/validate.js';
 import { big } from '../../machines/payment/units.js';
@@ -28,9 +29,30 @@ import { MAX_EVIDENCE } from '../../machines/payment/messages.js';
 import { sendPayment, windowOf, type PaymentCtx } from './context.js';
 import { verifyValue } from '../ledger/index.js';
 import { createSpendCounter } from './spend.js';
+import { historyStore, usageOf } from './meter-history.js';
 
 /** Our usage may differ from the supplier's by this fraction (reports cross in flight). */
 const USAGE_TOLERANCE_PPM = 10_000n;
+/** A machine that ended `failed` is started again at most this many times, then left owed. */
+export const MAX_RUNS = 8;
+/** The wait before run n + 1 after n failed runs: `retryMs` doubling, capped at 32 × `retryMs`. */
+export const resumeDelay = (retryMs: number, failedRuns: number) =>
+  retryMs * 2 ** Math.min(5, Math.max(0, failedRuns - 1));
+
+/** An invoice we still owe as the ledger shows it (`GET /api/ledger`, `bitdust ledger`). */
+export interface Owing {
+  invoice: string;
+  supplier: string;
+  amount: number;
+  periodEnd: number;
+  /** `received` (not yet accepted), `accepted`, `signed` (payment sent, no receipt yet). */
+  stage: 'received' | 'accepted' | 'signed';
+  /** Running, waiting to be retried at `retryAt`, or given up after {@link MAX_RUNS} runs. */
+  state: 'running' | 'retrying' | 'given-up';
+  failedRuns: number;
+  retryAt?: number;
+  reason?: string;
+}
 
 /** The customer half of one node. */
 export function createCustomer(
@@ -38,31 +60,37 @@ export function createCustomer(
   onOutcome: (id: string, outcome: string) => void,
   kv?: KvStore
 ) {
-  /** An invoice accepted and not yet settled, as kept on disk. */
+  /** An invoice received and not yet settled, as kept on disk. */
   interface Pending {
     invoice: SignedInvoice;
-    accept: SignedAccept;
+    accept?: SignedAccept;
     payment?: ReturnType<typeof signPayment>;
+    /** Runs of its machine that ended `failed`, when the next may start, and why the last failed. */
+    failedRuns?: number;
+    retryAt?: number;
+    reason?: string;
   }
   const pending = new Map<string, Pending>();
   const keep = async (p: Pending) => {
     pending.set(p.invoice.invoice.id, p);
     await kv?.put(`p/${p.invoice.invoice.id}`, p as never, { durable: true });
   };
-  const forget = (id: string) => {
-    if (pending.delete(id)) void kv?.remove(`p/${id}`).catch(() => undefined);
+  const forget = async (id: string) => {
+    if (pending.delete(id)) await kv?.remove(`p/${id}`).catch(() => undefined);
   };
-  const runs = new Map<string, Promise<AnyActorRef>>();
+  const runs = new Map<string, Promise<AnyActorRef | undefined>>();
+  const timers = new Map<string, unknown>();
+  let stopped = false;
   const receipts = new Map<string, (r: Receipt) => void>();
-  const mine: SignedAccept[] = [];
+  const mine = new Map<string, SignedAccept>();
   const donations: SignedAccept[] = [];
-  const seen = new Map<string, bigint>();
   // Our spend positions (spend.ts), kept in the same namespace as the pending payments.
   const counter = createSpendCounter(kv);
+  const history = historyStore(kv);
 
   const verify = (si: SignedInvoice): Verdict => {
-    // Accepted before a restart: it passed the meter check then, and our meter has since restarted.
-    if (pending.has(si.invoice.id)) return { ok: true };
+    // Accepted before a restart: it passed the meter check then.
+    if (pending.get(si.invoice.id)?.accept) return { ok: true };
     const v = verifyInvoice(si, windowOf(c));
     if (!v.ok) return v;
     const inv = si.invoice;
@@ -74,48 +102,51 @@ export function createCustomer(
         reason: 'no such contract with us'
       };
     }
-    // Our meter is cumulative: the period is the growth since the last invoice we verified.
-    const now = usageAt(c.meter.state, 'customer', inv.supplier, inv.periodEnd).byteMs;
-    const prev = seen.get(inv.supplier);
-    const ours = now - (prev ?? 0n);
-    const theirs = big(inv.storedByteMs);
-    const tol = (n: bigint) => (n * USAGE_TOLERANCE_PPM) / 1_000_000n;
-    const start = c.meterStart.get(inv.supplier);
-    if (
-      prev === undefined &&
-      start !== undefined &&
-      start > inv.periodStart &&
-      start < inv.periodEnd
-    ) {
-      // Our meter began inside this period (we restarted, and learnt what the supplier holds from
-      // its listing): we saw only part of it. Bound the bill by what we saw (below) and by that
-      // holding kept over the whole period (above).
-      const whole =
-        (ours * BigInt(inv.periodEnd - inv.periodStart)) / BigInt(inv.periodEnd - start);
-      if (theirs + tol(ours) < ours || theirs > whole + tol(whole)) {
-        return {
-          ok: false,
-          code: 'ERR_PAYMENT_USAGE',
-          reason: `billed ${theirs} byte-ms, metered ${ours} since ${start} (at most ${whole})`
-        };
-      }
-      seen.set(inv.supplier, now);
-      return { ok: true };
-    }
-    const diff = theirs > ours ? theirs - ours : ours - theirs;
-    if (diff > tol(ours)) {
-      return {
-        ok: false,
-        code: 'ERR_PAYMENT_USAGE',
-        reason: `billed ${theirs} byte-ms, metered ${ours}`
-      };
-    }
-    seen.set(inv.supplier, now);
-    return { ok: true };
+    return checkUsage(inv.supplier, inv.periodStart, inv.periodEnd, big(inv.storedByteMs));
   };
 
-  const inWindow = (list: SignedAccept[], end: number) =>
-    list.filter((a) => a.accept.periodEnd > end - c.fairness.windowMs && a.accept.periodEnd <= end);
+  /**
+   * The billed byte-ms against our meter's history over exactly the invoice's period, however
+   * late it arrives. Tolerance: 1 %, plus |Δbytes| × eventSkewMs for every change in the period
+   * (or just before it), since each party times a change at its own end of the round trip.
+   */
+  function checkUsage(supplier: string, from: number, to: number, theirs: bigint): Verdict {
+    const h = c.history.get(supplier) ?? [];
+    const tol = (n: bigint) => (n * USAGE_TOLERANCE_PPM) / 1_000_000n;
+    const refuse = (reason: string): Verdict => ({ ok: false, code: 'ERR_PAYMENT_USAGE', reason });
+    const end = cumulativeAt(h, to);
+    if (!end) return refuse(`billed ${theirs} byte-ms, nothing metered before ${to}`);
+    const start = cumulativeAt(h, from);
+    if (!start) {
+      // Our history begins inside the period (we restarted with no saved history, or the period
+      // is older than we keep): we saw only part of it. Bound the bill by what we saw (below) and
+      // by that holding kept over the whole period (above).
+      const first = h[0]!;
+      if (first.at >= to) return refuse(`billed ${theirs} byte-ms, nothing metered before ${to}`);
+      const ours = end.byteMs - first.byteMs;
+      const whole = (ours * BigInt(to - from)) / BigInt(to - first.at);
+      if (theirs + tol(ours) < ours || theirs > whole + tol(whole)) {
+        return refuse(
+          `billed ${theirs} byte-ms, metered ${ours} since ${first.at} (at most ${whole})`
+        );
+      }
+      return { ok: true };
+    }
+    const ours = end.byteMs - start.byteMs;
+    const skew = c.historyPolicy.eventSkewMs;
+    const movedBefore = cumulativeAt(h, from - skew)?.moved ?? start.moved;
+    const slack = tol(ours) + (end.moved - movedBefore) * BigInt(skew);
+    const diff = theirs > ours ? theirs - ours : ours - theirs;
+    if (diff > slack) {
+      return refuse(`billed ${theirs} byte-ms, metered ${ours} over [${from}, ${to})`);
+    }
+    return { ok: true };
+  }
+
+  const inWindow = (list: Iterable<SignedAccept>, end: number) =>
+    [...list].filter(
+      (a) => a.accept.periodEnd > end - c.fairness.windowMs && a.accept.periodEnd <= end
+    );
 
   const payments = new Map<string, ReturnType<typeof signPayment>>();
   async function pay(si: SignedInvoice): Promise<SettledPayment> {
@@ -129,7 +160,7 @@ export function createCustomer(
       payments.set(inv.id, sp);
     }
     if (!sp) {
-      const consumed = inWindow(mine, inv.periodEnd).reduce(
+      const consumed = inWindow(mine.values(), inv.periodEnd).reduce(
         (n, a) => n + big(a.accept.storedByteMs),
         0n
       );
@@ -169,68 +200,147 @@ export function createCustomer(
     await sendPayment(c, inv.supplier, { kind: 'payment', body: paid });
     const settled = settle(paid, await got);
     await c.ledger.recordPayment(settled);
-    forget(inv.id);
+    await forget(inv.id);
     return settled;
   }
 
-  function onInvoice(from: string, si: SignedInvoice): void {
-    if (si.invoice?.supplier !== from)
-      throw new BitDustError('ERR_PAYMENT_MISMATCH', 'not from its supplier');
-    if (runs.has(si.invoice.id)) return; // a re-sent invoice: its machine is already running
-    const machine = paymentMachine.provide({
-      actors: {
-        verify: fromPromise(async ({ input }) => verify(input.invoice)),
-        sendAccept: fromPromise(async ({ input }) => {
-          const inv = input.invoice.invoice;
-          const accept = {
-            v: 1 as const,
-            invoiceId: inv.id,
-            invoiceHash: hashOf(inv),
-            supplier: inv.supplier,
-            customer: c.id,
-            periodEnd: inv.periodEnd,
-            storedByteMs: inv.storedByteMs,
-            ts: c.clock.now()
-          };
-          let sa = pending.get(inv.id)?.accept;
-          if (!sa) {
-            sa = signAccept(c.keys, accept);
-            // Durable before the ledger and the supplier see it: a restart resumes from here.
-            await keep({ invoice: input.invoice, accept: sa });
-          }
-          await c.ledger.recordUsage(sa);
-          mine.push(sa);
-          await sendPayment(c, inv.supplier, { kind: 'accept', body: sa });
-        }),
-        sendDispute: fromPromise(async ({ input }) => {
-          const v = input.verdict as { code: string; reason: string };
-          const body = { invoiceId: input.invoice.invoice.id, code: v.code, reason: v.reason };
-          await sendPayment(c, input.invoice.invoice.supplier, { kind: 'dispute', body });
-        }),
-        pay: fromPromise(async ({ input }) => pay(input.invoice))
-      }
-    });
-    const input = { invoice: si, ...c.timing };
+  const machine = paymentMachine.provide({
+    actors: {
+      verify: fromPromise(async ({ input }) => verify(input.invoice)),
+      sendAccept: fromPromise(async ({ input }) => {
+        const inv = input.invoice.invoice;
+        const accept = {
+          v: 1 as const,
+          invoiceId: inv.id,
+          invoiceHash: hashOf(inv),
+          supplier: inv.supplier,
+          customer: c.id,
+          periodEnd: inv.periodEnd,
+          storedByteMs: inv.storedByteMs,
+          ts: c.clock.now()
+        };
+        const p = pending.get(inv.id);
+        let sa = p?.accept;
+        if (!sa) {
+          sa = signAccept(c.keys, accept);
+          // Durable before the ledger and the supplier see it: a restart resumes from here.
+          await keep({ ...p, invoice: input.invoice, accept: sa });
+        }
+        await c.ledger.recordUsage(sa);
+        mine.set(inv.id, sa);
+        await sendPayment(c, inv.supplier, { kind: 'accept', body: sa });
+      }),
+      sendDispute: fromPromise(async ({ input }) => {
+        const v = input.verdict as { code: string; reason: string };
+        const body = { invoiceId: input.invoice.invoice.id, code: v.code, reason: v.reason };
+        await sendPayment(c, input.invoice.invoice.supplier, { kind: 'dispute', body });
+      }),
+      pay: fromPromise(async ({ input }) => pay(input.invoice))
+    }
+  });
+
+  /** Starts the machine of invoice `si` (once at a time per invoice). */
+  function start(si: SignedInvoice): Promise<AnyActorRef | undefined> {
+    const id = si.invoice.id;
+    const p = pending.get(id);
+    // The deadline runs from our accept, not from this run: a resumed machine keeps the first one.
+    const deadlineMs = p?.accept
+      ? Math.max(0, p.accept.accept.ts + c.timing.deadlineMs - c.clock.now())
+      : c.timing.deadlineMs;
+    const input = { invoice: si, ...c.timing, deadlineMs };
     // In a node the machine runs under the payment service's supervisor (the inspector shows it);
     // the simulation runs it as a plain actor on the shared clock.
     const started = c.spawn
-      ? c.spawn(`payment.invoice.${si.invoice.id.slice(0, 12)}`, machine, input)
+      ? c.spawn(`payment.invoice.${id.slice(0, 12)}`, machine, input)
       : Promise.resolve(createActor(machine, { input, clock: c.clock }));
-    runs.set(si.invoice.id, started);
-    void started.then(
+    const run = started.then(
       (actor) => {
         const done = () => {
-          const outcome = String(actor.getSnapshot().value);
-          // Settled, or given up (defaulted, disputed): nothing left to resume.
-          if (actor.getSnapshot().status === 'done') forget(si.invoice.id);
-          onOutcome(si.invoice.id, outcome);
+          if (runs.get(id) === run) runs.delete(id);
+          ended(id, actor);
         };
         if (actor.getSnapshot().status === 'done') done();
         else actor.subscribe({ complete: done, error: done });
         if (!c.spawn) actor.start();
+        return actor;
       },
-      () => runs.delete(si.invoice.id)
+      () => {
+        runs.delete(id);
+        return undefined;
+      }
     );
+    runs.set(id, run);
+    return run;
+  }
+
+  /**
+   * A machine ended. Settled, disputed or defaulted: nothing is left to resume. Failed (the accept
+   * or the payment could not be delivered): the invoice stays owed and its machine runs again
+   * after {@link resumeDelay}, up to {@link MAX_RUNS} runs; the same accept and payment are sent,
+   * which the supplier and both ledgers take as retries.
+   */
+  function ended(id: string, actor: AnyActorRef): void {
+    const snap = actor.getSnapshot();
+    const outcome = String(snap.value);
+    if (stopped) return; // the node stopped it: it resumes from disk after the restart
+    const p = pending.get(id);
+    if (outcome === 'failed' && p && snap.status === 'done') {
+      const failedRuns = (p.failedRuns ?? 0) + 1;
+      const reason = String((snap.context as { lastError?: string }).lastError ?? 'failed');
+      const retryAt =
+        failedRuns < MAX_RUNS
+          ? c.clock.now() + resumeDelay(c.timing.retryMs, failedRuns)
+          : undefined;
+      const next: Pending = { ...p, failedRuns, reason };
+      delete next.retryAt;
+      if (retryAt !== undefined) next.retryAt = retryAt;
+      void keep(next).catch(() => undefined);
+      if (retryAt !== undefined) schedule(id, retryAt - c.clock.now());
+    } else if (snap.status === 'done') void forget(id);
+    onOutcome(id, outcome);
+  }
+
+  function schedule(id: string, ms: number): void {
+    if (timers.has(id)) return;
+    const t = c.clock.setTimeout(() => {
+      timers.delete(id);
+      const p = pending.get(id);
+      if (!stopped && p && !runs.has(id)) void start(p.invoice);
+    }, ms);
+    timers.set(id, t);
+  }
+
+  /**
+   * An invoice from `from`. Kept durably before we return (and the router acknowledges it) when
+   * it is signed by a supplier we have a contract with, so a restart resumes it; anything else is
+   * disputed without being kept.
+   */
+  async function onInvoice(from: string, si: SignedInvoice): Promise<void> {
+    if (si.invoice?.supplier !== from)
+      throw new BitDustError('ERR_PAYMENT_MISMATCH', 'not from its supplier');
+    const id = si.invoice.id;
+    if (runs.has(id)) return; // a re-sent invoice: its machine is already running
+    const p = pending.get(id);
+    if (p) {
+      // Known and waiting to be retried (or given up): the supplier asks again, so try now.
+      if (p.retryAt !== undefined || p.failedRuns) void start(p.invoice);
+      return;
+    }
+    const k = c.contracts.get(si.invoice.contractId);
+    const ours = k && k.terms.customer === c.id && k.terms.supplier === from;
+    if (ours && verifyInvoice(si, windowOf(c)).ok) {
+      const kept = keep({ invoice: si });
+      runs.set(
+        id,
+        kept.then(() => undefined)
+      );
+      try {
+        await kept;
+      } finally {
+        runs.delete(id);
+      }
+    }
+    void start(si);
   }
 
   function onReceipt(from: string, r: Receipt): void {
@@ -250,23 +360,90 @@ export function createCustomer(
   /** A customer of ours acknowledged our storage: keep it as waiver evidence. */
   const addDonation = (sa: SignedAccept) => void donations.push(sa);
 
-  /** Reads the invoices accepted and not settled before a restart ({@link resume} runs them). */
+  /**
+   * Reads back what a restart must not lose: every invoice received and not settled ({@link
+   * resume} runs them), and our meter history, which the meter then integrates on from (what the
+   * suppliers held for us stayed held while we were down). Rows given up on for longer than the
+   * date window go: a payment that old would be refused anyway.
+   */
   async function restore(): Promise<void> {
     if (!kv) return;
     for (const { value } of await kv.range<Pending>({ prefix: 'p/' })) {
-      pending.set(value.invoice.invoice.id, value);
+      const old = value.invoice.invoice.issuedAt < c.clock.now() - c.maxAgeMs;
+      if (old && value.failedRuns !== undefined && value.retryAt === undefined) {
+        await kv.remove(`p/${value.invoice.invoice.id}`);
+      } else pending.set(value.invoice.invoice.id, value);
     }
+    const meter = new Map(c.meter.state);
+    for (const [supplier, s] of await history.load()) {
+      c.history.set(supplier, s);
+      const u = usageOf(s);
+      if (u && !meter.has(meterKey('customer', supplier)))
+        meter.set(meterKey('customer', supplier), u);
+    }
+    c.meter.state = meter;
   }
+
+  /** Saves the meter history (each upkeep tick), pruned to the horizon. */
+  const saveHistory = () => history.save(c.history, c.clock.now() - c.historyPolicy.keepMs);
 
   /**
-   * Starts again the machine of every restored invoice that has none. Called by the upkeep once
-   * our storage client is ready: before that the router knows no address for the suppliers.
+   * Starts again the machine of every restored invoice that has none and whose retry is due.
+   * Called by the upkeep once our storage client is ready: before that the router knows no address
+   * for the suppliers.
    */
   function resume(): void {
-    for (const p of pending.values()) {
-      if (!runs.has(p.invoice.invoice.id)) onInvoice(p.invoice.invoice.supplier, p.invoice);
+    const now = c.clock.now();
+    for (const [id, p] of pending) {
+      if (runs.has(id) || timers.has(id)) continue;
+      if (p.failedRuns && p.retryAt === undefined) continue; // given up: stays owed and shown
+      if (p.retryAt !== undefined && p.retryAt > now) schedule(id, p.retryAt - now);
+      else void start(p.invoice);
     }
   }
 
-  return { onInvoice, onReceipt, addDonation, runs, verify, restore, resume };
+  /** What we still owe, oldest period first (the ledger view shows it). */
+  function owing(): Owing[] {
+    return [...pending.values()]
+      .map((p): Owing => {
+        const inv = p.invoice.invoice;
+        const state = runs.has(inv.id)
+          ? 'running'
+          : p.failedRuns && p.retryAt === undefined
+            ? 'given-up'
+            : 'retrying';
+        return {
+          invoice: inv.id,
+          supplier: inv.supplier,
+          amount: inv.amount,
+          periodEnd: inv.periodEnd,
+          stage: p.payment ? 'signed' : p.accept ? 'accepted' : 'received',
+          state,
+          failedRuns: p.failedRuns ?? 0,
+          ...(p.retryAt !== undefined ? { retryAt: p.retryAt } : {}),
+          ...(p.reason !== undefined ? { reason: p.reason } : {})
+        };
+      })
+      .sort((x, y) => x.periodEnd - y.periodEnd);
+  }
+
+  /** Cancels the retry timers (the node stops; its machines stop with the supervisor). */
+  function stop(): void {
+    stopped = true;
+    for (const t of timers.values()) c.clock.clearTimeout(t as never);
+    timers.clear();
+  }
+
+  return {
+    onInvoice,
+    onReceipt,
+    addDonation,
+    runs,
+    verify,
+    restore,
+    resume,
+    saveHistory,
+    owing,
+    stop
+  };
 }

@@ -10,14 +10,17 @@ import type { Clock } from '../clock.js';
 import type { KvStore } from '../store/index.js';
 import { signValue, verifyValue, type Ledger } from '../ledger/index.js';
 import { DEFAULT_FAIRNESS, type FairnessPolicy } from '../../machines/payment/fairness.js';
-import { meterApply, usageAt, type MeterEvent } from '../../machines/payment/meter.js';
+import { meterApply, meterKey, usageAt, type MeterEvent } from '../../machines/payment/meter.js';
+import { record } from '../../machines/payment/history.js';
 import type { ContractTerms, SignedContract } from '../../machines/payment/records.js';
 import { checkDate, checkTerms } from '../../machines/payment/validate.js';
 import {
+  DEFAULT_HISTORY,
   DEFAULT_TIMING,
   must,
   requestPayment,
   windowOf,
+  type HistoryPolicy,
   type PaymentCtx,
   type PaymentTiming
 } from './context.js';
@@ -33,6 +36,8 @@ export interface PaymentNodeOptions {
   router: Router;
   fairness?: FairnessPolicy;
   timing?: Partial<PaymentTiming>;
+  /** How the customer keeps its meter history (DEFAULT_HISTORY). */
+  history?: Partial<HistoryPolicy>;
   /** Called when one of our payment machines ends (settled, disputed, defaulted, failed). */
   onOutcome?: (invoiceId: string, outcome: string) => void;
   /** Where payees publish accepted payments (see PaymentCtx.board). */
@@ -92,7 +97,8 @@ export function createPaymentNode(o: PaymentNodeOptions) {
     fairness: o.fairness ?? DEFAULT_FAIRNESS,
     timing: { ...DEFAULT_TIMING, ...o.timing },
     meter: { state: new Map() },
-    meterStart: new Map(),
+    history: new Map(),
+    historyPolicy: { ...DEFAULT_HISTORY, ...o.history },
     contracts: new Map(),
     maxAgeMs: 35 * 86_400_000,
     maxSkewMs: 600_000,
@@ -180,7 +186,8 @@ export function createPaymentNode(o: PaymentNodeOptions) {
       const from = env.from;
       if (m.kind === 'propose')
         return { type: 'cmd.ack', body: { v: 1, note: onPropose(from, m.body) } };
-      if (m.kind === 'invoice') customer.onInvoice(from, m.body);
+      // Durable on our side before the ack: the supplier then need not send it again.
+      if (m.kind === 'invoice') await customer.onInvoice(from, m.body);
       else if (m.kind === 'receipt') customer.onReceipt(from, m.body);
       else if (m.kind === 'payment') await supplier.onPayment(from, m.body);
       else if (m.kind === 'dispute') await supplier.onDispute(from, String(m.body.invoiceId));
@@ -199,8 +206,11 @@ export function createPaymentNode(o: PaymentNodeOptions) {
     /** Feeds one metering event from storage. */
     feed(e: MeterEvent) {
       c.meter.state = meterApply(c.meter.state, e);
-      if (e.type === 'meter.stored' && e.role === 'customer' && !c.meterStart.has(e.peer)) {
-        c.meterStart.set(e.peer, e.at);
+      if (e.type === 'meter.stored' && e.role === 'customer') {
+        // Every change of what a supplier holds for us goes into its history, for late invoices.
+        const u = c.meter.state.get(meterKey('customer', e.peer))!;
+        const h = c.history.get(e.peer) ?? [];
+        c.history.set(e.peer, record(h, u.since, u.bytes, u.byteMs, c.historyPolicy.bucketMs));
       }
     },
     /** Adds a contract both parties signed (refused when a signature is bad or we are no party). */
@@ -217,7 +227,11 @@ export function createPaymentNode(o: PaymentNodeOptions) {
       o.onContract?.(sc, true);
     },
     contracts: () => [...c.contracts.values()],
-    stop: off
+    /** Leaves the router and cancels the customer's retry timers. */
+    stop: () => {
+      off();
+      customer.stop();
+    }
   };
 }
 

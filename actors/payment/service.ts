@@ -45,6 +45,7 @@ import type { PaymentCtx, PaymentTiming } from './context.js';
 import { dhtBoard } from './spend.js';
 
 const DAY = 86_400_000;
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
 /**
  * The node's clock in whole milliseconds: statements, meters and ledger entries carry integer
@@ -302,6 +303,7 @@ export function paymentService(o: PaymentServiceOptions, deps: PaymentDeps): Pay
       billedTo = b;
     }
     await r.pay.supplier.saveMeter();
+    await r.pay.customer.saveHistory();
     await r.ledger.vest();
     view = viewOf();
     return view;
@@ -361,6 +363,9 @@ export function paymentService(o: PaymentServiceOptions, deps: PaymentDeps): Pay
         board: dhtBoard(node.network()!.dht),
         ...(o.timing ? { timing: o.timing } : {}),
         ...(o.alterSpend ? { alterSpend: o.alterSpend } : {}),
+        // Exact at every billing boundary (the bucket divides the period); eight periods kept,
+        // a day at least.
+        history: { bucketMs: gcd(periodMs, 60_000), keepMs: Math.max(8 * periodMs, DAY) },
         spawn
       });
       for (const { value } of await kept.range<SignedContract>()) {

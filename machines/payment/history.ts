@@ -1,0 +1,79 @@
+/**
+ * Meter history, pure: a step series of what one counterparty held for us, so the customer can
+ * answer "usage over [from, to)" for a past period, whenever the invoice for it arrives.
+ *
+ * A sample is the meter's state right after a change of bytes held: `byteMs` integrated up to
+ * `at`, `bytes` held from `at` on, and `moved`, the sum of every change |Δbytes| so far. Between
+ * two samples the holding is constant, so the cumulative usage at any instant is the sample before
+ * it extended linearly: exact. To bound the series, changes within one bucket of `bucketMs` keep
+ * only the last sample, which keeps the figure exact at every bucket boundary (billing periods are
+ * cut at multiples of the bucket) and within the bucket's changes elsewhere. Samples older than the
+ * horizon are pruned, keeping the one in force at the horizon.
+ *
+ * `origin` marks a series that starts with the meter itself: before its first sample nothing was
+ * held. A pruned series, or one begun after a restart with no saved history, lacks it and cannot
+ * answer for earlier instants.
+ */
+
+/** One step of the series (see the module comment). */
+export interface Sample {
+  at: number;
+  bytes: number;
+  byteMs: bigint;
+  moved: bigint;
+  origin?: true;
+}
+
+/** A counterparty's series, oldest first. */
+export type Series = readonly Sample[];
+
+/** What the series says at `t`: cumulative byte-ms and moved bytes, or undefined before it. */
+export function cumulativeAt(s: Series, t: number): { byteMs: bigint; moved: bigint } | undefined {
+  let lo = 0;
+  let hi = s.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (s[mid]!.at <= t) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  if (found < 0) {
+    return s[0]?.origin ? { byteMs: 0n, moved: 0n } : undefined;
+  }
+  const p = s[found]!;
+  return { byteMs: p.byteMs + BigInt(p.bytes) * BigInt(t - p.at), moved: p.moved };
+}
+
+/**
+ * Adds the state after a change (`bytes` held from `at`, `byteMs` integrated to `at`). An unchanged
+ * holding adds nothing (the line goes on); a change in the last sample's bucket replaces it.
+ */
+export function record(
+  s: Series,
+  at: number,
+  bytes: number,
+  byteMs: bigint,
+  bucketMs: number
+): Series {
+  const last = s[s.length - 1];
+  if (!last) return [{ at, bytes, byteMs, moved: BigInt(bytes), origin: true }];
+  if (at < last.at || bytes === last.bytes) return s;
+  const moved = last.moved + BigInt(Math.abs(bytes - last.bytes));
+  const next: Sample = { at, bytes, byteMs, moved };
+  if (Math.floor(at / bucketMs) === Math.floor(last.at / bucketMs) && s.length > 1) {
+    // The previous bucket's last sample still gives the exact figure at this bucket's start.
+    return [...s.slice(0, -1), next];
+  }
+  return [...s, next];
+}
+
+/** Drops samples before `before`, keeping the one in force then (the series loses its origin). */
+export function prune(s: Series, before: number): Series {
+  let i = 0;
+  while (i + 1 < s.length && s[i + 1]!.at <= before) i++;
+  if (i === 0) return s;
+  const p = s[i]!;
+  return [{ at: p.at, bytes: p.bytes, byteMs: p.byteMs, moved: p.moved }, ...s.slice(i + 1)];
+}
