@@ -20,7 +20,7 @@ import type {
 } from '../../machines/payment/records.js';
 import { paymentMachine } from '../../machines/payment/machine.js';
 import { meterKey } from '../../machines/payment/meter.js';
-import { cumulativeAt } from '../../machines/payment/history.js';
+import { checkPeriod } from '../../machines/payment/history.js';
 import { isExempt } from '../../machines/payment/fairness.js';
 import type { Verdict } from '../../machines/payment/validate.js';
 import { big } from '../../machines/payment/units.js';
@@ -31,8 +31,6 @@ import { verifyValue } from '../ledger/index.js';
 import { createSpendCounter } from './spend.js';
 import { historyStore, usageOf } from './meter-history.js';
 
-/** Our usage may differ from the supplier's by this fraction (reports cross in flight). */
-const USAGE_TOLERANCE_PPM = 10_000n;
 /** A machine that ended `failed` is started again at most this many times, then left owed. */
 export const MAX_RUNS = 8;
 /** The wait before run n + 1 after n failed runs: `retryMs` doubling, capped at 32 × `retryMs`. */
@@ -102,46 +100,16 @@ export function createCustomer(
         reason: 'no such contract with us'
       };
     }
-    return checkUsage(inv.supplier, inv.periodStart, inv.periodEnd, big(inv.storedByteMs));
+    const h = c.history.get(inv.supplier) ?? [];
+    const { periodStart, periodEnd } = inv;
+    return checkPeriod(
+      h,
+      periodStart,
+      periodEnd,
+      big(inv.storedByteMs),
+      c.historyPolicy.eventSkewMs
+    );
   };
-
-  /**
-   * The billed byte-ms against our meter's history over exactly the invoice's period, however
-   * late it arrives. Tolerance: 1 %, plus |Δbytes| × eventSkewMs for every change in the period
-   * (or just before it), since each party times a change at its own end of the round trip.
-   */
-  function checkUsage(supplier: string, from: number, to: number, theirs: bigint): Verdict {
-    const h = c.history.get(supplier) ?? [];
-    const tol = (n: bigint) => (n * USAGE_TOLERANCE_PPM) / 1_000_000n;
-    const refuse = (reason: string): Verdict => ({ ok: false, code: 'ERR_PAYMENT_USAGE', reason });
-    const end = cumulativeAt(h, to);
-    if (!end) return refuse(`billed ${theirs} byte-ms, nothing metered before ${to}`);
-    const start = cumulativeAt(h, from);
-    if (!start) {
-      // Our history begins inside the period (we restarted with no saved history, or the period
-      // is older than we keep): we saw only part of it. Bound the bill by what we saw (below) and
-      // by that holding kept over the whole period (above).
-      const first = h[0]!;
-      if (first.at >= to) return refuse(`billed ${theirs} byte-ms, nothing metered before ${to}`);
-      const ours = end.byteMs - first.byteMs;
-      const whole = (ours * BigInt(to - from)) / BigInt(to - first.at);
-      if (theirs + tol(ours) < ours || theirs > whole + tol(whole)) {
-        return refuse(
-          `billed ${theirs} byte-ms, metered ${ours} since ${first.at} (at most ${whole})`
-        );
-      }
-      return { ok: true };
-    }
-    const ours = end.byteMs - start.byteMs;
-    const skew = c.historyPolicy.eventSkewMs;
-    const movedBefore = cumulativeAt(h, from - skew)?.moved ?? start.moved;
-    const slack = tol(ours) + (end.moved - movedBefore) * BigInt(skew);
-    const diff = theirs > ours ? theirs - ours : ours - theirs;
-    if (diff > slack) {
-      return refuse(`billed ${theirs} byte-ms, metered ${ours} over [${from}, ${to})`);
-    }
-    return { ok: true };
-  }
 
   const inWindow = (list: Iterable<SignedAccept>, end: number) =>
     [...list].filter(

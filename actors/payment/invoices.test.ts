@@ -382,3 +382,24 @@ test('past the retry limit an invoice stays owed and shown with its reason', asy
   );
   assert.equal(w.supplier.pay.supplier.invoices.get(inv.id)!.status, 'accepted', 'still owed');
 });
+
+test('a large write just before the period ends, timed seconds apart by the two parties, verifies', async (t) => {
+  const w = await world(t);
+  const { cid, sid } = w.ids;
+  const c = w.customer();
+  const feed = (pay: PaymentNode, role: 'customer' | 'supplier', peer: string, bytes: number) =>
+    pay.feed({ type: 'meter.stored', role, peer, bytes, at: w.clock.now() });
+  w.held(MiB);
+  await w.advance(P - 5_000);
+  // The supplier stores 63 MiB more 5 s before the boundary; the customer counts it when the
+  // acknowledgement arrives, 3 s later. Over this period the two meters differ by a quarter.
+  feed(w.supplier.pay, 'supplier', cid, 64 * MiB);
+  await w.advance(3_000);
+  feed(c.pay, 'customer', sid, 64 * MiB);
+  await w.advance(2_000);
+  const [inv] = await w.run(w.supplier.pay.supplier.invoiceAll(T0, T0 + P));
+  assert.ok(inv);
+  await w.drive(() => c.outcomes.has(inv.id), HOUR);
+  assert.equal(c.outcomes.get(inv.id), 'settled');
+  assert.equal(w.supplier.pay.supplier.invoices.get(inv.id)!.status, 'paid');
+});

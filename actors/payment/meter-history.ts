@@ -22,36 +22,41 @@ const key = (supplier: string, at: number) => `h/${supplier}/${String(at).padSta
 
 /** The history store of one customer; every method is a no-op without a store. */
 export function historyStore(kv: KvStore | undefined) {
-  /** Per supplier, the time of the newest sample already written. */
+  /** Per supplier, the time of the newest sample already written, and of the first one. */
   const saved = new Map<string, number>();
+  const firsts = new Map<string, number>();
 
   return {
-    /** Prunes every series to `keepFrom` and writes what is new since the last save. */
+    /** Prunes every series to `keepFrom` and writes what changed since the last save. */
     async save(history: Map<string, Series>, keepFrom: number): Promise<void> {
       const ops: KvOp[] = [];
-      for (const [supplier, s] of history) {
-        const kept = prune(s, keepFrom);
-        if (kept !== s) {
-          history.set(supplier, kept);
-          // Rows before the first kept sample go, and the first is rewritten without its origin.
+      for (const [supplier, all] of history) {
+        const kept = prune(all, keepFrom);
+        if (kept !== all) history.set(supplier, kept);
+        const first = kept[0];
+        if (!first) continue;
+        if (firsts.get(supplier) !== first.at) {
+          // Pruned since the last save: rows before the first kept sample go, and the first is
+          // rewritten (without its origin, now that older samples are gone).
           if (kv) {
-            for (const r of await kv.range({
+            const older = await kv.range({
               prefix: `h/${supplier}/`,
-              end: key(supplier, kept[0]!.at)
-            })) {
-              ops.push({ type: 'remove', key: r.key });
-            }
+              end: key(supplier, first.at)
+            });
+            for (const r of older) ops.push({ type: 'remove', key: r.key });
           }
-          saved.set(supplier, Math.min(saved.get(supplier) ?? -1, kept[0]!.at - 1));
+          firsts.set(supplier, first.at);
+          saved.set(supplier, Math.min(saved.get(supplier) ?? -1, first.at - 1));
         }
         const after = saved.get(supplier) ?? -1;
+        const last = kept[kept.length - 1]!;
         for (const p of kept) {
           // The newest sample is rewritten each time: a change in its bucket may have replaced it.
-          if (p.at > after || p === kept[kept.length - 1]) {
+          if (p.at > after || p === last) {
             ops.push({ type: 'put', key: key(supplier, p.at), value: rowOf(p) });
           }
         }
-        if (kept.length > 0) saved.set(supplier, kept[kept.length - 1]!.at);
+        saved.set(supplier, last.at);
       }
       if (kv && ops.length > 0) await kv.batch(ops);
     },
@@ -72,7 +77,10 @@ export function historyStore(kv: KvStore | undefined) {
           ...(value.origin && list.length === 0 ? { origin: true as const } : {})
         });
       }
-      for (const [supplier, list] of out) saved.set(supplier, list[list.length - 1]!.at);
+      for (const [supplier, list] of out) {
+        saved.set(supplier, list[list.length - 1]!.at);
+        firsts.set(supplier, list[0]!.at);
+      }
       return out;
     }
   };

@@ -11,7 +11,7 @@ import type { KvStore } from '../store/index.js';
 import { signValue, verifyValue, type Ledger } from '../ledger/index.js';
 import { DEFAULT_FAIRNESS, type FairnessPolicy } from '../../machines/payment/fairness.js';
 import { meterApply, meterKey, usageAt, type MeterEvent } from '../../machines/payment/meter.js';
-import { record } from '../../machines/payment/history.js';
+import { prune, record } from '../../machines/payment/history.js';
 import type { ContractTerms, SignedContract } from '../../machines/payment/records.js';
 import { checkDate, checkTerms } from '../../machines/payment/validate.js';
 import {
@@ -210,7 +210,11 @@ export function createPaymentNode(o: PaymentNodeOptions) {
         // Every change of what a supplier holds for us goes into its history, for late invoices.
         const u = c.meter.state.get(meterKey('customer', e.peer))!;
         const h = c.history.get(e.peer) ?? [];
-        c.history.set(e.peer, record(h, u.since, u.bytes, u.byteMs, c.historyPolicy.bucketMs));
+        const { bucketMs, keepMs } = c.historyPolicy;
+        c.history.set(
+          e.peer,
+          prune(record(h, u.since, u.bytes, u.byteMs, bucketMs), u.since - keepMs)
+        );
       }
     },
     /** Adds a contract both parties signed (refused when a signature is bad or we are no party). */

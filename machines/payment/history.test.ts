@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { cumulativeAt, prune, record, type Series } from './history.js';
+import { checkPeriod, cumulativeAt, prune, record, type Series } from './history.js';
 
 /** Byte-ms held up to `t`, by brute force over the steps (bytes from `at` on). */
 function integral(steps: Array<{ at: number; bytes: number }>, t: number): bigint {
@@ -85,4 +85,30 @@ test('pruning keeps the figure from the horizon on and the series loses its orig
     }),
     { numRuns: 200 }
   );
+});
+
+test('checkPeriod: exact over its own period, 1 % and the timing slack allowed, no more', () => {
+  // 1,000 B from 0, 3,000 B from 50,000 (one change of 2,000 B), period [0, 100,000).
+  const steps = [
+    { at: 0, bytes: 1_000 },
+    { at: 50_000, bytes: 3_000 }
+  ];
+  const s = feed(steps, 1_000);
+  const exact = integral(steps, 100_000); // 200,000,000
+  const later = record(s, 400_000, 9_000, integral(steps, 400_000), 1_000); // changes after: ignored
+  for (const h of [s, later]) assert.ok(checkPeriod(h, 0, 100_000, exact, 0).ok);
+  assert.ok(checkPeriod(s, 0, 100_000, (exact * 101n) / 100n, 0).ok);
+  assert.ok(!checkPeriod(s, 0, 100_000, (exact * 102n) / 100n, 0).ok);
+  assert.ok(!checkPeriod(s, 0, 100_000, (exact * 98n) / 100n, 0).ok);
+  // 3,000 B moved in the period (the origin and the change): 3,000 × 1,000 ms of slack more.
+  assert.ok(checkPeriod(s, 0, 100_000, exact + exact / 100n + 3_000_000n, 1_000).ok);
+  assert.ok(!checkPeriod(s, 0, 100_000, exact + exact / 100n + 3_000_001n, 1_000).ok);
+  // A series begun inside the period: at least what we saw, at most that holding all along.
+  const partial = prune(s, 60_000); // no origin: starts at 50,000
+  const seen = integral(steps, 100_000) - integral(steps, 50_000);
+  assert.ok(checkPeriod(partial, 0, 100_000, seen, 0).ok);
+  assert.ok(checkPeriod(partial, 0, 100_000, seen * 2n, 0).ok);
+  assert.ok(!checkPeriod(partial, 0, 100_000, seen * 2n + seen / 25n, 0).ok);
+  assert.ok(!checkPeriod(partial, 0, 100_000, seen - seen / 50n, 0).ok);
+  assert.equal(checkPeriod([], 0, 100_000, 1n, 0).ok, false);
 });

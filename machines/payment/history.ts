@@ -15,6 +15,11 @@
  * answer for earlier instants.
  */
 
+import type { Verdict } from './validate.js';
+
+/** Our usage may differ from the supplier's by this fraction (1 %) besides the timing slack. */
+export const USAGE_TOLERANCE_PPM = 10_000n;
+
 /** One step of the series (see the module comment). */
 export interface Sample {
   at: number;
@@ -76,4 +81,45 @@ export function prune(s: Series, before: number): Series {
   if (i === 0) return s;
   const p = s[i]!;
   return [{ at: p.at, bytes: p.bytes, byteMs: p.byteMs, moved: p.moved }, ...s.slice(i + 1)];
+}
+
+/**
+ * A bill of `theirs` byte-ms for [from, to) against our series over exactly that period, however
+ * late the invoice arrives. Tolerance: 1 %, plus |Δbytes| × `eventSkewMs` for every change in the
+ * period or just before it, since each party times a change at its own end of the round trip.
+ * When the series begins inside the period (we restarted with no saved history, or the period is
+ * older than we keep) we saw only part of it: the bill must be at least what we saw and at most
+ * that holding kept over the whole period.
+ */
+export function checkPeriod(
+  h: Series,
+  from: number,
+  to: number,
+  theirs: bigint,
+  eventSkewMs: number
+): Verdict {
+  const tol = (n: bigint) => (n * USAGE_TOLERANCE_PPM) / 1_000_000n;
+  const refuse = (reason: string): Verdict => ({ ok: false, code: 'ERR_PAYMENT_USAGE', reason });
+  const end = cumulativeAt(h, to);
+  const first = h[0];
+  if (!end || !first) return refuse(`billed ${theirs} byte-ms, nothing metered before ${to}`);
+  const start = cumulativeAt(h, from);
+  if (!start) {
+    if (first.at >= to) return refuse(`billed ${theirs} byte-ms, nothing metered before ${to}`);
+    const ours = end.byteMs - first.byteMs;
+    const whole = (ours * BigInt(to - from)) / BigInt(to - first.at);
+    if (theirs + tol(ours) < ours || theirs > whole + tol(whole)) {
+      return refuse(
+        `billed ${theirs} byte-ms, metered ${ours} since ${first.at} (at most ${whole})`
+      );
+    }
+    return { ok: true };
+  }
+  const ours = end.byteMs - start.byteMs;
+  const movedBefore = cumulativeAt(h, from - eventSkewMs)?.moved ?? start.moved;
+  const slack = tol(ours) + (end.moved - movedBefore) * BigInt(eventSkewMs);
+  const diff = theirs > ours ? theirs - ours : ours - theirs;
+  if (diff > slack)
+    return refuse(`billed ${theirs} byte-ms, metered ${ours} over [${from}, ${to})`);
+  return { ok: true };
 }
