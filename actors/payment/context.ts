@@ -67,6 +67,10 @@ export interface PaymentCtx {
   meter: { state: MeterState };
   /** Customer side: what each supplier held for us over time (machines/payment/history.ts). */
   history: Map<string, Series>;
+  /** Supplier side: the same for what we hold for each customer (in memory only). */
+  served: Map<string, Series>;
+  /** Customer side: suppliers that held data for us before a restart that left no history. */
+  pastUnknown: Set<string>;
   /** The history's resolution and horizon; see {@link HistoryPolicy}. */
   historyPolicy: HistoryPolicy;
   contracts: Map<string, SignedContract>;

@@ -297,16 +297,12 @@ export function createCustomer(
     const k = c.contracts.get(si.invoice.contractId);
     const ours = k && k.terms.customer === c.id && k.terms.supplier === from;
     if (ours && verifyInvoice(si, windowOf(c)).ok) {
+      // The machine starts at once; its accept is written after this row (writes keep their
+      // order), and the router acknowledges the invoice only once the row is durable.
       const kept = keep({ invoice: si });
-      runs.set(
-        id,
-        kept.then(() => undefined)
-      );
-      try {
-        await kept;
-      } finally {
-        runs.delete(id);
-      }
+      void start(si);
+      await kept;
+      return;
     }
     void start(si);
   }
@@ -350,6 +346,12 @@ export function createCustomer(
         meter.set(meterKey('customer', supplier), u);
     }
     c.meter.state = meter;
+    // Suppliers we bought from before this start with no saved history (a node that ran without
+    // it): what they held before is unknown, so their series begins without an origin.
+    for (const k of c.contracts.values()) {
+      if (k.terms.customer === c.id && !c.history.has(k.terms.supplier))
+        c.pastUnknown.add(k.terms.supplier);
+    }
   }
 
   /** Saves the meter history (each upkeep tick), pruned to the horizon. */

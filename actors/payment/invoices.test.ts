@@ -403,3 +403,22 @@ test('a large write just before the period ends, timed seconds apart by the two 
   assert.equal(c.outcomes.get(inv.id), 'settled');
   assert.equal(w.supplier.pay.supplier.invoices.get(inv.id)!.status, 'paid');
 });
+
+test('a bill cut after its boundary (a late tick) covers exactly its period and verifies', async (t) => {
+  const w = await world(t);
+  w.held(4 * MiB);
+  await w.advance(P + MIN);
+  w.held(8 * MiB); // the holding changed after the boundary, before the bill was cut
+  await w.advance(MIN);
+  const [inv] = await w.run(w.supplier.pay.supplier.invoiceAll(T0, T0 + P));
+  assert.ok(inv);
+  assert.equal(inv.storedByteMs, (BigInt(4 * MiB) * BigInt(P)).toString());
+  await w.drive(() => w.customer().outcomes.has(inv.id), HOUR);
+  assert.equal(w.customer().outcomes.get(inv.id), 'settled');
+  // The next bill starts where this one ended.
+  await w.advance(P);
+  const [next] = await w.run(w.supplier.pay.supplier.invoiceAll(T0 + P, T0 + 2 * P));
+  assert.equal(next?.periodStart, T0 + P);
+  const expected = BigInt(4 * MiB) * BigInt(MIN) + BigInt(8 * MiB) * BigInt(P - MIN);
+  assert.equal(next?.storedByteMs, expected.toString());
+});

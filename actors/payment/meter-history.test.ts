@@ -23,7 +23,7 @@ test('history survives a reopen; pruned rows leave the disk', async (t) => {
     byteMs += BigInt(bytes) * 10_000n;
     at = i * 10_000;
     bytes = 2 ** 40 + i * 1_000;
-    s = record(s, at, bytes, byteMs, 1_000);
+    s = record(s, at, bytes, byteMs, 1_000, true);
   }
   const history = new Map([['sup', s]]);
 

@@ -98,6 +98,8 @@ export function createPaymentNode(o: PaymentNodeOptions) {
     timing: { ...DEFAULT_TIMING, ...o.timing },
     meter: { state: new Map() },
     history: new Map(),
+    served: new Map(),
+    pastUnknown: new Set(),
     historyPolicy: { ...DEFAULT_HISTORY, ...o.history },
     contracts: new Map(),
     maxAgeMs: 35 * 86_400_000,
@@ -205,17 +207,20 @@ export function createPaymentNode(o: PaymentNodeOptions) {
     customer,
     /** Feeds one metering event from storage. */
     feed(e: MeterEvent) {
+      const k = meterKey(e.role, e.peer);
+      const fresh = !c.meter.state.has(k);
       c.meter.state = meterApply(c.meter.state, e);
-      if (e.type === 'meter.stored' && e.role === 'customer') {
-        // Every change of what a supplier holds for us goes into its history, for late invoices.
-        const u = c.meter.state.get(meterKey('customer', e.peer))!;
-        const h = c.history.get(e.peer) ?? [];
-        const { bucketMs, keepMs } = c.historyPolicy;
-        c.history.set(
-          e.peer,
-          prune(record(h, u.since, u.bytes, u.byteMs, bucketMs), u.since - keepMs)
-        );
-      }
+      if (e.type !== 'meter.stored') return;
+      // Every change of what a counterparty holds goes into its history: the customer checks
+      // invoices against it however late they arrive, the supplier bills each period up to its
+      // exact end however late its tick runs. A series begins at its origin (nothing held
+      // before) only with a fresh meter and no past lost to a restart.
+      const u = c.meter.state.get(k)!;
+      const book = e.role === 'customer' ? c.history : c.served;
+      const origin = fresh && !c.pastUnknown.has(e.peer);
+      const { bucketMs, keepMs } = c.historyPolicy;
+      const h = record(book.get(e.peer) ?? [], u.since, u.bytes, u.byteMs, bucketMs, origin);
+      book.set(e.peer, prune(h, u.since - keepMs));
     },
     /** Adds a contract both parties signed (refused when a signature is bad or we are no party). */
     addContract,

@@ -8,6 +8,7 @@
 import { BitDustError } from '../errors.js';
 import { hashOf, signReceipt, verifyAccept, verifyPayment, signInvoice } from '../ledger/index.js';
 import { meterKey, usageAt, type Usage } from '../../machines/payment/meter.js';
+import { cumulativeAt } from '../../machines/payment/history.js';
 import {
   decideStanding,
   isExempt,
@@ -76,6 +77,9 @@ export function createSupplier(c: PaymentCtx, kv?: KvStore) {
       const t = sc.terms;
       if (t.supplier !== c.id) continue;
       const use = usageAt(c.meter.state, 'supplier', t.customer, periodEnd);
+      // Exactly up to the boundary even when this tick runs after it and the meter moved on.
+      const exact = cumulativeAt(c.served.get(t.customer) ?? [], periodEnd);
+      if (exact) use.byteMs = exact.byteMs;
       // The meter only knows cumulative usage now: the period is the growth since the last bill.
       const before = totals.get(t.customer) ?? { charged: 0n, byteMs: 0n, transferBytes: 0n };
       const stored = use.byteMs - before.byteMs;

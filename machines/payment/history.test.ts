@@ -20,7 +20,7 @@ function integral(steps: Array<{ at: number; bytes: number }>, t: number): bigin
 /** Feeds steps as the meter would: byteMs integrated up to each change. */
 function feed(steps: Array<{ at: number; bytes: number }>, bucketMs: number): Series {
   let s: Series = [];
-  for (const st of steps) s = record(s, st.at, st.bytes, integral(steps, st.at), bucketMs);
+  for (const st of steps) s = record(s, st.at, st.bytes, integral(steps, st.at), bucketMs, true);
   return s;
 }
 

@@ -53,17 +53,22 @@ export function cumulativeAt(s: Series, t: number): { byteMs: bigint; moved: big
 
 /**
  * Adds the state after a change (`bytes` held from `at`, `byteMs` integrated to `at`). An unchanged
- * holding adds nothing (the line goes on); a change in the last sample's bucket replaces it.
+ * holding adds nothing (the line goes on); a change in the last sample's bucket replaces it. The
+ * first sample of a series is its origin only when the caller knows nothing was held before.
  */
 export function record(
   s: Series,
   at: number,
   bytes: number,
   byteMs: bigint,
-  bucketMs: number
+  bucketMs: number,
+  origin = false
 ): Series {
   const last = s[s.length - 1];
-  if (!last) return [{ at, bytes, byteMs, moved: BigInt(bytes), origin: true }];
+  if (!last) {
+    const first: Sample = { at, bytes, byteMs, moved: BigInt(bytes) };
+    return [origin ? { ...first, origin: true } : first];
+  }
   if (at < last.at || bytes === last.bytes) return s;
   const moved = last.moved + BigInt(Math.abs(bytes - last.bytes));
   const next: Sample = { at, bytes, byteMs, moved };
