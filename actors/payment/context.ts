@@ -78,9 +78,11 @@ export interface PaymentCtx {
   maxAgeMs: number;
   maxSkewMs: number;
   /** Tests only: alters each spend position we sign (a payer running altered code). */
-  alterSpend?: (s: Spend) => Spend;
+  alterSpend?: (s: Spend, payee: string, amount: number) => Spend;
   /** Where payees publish accepted payments by spend position (the DHT layer `spends`). */
   board?: SpendBoard;
+  /** How often the upkeep re-checks a payer we accepted from lately (default 10 minutes). */
+  recheckMs?: number;
   /** Starts a machine under the node's payment supervisor (absent: plain actors, as in the sim). */
   spawn?: (id: string, logic: AnyActorLogic, input: unknown) => Promise<AnyActorRef>;
 }

@@ -142,7 +142,7 @@ export function createCustomer(
       // The next position, taken synchronously: concurrent payments never share one.
       const next = spends.next(amount);
       const { durable } = next;
-      const spend = c.alterSpend ? c.alterSpend(next.spend) : next.spend;
+      const spend = c.alterSpend ? c.alterSpend(next.spend, inv.supplier, amount) : next.spend;
       const payment = {
         v: 1 as const,
         id,

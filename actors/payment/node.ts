@@ -42,6 +42,8 @@ export interface PaymentNodeOptions {
   onOutcome?: (invoiceId: string, outcome: string) => void;
   /** Where payees publish accepted payments (see PaymentCtx.board). */
   board?: PaymentCtx['board'];
+  /** See PaymentCtx.recheckMs. */
+  recheckMs?: number;
   /** Tests only (see PaymentCtx.alterSpend). */
   alterSpend?: PaymentCtx['alterSpend'];
   /** Starts machines under the node's supervisor (see PaymentCtx.spawn). */
@@ -106,6 +108,7 @@ export function createPaymentNode(o: PaymentNodeOptions) {
     maxSkewMs: 600_000,
     ...(o.spawn ? { spawn: o.spawn } : {}),
     ...(o.board ? { board: o.board } : {}),
+    ...(o.recheckMs ? { recheckMs: o.recheckMs } : {}),
     ...(o.alterSpend ? { alterSpend: o.alterSpend } : {})
   };
   const addContract = (sc: SignedContract) => {

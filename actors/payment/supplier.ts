@@ -35,7 +35,7 @@ export function createSupplier(c: PaymentCtx, kv?: KvStore) {
   const debts = new Map<string, DebtState>();
   const disk = billStore(kv);
   // Every spend position accepted from each payer (keys `s/…`, beside the bills).
-  const spends = createSpendGuard(kv, c.board);
+  const spends = createSpendGuard(kv, c.board, c.clock, c.recheckMs);
 
   const refreshDebt = (customer: string) => {
     let owed = 0n;
@@ -254,6 +254,8 @@ export function createSupplier(c: PaymentCtx, kv?: KvStore) {
     onDispute,
     standings,
     forks: spends.forks,
+    /** One bounded round of fork re-checks and republishing on the DHT (spend.ts). */
+    spendUpkeep: spends.upkeep,
     saveMeter,
     restore,
     debts,

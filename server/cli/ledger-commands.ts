@@ -107,7 +107,8 @@ export function ledgerCommand(
   });
 }
 
-function printBalance(v: LedgerView, io: Io): number {
+/** Prints `bitdust ledger balance` from the route's answer (exported for the tests). */
+export function printBalance(v: LedgerView, io: Io): number {
   io.out(`node ${v.node}`);
   io.out(`  balance    ${credits(v.balance)} (spendable ${credits(v.spendable)})`);
   io.out(`  granted    ${credits(v.granted)}`);
