@@ -25,6 +25,8 @@ export function historyStore(kv: KvStore | undefined) {
   /** Per supplier, the time of the newest sample already written, and of the first one. */
   const saved = new Map<string, number>();
   const firsts = new Map<string, number>();
+  /** Per supplier, the newest sample as last written (samples are never changed in place). */
+  const lasts = new Map<string, Sample>();
 
   return {
     /** Prunes every series to `keepFrom` and writes what changed since the last save. */
@@ -51,12 +53,14 @@ export function historyStore(kv: KvStore | undefined) {
         const after = saved.get(supplier) ?? -1;
         const last = kept[kept.length - 1]!;
         for (const p of kept) {
-          // The newest sample is rewritten each time: a change in its bucket may have replaced it.
-          if (p.at > after || p === last) {
+          // A change in the newest sample's bucket replaces it (same time or later): write it
+          // again unless it is the very sample written last time.
+          if (p.at > after || (p === last && lasts.get(supplier) !== last)) {
             ops.push({ type: 'put', key: key(supplier, p.at), value: rowOf(p) });
           }
         }
         saved.set(supplier, last.at);
+        lasts.set(supplier, last);
       }
       if (kv && ops.length > 0) await kv.batch(ops);
     },
@@ -80,6 +84,7 @@ export function historyStore(kv: KvStore | undefined) {
       for (const [supplier, list] of out) {
         saved.set(supplier, list[list.length - 1]!.at);
         firsts.set(supplier, list[0]!.at);
+        lasts.set(supplier, list[list.length - 1]!);
       }
       return out;
     }

@@ -36,7 +36,7 @@ export interface PaymentNodeOptions {
   router: Router;
   fairness?: FairnessPolicy;
   timing?: Partial<PaymentTiming>;
-  /** How the customer keeps its meter history (DEFAULT_HISTORY). */
+  /** How meter histories are kept, ours as customer and as supplier (DEFAULT_HISTORY). */
   history?: Partial<HistoryPolicy>;
   /** Called when one of our payment machines ends (settled, disputed, defaulted, failed). */
   onOutcome?: (invoiceId: string, outcome: string) => void;
