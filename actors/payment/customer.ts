@@ -1,14 +1,17 @@
 /**
  * The customer's half: one payment machine per invoice (machines/payment/machine.ts), provided
- * here with real effects. `verify` checks the invoice against our own meter and the contract;
- * `pay` claims a waiver when our acknowledged donation covers our consumption in the fairness
- * window (sending those receipts as evidence), otherwise reserves the credits and pays.
+ * here with real effects. `verify` checks the invoice against our meter history for exactly its
+ * period (machines/payment/history.ts) and the contract; `pay` claims a waiver when our
+ * acknowledged donation covers our consumption in the fairness window (sending those receipts as
+ * evidence), otherwise reserves the credits and pays.
  *
- * With a store (a node's `pending` namespace) an invoice we accepted is kept, with our signed
- * accept and, once signed, our payment, until it is settled or given up: after a restart its
- * machine starts again, skips the meter check it already passed, and sends the same accept and the
- * same payment, so the supplier and both ledgers see a retry, recorded once.
- */
+ * With a store (a node's `pending` namespace, rows in owing.ts) an invoice is kept from receipt,
+ * durably before the router acknowledges it, then with our signed accept and, once signed, our
+ * payment, until it is settled, disputed or defaulted: after a restart its machine starts again
+ * (an accepted one skips the meter check it already passed) and sends the same accept and the same
+ * payment, so the supplier and both ledgers see a retry, recorded once. A machine that ends
+ * `failed` is run again the same way after a backoff, at most MAX_RUNS times; then the invoice
+ * stays owed and shown. The meter history is kept in the same namespace (meter-history.ts). */
 import { createActor, fromPromise, type AnyActorRef } from 'xstate';
 import { BitDustError } from '../errors.js';
 import { hashOf, settle, signAccept, signPayment, verifyInvoice } from '../ledger/index.js';
@@ -30,27 +33,7 @@ import { sendPayment, windowOf, type PaymentCtx } from './context.js';
 import { verifyValue } from '../ledger/index.js';
 import { createSpendCounter } from './spend.js';
 import { historyStore, usageOf } from './meter-history.js';
-
-/** A machine that ended `failed` is started again at most this many times, then left owed. */
-export const MAX_RUNS = 8;
-/** The wait before run n + 1 after n failed runs: `retryMs` doubling, capped at 32 × `retryMs`. */
-export const resumeDelay = (retryMs: number, failedRuns: number) =>
-  retryMs * 2 ** Math.min(5, Math.max(0, failedRuns - 1));
-
-/** An invoice we still owe as the ledger shows it (`GET /api/ledger`, `bitdust ledger`). */
-export interface Owing {
-  invoice: string;
-  supplier: string;
-  amount: number;
-  periodEnd: number;
-  /** `received` (not yet accepted), `accepted`, `signed` (payment sent, no receipt yet). */
-  stage: 'received' | 'accepted' | 'signed';
-  /** Running, waiting to be retried at `retryAt`, or given up after {@link MAX_RUNS} runs. */
-  state: 'running' | 'retrying' | 'given-up';
-  failedRuns: number;
-  retryAt?: number;
-  reason?: string;
-}
+import { givenUp, MAX_RUNS, owingOf, resumeDelay, type Owing, type Pending } from './owing.js';
 
 /** The customer half of one node. */
 export function createCustomer(
@@ -58,16 +41,6 @@ export function createCustomer(
   onOutcome: (id: string, outcome: string) => void,
   kv?: KvStore
 ) {
-  /** An invoice received and not yet settled, as kept on disk. */
-  interface Pending {
-    invoice: SignedInvoice;
-    accept?: SignedAccept;
-    payment?: ReturnType<typeof signPayment>;
-    /** Runs of its machine that ended `failed`, when the next may start, and why the last failed. */
-    failedRuns?: number;
-    retryAt?: number;
-    reason?: string;
-  }
   const pending = new Map<string, Pending>();
   const keep = async (p: Pending) => {
     pending.set(p.invoice.invoice.id, p);
@@ -334,7 +307,7 @@ export function createCustomer(
     if (!kv) return;
     for (const { value } of await kv.range<Pending>({ prefix: 'p/' })) {
       const old = value.invoice.invoice.issuedAt < c.clock.now() - c.maxAgeMs;
-      if (old && value.failedRuns !== undefined && value.retryAt === undefined) {
+      if (old && givenUp(value)) {
         await kv.remove(`p/${value.invoice.invoice.id}`);
       } else pending.set(value.invoice.invoice.id, value);
     }
@@ -366,36 +339,14 @@ export function createCustomer(
     const now = c.clock.now();
     for (const [id, p] of pending) {
       if (runs.has(id) || timers.has(id)) continue;
-      if (p.failedRuns && p.retryAt === undefined) continue; // given up: stays owed and shown
+      if (givenUp(p)) continue; // stays owed and shown
       if (p.retryAt !== undefined && p.retryAt > now) schedule(id, p.retryAt - now);
       else void start(p.invoice);
     }
   }
 
   /** What we still owe, oldest period first (the ledger view shows it). */
-  function owing(): Owing[] {
-    return [...pending.values()]
-      .map((p): Owing => {
-        const inv = p.invoice.invoice;
-        const state = runs.has(inv.id)
-          ? 'running'
-          : p.failedRuns && p.retryAt === undefined
-            ? 'given-up'
-            : 'retrying';
-        return {
-          invoice: inv.id,
-          supplier: inv.supplier,
-          amount: inv.amount,
-          periodEnd: inv.periodEnd,
-          stage: p.payment ? 'signed' : p.accept ? 'accepted' : 'received',
-          state,
-          failedRuns: p.failedRuns ?? 0,
-          ...(p.retryAt !== undefined ? { retryAt: p.retryAt } : {}),
-          ...(p.reason !== undefined ? { reason: p.reason } : {})
-        };
-      })
-      .sort((x, y) => x.periodEnd - y.periodEnd);
-  }
+  const owing = (): Owing[] => owingOf(pending.values(), (id) => runs.has(id));
 
   /** Cancels the retry timers (the node stops; its machines stop with the supervisor). */
   function stop(): void {

@@ -26,7 +26,7 @@ import { keysFromSeed } from '../ledger/fixtures.js';
 import type { ContractTerms, SignedInvoice } from '../../machines/payment/records.js';
 import { cosignContract, createPaymentNode, type PaymentNode } from './node.js';
 import { encodePayment, PAYMENT_SERVICE } from './wire.js';
-import { MAX_RUNS } from './customer.js';
+import { MAX_RUNS } from './owing.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
