@@ -49,7 +49,9 @@ export function createCustomer(
   const forget = async (id: string) => {
     if (pending.delete(id)) await kv?.remove(`p/${id}`).catch(() => undefined);
   };
+  /** The latest machine of every invoice seen since start, and those still running. */
   const runs = new Map<string, Promise<AnyActorRef | undefined>>();
+  const live = new Set<string>();
   const timers = new Map<string, unknown>();
   let stopped = false;
   const receipts = new Map<string, (r: Receipt) => void>();
@@ -197,7 +199,7 @@ export function createCustomer(
     const run = started.then(
       (actor) => {
         const done = () => {
-          if (runs.get(id) === run) runs.delete(id);
+          if (runs.get(id) === run) live.delete(id);
           ended(id, actor);
         };
         if (actor.getSnapshot().status === 'done') done();
@@ -206,11 +208,12 @@ export function createCustomer(
         return actor;
       },
       () => {
-        runs.delete(id);
+        if (runs.get(id) === run) live.delete(id);
         return undefined;
       }
     );
     runs.set(id, run);
+    live.add(id);
     return run;
   }
 
@@ -246,7 +249,7 @@ export function createCustomer(
     const t = c.clock.setTimeout(() => {
       timers.delete(id);
       const p = pending.get(id);
-      if (!stopped && p && !runs.has(id)) void start(p.invoice);
+      if (!stopped && p && !live.has(id)) void start(p.invoice);
     }, ms);
     timers.set(id, t);
   }
@@ -260,13 +263,14 @@ export function createCustomer(
     if (si.invoice?.supplier !== from)
       throw new BitDustError('ERR_PAYMENT_MISMATCH', 'not from its supplier');
     const id = si.invoice.id;
-    if (runs.has(id)) return; // a re-sent invoice: its machine is already running
+    if (live.has(id)) return; // a re-sent invoice: its machine is already running
     const p = pending.get(id);
     if (p) {
       // Known and waiting to be retried (or given up): the supplier asks again, so try now.
       if (p.retryAt !== undefined || p.failedRuns) void start(p.invoice);
       return;
     }
+    if (runs.has(id)) return; // its machine ended here (settled, disputed, defaulted)
     const k = c.contracts.get(si.invoice.contractId);
     const ours = k && k.terms.customer === c.id && k.terms.supplier === from;
     if (ours && verifyInvoice(si, windowOf(c)).ok) {
@@ -338,7 +342,7 @@ export function createCustomer(
   function resume(): void {
     const now = c.clock.now();
     for (const [id, p] of pending) {
-      if (runs.has(id) || timers.has(id)) continue;
+      if (live.has(id) || timers.has(id)) continue;
       if (givenUp(p)) continue; // stays owed and shown
       if (p.retryAt !== undefined && p.retryAt > now) schedule(id, p.retryAt - now);
       else void start(p.invoice);
@@ -346,7 +350,7 @@ export function createCustomer(
   }
 
   /** What we still owe, oldest period first (the ledger view shows it). */
-  const owing = (): Owing[] => owingOf(pending.values(), (id) => runs.has(id));
+  const owing = (): Owing[] => owingOf(pending.values(), (id) => live.has(id));
 
   /** Cancels the retry timers (the node stops; its machines stop with the supervisor). */
   function stop(): void {
