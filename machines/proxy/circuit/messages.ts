@@ -105,25 +105,35 @@ class Writer {
     this.parts.push(b);
     return this;
   }
+  #tail: Uint8Array | null = null;
+  /** A byte field; always the last field of a message, so it is kept apart (see `pieces`). */
   bytes(b: Uint8Array): this {
-    this.parts.push(b);
+    this.#tail = b;
     return this;
   }
-  /** The pieces as written, byte fields as the caller's views (not copied). */
+  /**
+   * At most two pieces: every small field joined, then the byte field as the caller's view (not
+   * copied). Two, not one per field: each piece costs the cipher a call when a layer is sealed.
+   */
   pieces(): Uint8Array[] {
-    return this.parts;
+    const head = join(this.parts);
+    return this.#tail ? [head, this.#tail] : [head];
   }
   done(): Uint8Array {
-    let n = 0;
-    for (const p of this.parts) n += p.byteLength;
-    const out = new Uint8Array(n);
-    let at = 0;
-    for (const p of this.parts) {
-      out.set(p, at);
-      at += p.byteLength;
-    }
-    return out;
+    return join(this.#tail ? [...this.parts, this.#tail] : this.parts);
   }
+}
+
+function join(parts: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.byteLength;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
 }
 
 class Reader {
@@ -199,6 +209,14 @@ export function encodeRelay(c: RelayCommand): Uint8Array {
  */
 export function encodeRelayParts(c: RelayCommand): Uint8Array[] {
   return relayWriter(c).pieces();
+}
+
+/**
+ * The head of a `data` command to or from `peer`: followed by the payload (in as many pieces as
+ * the caller has), it is the command.
+ */
+export function dataHead(peer: string): Uint8Array {
+  return new Writer().u8(RELAY_CMDS.indexOf('data')).str(peer).done();
 }
 
 /** The 1-byte head of a `forward` command: followed by the inner layer, it is the command. */
