@@ -16,12 +16,13 @@
  * default is the figure the benchmarks page reports. See docs/proxy.md, "Throughput".
  *
  * Run: node --import tsx bench/proxy.ts [--mib 64] [--rounds 3] [--chunk 48] [--window 16]
- *      [--workers] [--cpu] [--no-write]   (--cpu prints, per run, process CPU / wall time, each
+ *      [--workers] [--cpu] [--no-write] [--paths direct,nat,privacy] [--prof DIR]   (--cpu prints, per run, process CPU / wall time, each
  *      thread's CPU / wall time and the event-loop utilisation of the main thread and each router)
  */
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Session as Inspector } from 'node:inspector/promises';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { generateKeyPair } from '../actors/crypto/primitives.js';
@@ -46,6 +47,14 @@ const COUNT = Math.ceil((MIB * 2 ** 20) / CHUNK);
 const WINDOW = arg('window', 16);
 const WORKERS = process.argv.includes('--workers');
 const ROUNDS = arg('rounds', 3);
+/** `--paths nat` runs only the paths named (comma-separated), e.g. to profile one of them. */
+const PATHS = (() => {
+  const i = process.argv.indexOf('--paths');
+  const all = ['direct', 'nat', 'privacy'] as const;
+  if (i < 0) return [...all];
+  const want = String(process.argv[i + 1]).split(',');
+  return all.filter((m) => want.includes(m));
+})();
 
 /** CPU ticks (user + system) of every thread of this process, by thread name and id (Linux). */
 function threadTicks(): Map<string, number> {
@@ -61,6 +70,26 @@ function threadTicks(): Map<string, number> {
     /* not Linux: no per-thread figures */
   }
   return out;
+}
+
+/**
+ * With `--prof DIR`, a CPU profile of this thread over the timed transfer only (not the set-up or
+ * the chunks' generation), written to DIR/<path>-<n>.cpuprofile: open it in Chrome's DevTools.
+ */
+async function startProfile(mode: string): Promise<(() => Promise<void>) | null> {
+  const i = process.argv.indexOf('--prof');
+  if (i < 0) return null;
+  const inspector = new Inspector();
+  inspector.connect();
+  await inspector.post('Profiler.enable');
+  await inspector.post('Profiler.setSamplingInterval', { interval: 200 });
+  await inspector.post('Profiler.start');
+  return async () => {
+    const { profile } = await inspector.post('Profiler.stop');
+    const file = `${process.argv[i + 1]}/${mode}-${Date.now()}.cpuprofile`;
+    writeFileSync(file, JSON.stringify(profile));
+    inspector.disconnect();
+  };
 }
 
 /** A router in a worker thread: posts its address and Noise key, runs until terminated. */
@@ -96,7 +125,13 @@ async function routers(net: ProxyNet) {
   return out;
 }
 
-async function run(mode: 'direct' | 'nat' | 'privacy'): Promise<number> {
+/** One timed transfer: MiB per second of wall time, and per second of the process's CPU time. */
+interface Run {
+  wall: number;
+  cpu: number;
+}
+
+async function run(mode: 'direct' | 'nat' | 'privacy'): Promise<Run> {
   const net = new ProxyNet();
   const stops: (() => Promise<void>)[] = [];
   try {
@@ -128,7 +163,9 @@ async function run(mode: 'direct' | 'nat' | 'privacy'): Promise<number> {
     const cpu0 = process.cpuUsage();
     const ticks0 = threadTicks();
     const elu0 = [performance.eventLoopUtilization(), ...rs.map((r) => r.elu?.())];
+    const profile = await startProfile(mode);
     await client.put(chunks);
+    await profile?.();
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     if (process.argv.includes('--cpu')) {
@@ -146,10 +183,16 @@ async function run(mode: 'direct' | 'nat' | 'privacy'): Promise<number> {
         .filter(([, x]) => x >= 0.02)
         .map(([n, x]) => `${n}=${x.toFixed(2)}`);
       console.error(mode, 'threads', busy.join(' '));
+      const cpuSeconds = (cpu.user + cpu.system) / 1e6;
       console.error(
         mode,
+        // MiB per second of the whole process's CPU: what load from elsewhere changes least.
+        'MiB/cpu-s',
+        ((COUNT * CHUNK) / 2 ** 20 / cpuSeconds).toFixed(1),
+        'user/sys s',
+        `${(cpu.user / 1e6).toFixed(2)}/${(cpu.system / 1e6).toFixed(2)}`,
         'cpu/wall',
-        ((cpu.user + cpu.system) / 1e6 / seconds).toFixed(2),
+        (cpuSeconds / seconds).toFixed(2),
         'elu main,routers',
         elu.join(' ')
       );
@@ -158,7 +201,8 @@ async function run(mode: 'direct' | 'nat' | 'privacy'): Promise<number> {
     client.close();
     await node.close();
     await supplier.close();
-    return (COUNT * CHUNK) / 2 ** 20 / seconds;
+    const mib = (COUNT * CHUNK) / 2 ** 20;
+    return { wall: mib / seconds, cpu: mib / ((cpu.user + cpu.system) / 1e6) };
   } finally {
     await net.close();
     for (const stop of stops) await stop();
@@ -174,22 +218,33 @@ if (!isMainThread) {
 async function main(): Promise<void> {
   // Rounds interleave the three paths, so a burst of load from elsewhere on the machine hits all
   // three alike; each path's figure is its median over the rounds.
-  const runs: Record<'direct' | 'nat' | 'privacy', number[]> = { direct: [], nat: [], privacy: [] };
+  const runs: Record<'direct' | 'nat' | 'privacy', Run[]> = { direct: [], nat: [], privacy: [] };
   for (let r = 0; r < ROUNDS; r++) {
-    for (const mode of ['direct', 'nat', 'privacy'] as const) runs[mode].push(await run(mode));
+    for (const mode of PATHS) runs[mode].push(await run(mode));
     console.error(
-      `round ${r + 1}: ${(['direct', 'nat', 'privacy'] as const).map((m) => `${m} ${runs[m][r]?.toFixed(1)}`).join(', ')} MiB/s`
+      `round ${r + 1}: ${PATHS.map((m) => `${m} ${runs[m][r]?.wall.toFixed(1)}`).join(', ')} MiB/s` +
+        ` (per CPU-second: ${PATHS.map((m) => runs[m][r]?.cpu.toFixed(1)).join(', ')})`
     );
   }
+  if (PATHS.length < 3) return; // a partial run (profiling) has no ratios to report
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] as number;
   // A ratio compares runs seconds apart within one round; its median over rounds is steadier than
   // a ratio of medians taken from different rounds.
-  const ratio = (xs: number[]) => median(xs.map((x, r) => x / (runs.direct[r] as number)));
+  // The CPU ratio compares work per byte (the whole process's CPU time, GC threads included):
+  // what load from elsewhere on a shared machine disturbs far less than wall time.
+  const ratio = (xs: Run[], k: keyof Run = 'wall') =>
+    median(xs.map((x, r) => x[k] / (runs.direct[r] as Run)[k]));
+  const x = (v: number) => `${v.toFixed(2)}×`;
   const fmt = (x: number) => x.toFixed(1);
   const rows = [
-    ['direct', fmt(median(runs.direct)), '1.00×', '—'],
-    ['1 hop (NAT)', fmt(median(runs.nat)), `${ratio(runs.nat).toFixed(2)}×`, '≥ 0.6×'],
-    ['3 hops (privacy)', fmt(median(runs.privacy)), `${ratio(runs.privacy).toFixed(2)}×`, '≥ 0.35×']
+    ['direct', fmt(median(runs.direct.map((r) => r.wall))), '1.00×', '1.00×', '—'],
+    ...(['nat', 'privacy'] as const).map((m) => [
+      m === 'nat' ? '1 hop (NAT)' : '3 hops (privacy)',
+      fmt(median(runs[m].map((r) => r.wall))),
+      x(ratio(runs[m])),
+      x(ratio(runs[m], 'cpu')),
+      m === 'nat' ? '≥ 0.6×' : '≥ 0.35×'
+    ])
   ];
   const body = [
     '## Proxy',
@@ -200,8 +255,10 @@ async function main(): Promise<void> {
     WORKERS
       ? 'process, each router in its own worker thread (as separate nodes would be).'
       : 'process (one thread carries every hop and both ends).',
+    "The CPU column compares MiB per second of the process's CPU time (all its threads): work per",
+    'byte, which other load on the machine disturbs far less than the wall-time figures.',
     '',
-    table(['path', 'MiB/s', 'vs direct', 'target'], rows)
+    table(['path', 'MiB/s', 'vs direct', 'vs direct, per CPU-second', 'target'], rows)
   ].join('\n');
   console.log(body);
   if (!process.argv.includes('--no-write')) writeSection('proxy', body);

@@ -8,13 +8,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { seekService } from '../actors/dht/index.js';
 import { addressFromContact } from '../actors/net/contacts.js';
 import { decodeIdentityDocument } from '../actors/identity/document.js';
-import { waitFor } from '../actors/proxy/test-kit.js';
+import { SocketLog, waitFor } from '../actors/proxy/test-kit.js';
+import type { SessionEntry } from '../actors/net/secure-channel.js';
 import { backupTree, restoreTree } from '../actors/storage/customer-files.js';
-import { createNode } from '../actors/node/create-node.js';
+import { createNode, type BitDustNode } from '../actors/node/create-node.js';
 import { networkFromFlags } from '../server/cli/join.js';
 import { diffTrees, makeTree } from './support/storage-data.js';
 import { proxyStorageNet } from './support/proxy-storage-net.js';
@@ -135,5 +138,86 @@ test(
     assert.equal(reply.type, 'cmd.ack');
     assert.equal(heard, 'found you');
     assert.equal(nn.channel.addressOf(hiddenId), relayed());
+  }
+);
+
+test(
+  '--hide privacy without --via looks its routers up under a throwaway identity: the seed never pairs it with its address',
+  { timeout: 120_000 },
+  async (t) => {
+    const base = mkdtempSync(join(tmpdir(), 'bd-proxy-bootstrap-'));
+    const started: BitDustNode[] = [];
+    t.after(async () => {
+      for (const n of started.reverse()) await n.stop().catch(() => undefined);
+      rmSync(base, { recursive: true, force: true });
+    });
+    let seed = 300;
+    const start = async (name: string, flags: Parameters<typeof networkFromFlags>[0]) => {
+      const node = await createNode({
+        config: { dataDir: join(base, name), name, seed: seed++, api: false, devnet: 0 },
+        devnet: true,
+        network: networkFromFlags(flags)!
+      });
+      started.push(node);
+      await up(node, 'network');
+      return node;
+    };
+    // Three routers joined through the first; the hidden node's seed is a plain peer.
+    const routers: BitDustNode[] = [];
+    for (const ip of ['127.0.0.121', '127.0.0.122', '127.0.0.123']) {
+      const join = routers[0] ? [routers[0].networkStats()!.address!] : [];
+      routers.push(await start(ip, { listen: `tcp://${ip}:0`, join, 'proxy-router': true }));
+    }
+    const seedIp = '127.0.0.124';
+    const peer = await start('seed', {
+      listen: `tcp://${seedIp}:0`,
+      join: [routers[0]!.networkStats()!.address!]
+    });
+    // Every session the seed installs, with the address it came from, and every socket it had.
+    const installs: { address: string; nodeId: string; remoteStatic: Buffer | null }[] = [];
+    const channel = peer.network()!.channel;
+    const install = channel.install.bind(channel);
+    channel.install = (address: string, entry: SessionEntry) => {
+      const key = entry.session.remoteStaticKey;
+      installs.push({ address, nodeId: entry.nodeId, remoteStatic: key && Buffer.from(key) });
+      install(address, entry);
+    };
+    const sockets = new SocketLog().start();
+    t.after(() => sockets.stop());
+
+    const hiddenIp = '127.0.0.125';
+    const hidden = await start('hidden', {
+      listen: `tcp://${hiddenIp}:0`,
+      join: [peer.networkStats()!.address!],
+      hide: 'privacy'
+    });
+    const relayed = () => hidden.network()!.raw.address;
+    await waitFor(() => relayed().startsWith('proxy:'), 30_000, 'a 3-hop circuit');
+    assert.equal(hidden.proxy()!.receiver!.path.length, 3);
+    // The node speaks as itself to its seed, through the circuit only.
+    await waitFor(
+      () => installs.some((i) => i.nodeId === hidden.id),
+      30_000,
+      'the hidden node handshaking with its seed through the circuit'
+    );
+
+    const ownKey = Buffer.from(hidden.identity().keys.noise.publicKey);
+    const fromHiddenIp = installs.filter((i) => i.address.startsWith(`tcp://${hiddenIp}:`));
+    // The throwaway did reach the seed from the node's own host, as some other node...
+    assert.ok(fromHiddenIp.length > 0, 'the throwaway lookup went through the seed');
+    assert.ok(
+      sockets.of(seedIp).some((s) => s.remoteIp === hiddenIp),
+      'the seed had a socket with the hidden host'
+    );
+    for (const i of fromHiddenIp) {
+      assert.notEqual(i.nodeId, hidden.id);
+      assert.ok(!i.remoteStatic?.equals(ownKey), 'the node static key at its own address');
+    }
+    // ...and the node's own identity reached it only from a relayed address.
+    for (const i of installs.filter((x) => x.nodeId === hidden.id)) {
+      assert.ok(i.address.startsWith('proxy:'), i.address);
+      assert.ok(!i.address.includes(hiddenIp), i.address);
+    }
+    assert.ok(installs.every((i) => !i.remoteStatic?.equals(ownKey) || i.nodeId === hidden.id));
   }
 );

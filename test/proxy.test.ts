@@ -172,3 +172,129 @@ describe('proxy: a NAT-only receiver fails over when its router dies', () => {
     await supplier.close();
   });
 });
+
+describe('proxy: a receiver with a spare circuit switches to it when its router dies', () => {
+  const net = new ProxyNet();
+  after(() => net.close());
+
+  it('takes over with the spare built ahead: no circuit is built at the failure', async () => {
+    const routers = [await net.router('127.0.0.33'), await net.router('127.0.0.34')];
+    const supplierKeys = generateKeyPair();
+    const supplier = createProxyTransport({
+      base: await net.endpoint('127.0.0.35'),
+      mode: 'direct'
+    });
+    const server = serveTransfers(supplier, supplierKeys);
+    const base = await net.endpoint('127.0.0.36');
+    const hidden = createProxyTransport({
+      base,
+      mode: 'nat',
+      directory: staticDirectory(routers.map((r) => r.info)),
+      timing,
+      retryDelayMs: 100,
+      spare: true
+    });
+    // Every `create` cell the node sends is one circuit build.
+    const builds = () =>
+      base.seen.filter((s) => s.dir === 'out' && s.frame[0] === 0xb0 && s.frame[1] === 0).length;
+    const first = await hidden.whenReady();
+    await waitFor(() => hidden.status()?.spareUp === true, 10_000, 'the spare circuit up');
+    assert.equal(builds(), 2);
+    const spareRouter = hidden.status()!.sparePath[0]!;
+    assert.ok(!first.includes(spareRouter), 'the spare runs through the other router');
+
+    const client = new TransferClient(hidden, supplier.address, supplierKeys.publicKey, {
+      timeoutMs: 500
+    });
+    await client.open();
+    const data = chunks(60, 16_384);
+    const putting = client.put(data);
+    await waitFor(() => server.counters.puts >= 15, 10_000, '15 chunks stored');
+    const dead = routers.find((r) => first.includes(r.transport.address)) as TestRouter;
+    await net.kill(dead);
+    await waitFor(() => hidden.status()?.switches === 1, 10_000, 'the switch to the spare');
+    // The new address was published by the switch itself: no build, no backoff in between.
+    assert.equal(builds(), 2);
+    const st = hidden.status()!;
+    assert.ok(hidden.address.startsWith(`proxy:${spareRouter}#`), hidden.address);
+    assert.equal(st.state, JSON.stringify({ attached: 'listening' }));
+    assert.equal(st.rebuilds, 0);
+    assert.deepEqual(st.path, [spareRouter]);
+    assert.deepEqual(st.sparePath, []);
+    assert.equal(st.spareUp, false);
+    assert.ok(
+      (st.failures.ERR_PROXY_CIRCUIT_LOST ?? 0) + (st.failures.ERR_PROXY_CIRCUIT_DESTROYED ?? 0) ===
+        1
+    );
+    await putting;
+    const back = await client.get(data.length);
+    assert.deepEqual(
+      back.map((b) => Buffer.from(b)),
+      data
+    );
+    client.close();
+    await hidden.close();
+    await supplier.close();
+  });
+});
+
+describe('proxy: a padded 3-hop circuit', () => {
+  const net = new ProxyNet();
+  after(() => net.close());
+
+  it('sends every relay cell of a link at one size, whatever the payload', async () => {
+    const routers = [
+      await net.router('127.0.0.41'),
+      await net.router('127.0.0.42'),
+      await net.router('127.0.0.43')
+    ];
+    const supplierKeys = generateKeyPair();
+    const supplier = createProxyTransport({
+      base: await net.endpoint('127.0.0.44'),
+      mode: 'direct'
+    });
+    serveTransfers(supplier, supplierKeys);
+    const base = await net.endpoint('127.0.0.45');
+    const hidden = createProxyTransport({
+      base,
+      mode: 'privacy',
+      directory: staticDirectory(routers.map((r) => r.info)),
+      timing,
+      pad: true
+    });
+    await hidden.whenReady();
+    const client = new TransferClient(hidden, supplier.address, supplierKeys.publicKey, {
+      timeoutMs: 2000
+    });
+    await client.open();
+    // Requests and replies from a few bytes (acks) to 40 KB, both ways.
+    const data = [1, 100, 3000, 40_000, 17].map((n) => randomBytes(n));
+    await client.put(data);
+    assert.deepEqual(
+      (await client.get(data.length)).map((b) => Buffer.from(b)),
+      data
+    );
+    client.close();
+
+    // Every relay cell (relay-fwd 2, relay-back 3) each node sent or received, by link.
+    const sizes = new Map<string, Set<number>>();
+    for (const t of [base, ...routers.map((r) => r.transport)]) {
+      for (const s of t.seen) {
+        if (s.frame[0] !== 0xb0 || (s.frame[1] !== 2 && s.frame[1] !== 3)) continue;
+        const link = [t.address, s.peer].sort().join(' ');
+        const set = sizes.get(link) ?? new Set();
+        sizes.set(link, set.add(s.frame.byteLength));
+      }
+    }
+    // Three links (node–R1, R1–R2, R2–R3), one size each, 25 B (a layer) less per hop inwards.
+    assert.equal(sizes.size, 3);
+    const perLink = [...sizes.values()].map((set) => [...set]);
+    for (const s of perLink) assert.equal(s.length, 1, `sizes on one link: ${s.join(', ')}`);
+    assert.deepEqual(
+      perLink.map((s) => s[0]).sort((a, b) => (b as number) - (a as number)),
+      [6 + 65_500 + 24, 6 + 65_500 + 24 - 25, 6 + 65_500 + 24 - 50]
+    );
+    await hidden.close();
+    await supplier.close();
+  });
+});

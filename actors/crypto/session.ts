@@ -96,9 +96,11 @@ export class Session {
    * piece, then the tag. Joined, the pieces after the headroom are exactly `send`'s frame, so a
    * caller can put its own prefix in the headroom and a transport can write the pieces with one
    * writev instead of copying them together. Every piece is a fresh buffer. A message under
-   * BULK_BYTES comes back as one piece (joining it is cheaper than writing pieces).
+   * BULK_BYTES comes back as one piece (joining it is cheaper than writing pieces), and so does
+   * every message with `joined` (sealed in place by libsodium: one allocation, for a medium that
+   * takes a whole frame without copying it).
    */
-  seal(plaintext: readonly Uint8Array[], headroom = 0): Buffer[] {
+  seal(plaintext: readonly Uint8Array[], headroom = 0, joined = false): Buffer[] {
     this.#open();
     let bytes = 0;
     for (const p of plaintext) bytes += p.byteLength;
@@ -116,7 +118,7 @@ export class Session {
       this.#sendKey = next;
       this.#sendEpoch += 1;
     }
-    if (bytes < BULK_BYTES) {
+    if (bytes < BULK_BYTES || joined) {
       // Small: one buffer, sealed by libsodium (cheaper per message), headroom zeroed.
       const frame = sealJoined(this.#sendKey, n, plaintext, headroom + HEADER_BYTES);
       frame.writeUInt32BE(Math.floor(n / 2 ** 32), headroom);

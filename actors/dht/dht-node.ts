@@ -222,7 +222,7 @@ export function createDhtNode(options: DhtNodeOptions): DhtNode {
         if (!old || r.seq > old.seq) byPublisher.set(r.publisher, r);
       }
       const records = [...byPublisher.values()].filter((r) => r.expiresAt > now());
-      return { records, hops: out?.hops ?? 0 };
+      return { records, hops: out?.hops ?? 0, answered: out?.ok ?? false };
     },
     addressOf: (target) => (target === id ? options.address : table.get(target)?.address),
     observe: (c) => rpc.observe(c),

@@ -87,8 +87,14 @@ export interface DhtNode {
   ): Promise<{ replicas: number; hops: number }>;
   /** Stops republishing a record of ours (it expires where it is stored). */
   unpublish(layer: DhtLayer, name: string): void;
-  /** Verified, unexpired records of `layer` and `name`, one per publisher. */
-  get(layer: DhtLayer, name: string): Promise<{ records: DhtRecord[]; hops: number }>;
+  /**
+   * Verified, unexpired records of `layer` and `name`, one per publisher. `answered` says whether
+   * any other node answered the lookup: when false the records are only those we hold ourselves.
+   */
+  get(
+    layer: DhtLayer,
+    name: string
+  ): Promise<{ records: DhtRecord[]; hops: number; answered: boolean }>;
   /** Where a node id is reached, if known: the router's resolver can use this. */
   addressOf(id: string): string | undefined;
   /** Tells the table a contact was heard from (the node layer calls this for other traffic). */

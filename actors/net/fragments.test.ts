@@ -4,6 +4,8 @@ import fc from 'fast-check';
 import { TestClock } from '../clock.js';
 import {
   FRAGMENT_BODY_BYTES,
+  FRAGMENT_HEADER_BYTES,
+  fragmentPieces,
   MAX_ENVELOPE_BYTES,
   Reassembler,
   splitEnvelope
@@ -49,6 +51,38 @@ describe('fragments', () => {
         }
       ),
       { numRuns: 25 }
+    );
+  });
+
+  it('cuts pieces as views of the caller’s parts, wherever the parts are cut', () => {
+    fc.assert(
+      fc.property(
+        // Sizes around every fragment-count boundary: n · body + δ.
+        fc.integer({ min: 2, max: 16 }),
+        fc.integer({ min: -3, max: 3 }),
+        fc.array(fc.nat(), { maxLength: 5 }),
+        (n, delta, cutSeeds) => {
+          const size = Math.min(MAX_ENVELOPE_BYTES, n * FRAGMENT_BODY_BYTES + delta);
+          const data = envelope(size, n);
+          const cuts = [...new Set(cutSeeds.map((c) => c % (size + 1)))].sort((a, b) => a - b);
+          const ends = [...cuts, size];
+          const parts = ends.map((end, i) => data.subarray(i === 0 ? 0 : ends[i - 1], end));
+          const fragments = fragmentPieces(n, parts);
+          assert.deepEqual(
+            fragments.map((f) => Buffer.concat(f)),
+            splitEnvelope(n, data)
+          );
+          for (const pieces of fragments) {
+            assert.equal(pieces[0]!.byteLength, FRAGMENT_HEADER_BYTES);
+            for (const p of pieces.slice(1)) assert.equal(p.buffer, data.buffer, 'copied');
+          }
+          const r = new Reassembler({ clock: new TestClock() });
+          let out: Uint8Array | null = null;
+          for (const f of fragments) out = r.accept('p', Buffer.concat(f));
+          assert.ok(out && Buffer.from(out).equals(data));
+        }
+      ),
+      { numRuns: 60 }
     );
   });
 

@@ -31,27 +31,58 @@ export const MAX_FRAGMENTS = 32;
 
 /**
  * Splits `envelope` into fragment payloads (without the channel byte) for message `id`, in
- * order. The caller sends each one as its own session message.
+ * order, each one joined: for tests and callers that want whole buffers. The session layer uses
+ * {@link fragmentPieces}, which copies nothing.
  */
 export function splitEnvelope(
   id: number,
   envelope: Uint8Array,
   body = FRAGMENT_BODY_BYTES
 ): Uint8Array[] {
-  const total = envelope.byteLength;
+  return fragmentPieces(id, [envelope], body).map((pieces) => Buffer.concat(pieces));
+}
+
+/**
+ * Splits the envelope that `parts` make when joined into fragments for message `id`, in order,
+ * each fragment given as pieces: its 12-byte header, then views of `parts` (never copied), so a
+ * session can seal each fragment straight from the caller's buffers. Joined, a fragment's pieces
+ * are the fragment payload (without the channel byte).
+ */
+export function fragmentPieces(
+  id: number,
+  parts: readonly Uint8Array[],
+  body = FRAGMENT_BODY_BYTES
+): Uint8Array[][] {
+  let total = 0;
+  for (const p of parts) total += p.byteLength;
   const count = Math.ceil(total / body);
   if (count < 2 || count > MAX_FRAGMENTS) throw new RangeError(`${total} B is not fragmentable`);
   const chunk = Math.ceil(total / count);
-  const out: Uint8Array[] = [];
+  // Every header in one small allocation; each fragment gets its 12-byte view.
+  const headers = Buffer.allocUnsafe(count * FRAGMENT_HEADER_BYTES);
+  const out: Uint8Array[][] = [];
+  let part = 0; // the part being cut, and how far into it
+  let at = 0;
   for (let index = 0; index < count; index++) {
-    const part = envelope.subarray(index * chunk, Math.min(total, (index + 1) * chunk));
-    const frag = Buffer.allocUnsafe(FRAGMENT_HEADER_BYTES + part.byteLength);
-    frag.writeUInt32BE(id >>> 0, 0);
-    frag.writeUInt16BE(index, 4);
-    frag.writeUInt16BE(count, 6);
-    frag.writeUInt32BE(total, 8);
-    frag.set(part, FRAGMENT_HEADER_BYTES);
-    out.push(frag);
+    const h = index * FRAGMENT_HEADER_BYTES;
+    headers.writeUInt32BE(id >>> 0, h);
+    headers.writeUInt16BE(index, h + 4);
+    headers.writeUInt16BE(count, h + 6);
+    headers.writeUInt32BE(total, h + 8);
+    const pieces: Uint8Array[] = [headers.subarray(h, h + FRAGMENT_HEADER_BYTES)];
+    let need = Math.min(chunk, total - index * chunk);
+    while (need > 0) {
+      const p = parts[part]!;
+      const take = Math.min(need, p.byteLength - at);
+      if (take > 0) pieces.push(p.subarray(at, at + take));
+      need -= take;
+      at += take;
+      if (at === p.byteLength) {
+        part++;
+        at = 0;
+      }
+    }
+    out.push(pieces);
   }
   return out;
 }

@@ -10,6 +10,11 @@
  *
  * An envelope larger than one Noise message (up to the router's 1 MiB) is split into fragments,
  * each its own session message, and reassembled on the other side (fragments.ts).
+ *
+ * Copies: the router hands an envelope over as pieces (`sendParts`: msgpack around a shard that
+ * is the caller's own buffer); each session message is sealed straight from views of those
+ * pieces, so the only copy on the way out is the cipher's output. Only a frame that has to wait
+ * for a handshake is copied (the caller may change its buffers once the call returns).
  */
 import type { Clock } from '../clock.js';
 import type { Session } from '../crypto/session.js';
@@ -19,9 +24,9 @@ import { CHANNEL, MAX_CHANNEL_PAYLOAD, TAG } from './frames.js';
 import type { Channel } from './frames.js';
 import {
   FRAGMENT_HEADER_BYTES,
+  fragmentPieces,
   MAX_ENVELOPE_BYTES,
-  Reassembler,
-  splitEnvelope
+  Reassembler
 } from './fragments.js';
 import { HEADER_BYTES } from '../crypto/session.js';
 import { TAGLEN } from '../crypto/primitives.js';
@@ -101,7 +106,9 @@ export class SecureChannel {
       kind: `noise+${this.#raw.kind}`,
       address: this.#raw.address,
       maxFrameBytes: MAX_ENVELOPE_BYTES,
-      send: async (to, frame) => this.#sendRouter(to, frame),
+      send: async (to, frame) => this.#sendRouter(to, [frame]),
+      // The pieces are only read during the call (sealed, or copied into the handshake queue).
+      sendParts: async (to, parts) => this.#sendRouter(to, parts),
       onFrame: (handler) => {
         this.#handlers.add(handler);
         return () => void this.#handlers.delete(handler);
@@ -128,7 +135,7 @@ export class SecureChannel {
     const queue = this.#queues.get(address) ?? [];
     this.#queues.delete(address);
     this.#queuedBytes.delete(address);
-    for (const frame of queue) this.#sendEnvelope(address, frame);
+    for (const frame of queue) this.#sendEnvelope(address, [frame], frame.byteLength);
   }
 
   /** Forgets the session with `address` and wipes its keys; `dropQueue` also fails what waits. */
@@ -159,40 +166,66 @@ export class SecureChannel {
    * once the medium accepted the frame (a failure is counted, never thrown); null with no session.
    */
   write(address: string, channel: Channel, payload: Uint8Array): Promise<void> | null {
+    return this.#seal(address, channel, [payload]);
+  }
+
+  /** `write` of the payload that `pieces` make when joined, sealed without joining them. */
+  #seal(address: string, channel: Channel, pieces: readonly Uint8Array[]): Promise<void> | null {
     const entry = this.#sessions.get(address);
     if (!entry) return null;
-    // Sealed in pieces (tag byte in the headroom, channel byte and payload encrypted without
-    // joining them): a medium that writes pieces copies nothing; any other gets them joined.
-    const parts = entry.session.seal([CHANNEL_BYTES[channel], payload], 1);
-    (parts[0] as Buffer)[0] = TAG.session;
+    // The tag byte goes in the headroom, and the channel byte and payload are encrypted without
+    // joining them. A medium that takes a whole frame as its own (memory) gets one buffer sealed
+    // in place and delivers it as is; one that writes pieces (tcp) gets the cipher's pieces and
+    // copies nothing; any other gets them joined.
+    const owned = this.#raw.sendOwned !== undefined;
+    const parts = entry.session.seal([CHANNEL_BYTES[channel], ...pieces], 1, owned);
+    parts[0]![0] = TAG.session;
     this.#stats.framesOut++;
-    const sent = this.#raw.sendParts
-      ? this.#raw.sendParts(address, parts)
-      : this.#raw.send(address, Buffer.concat(parts));
+    const sent = owned
+      ? this.#raw.sendOwned!(address, parts[0]!)
+      : this.#raw.sendParts
+        ? this.#raw.sendParts(address, parts)
+        : this.#raw.send(address, Buffer.concat(parts));
     return sent.catch(() => void this.#stats.sendErrors++);
   }
 
   /**
    * Decrypts a session frame (tag stripped) from `address`. Throws the Session's BitDustError
    * (ERR_NOISE_REPLAY, ERR_NOISE_DECRYPT, ERR_NOISE_FRAME) or returns null with no session.
+   * The payload is a view of a fresh plaintext buffer, the caller's own.
    */
   open(address: string, frame: Uint8Array): { channel: number; payload: Uint8Array } | null {
     const entry = this.#sessions.get(address);
     if (!entry) return null;
+    // A fresh buffer per message (OpenSSL writes its own): opening into one reused buffer with
+    // libsodium measured slower here than the allocation it saves, because its cipher is.
     const plain = entry.session.receive(frame);
     this.#stats.framesIn++;
     return { channel: plain[0] ?? 0, payload: plain.subarray(1) };
   }
 
-  /** Hands a decrypted router frame to the router. */
+  /** Hands a decrypted router frame (the caller's own, from `open`) to the router. */
   deliver(address: string, payload: Uint8Array): void {
-    for (const h of [...this.#handlers]) h(address, payload);
+    this.#handOver(address, payload);
   }
 
-  /** Takes a decrypted fragment; the router gets the envelope once its last fragment is in. */
+  /**
+   * Takes a decrypted fragment: its bytes are copied into the message being reassembled, and the
+   * router gets the envelope (its own buffer) once the last fragment is in.
+   */
   deliverFragment(address: string, payload: Uint8Array): void {
     const whole = this.#reassembler.accept(address, payload);
-    if (whole) this.deliver(address, whole);
+    if (whole) this.#handOver(address, whole);
+  }
+
+  /** Gives every router handler its own frame (the router keeps views of it): copies after the first. */
+  #handOver(address: string, frame: Uint8Array): void {
+    let first = true;
+    for (const h of [...this.#handlers]) {
+      // `new Uint8Array(view)` copies (a Buffer's `slice` would not).
+      h(address, first ? frame : new Uint8Array(frame));
+      first = false;
+    }
   }
 
   /** Addresses with a session. */
@@ -218,13 +251,13 @@ export class SecureChannel {
     this.#queuedBytes.clear();
   }
 
-  #sendRouter(to: string, frame: Uint8Array): void {
-    if (frame.byteLength > MAX_ENVELOPE_BYTES) {
-      throw TransportError.tooLarge(frame.byteLength, MAX_ENVELOPE_BYTES);
-    }
-    if (this.#sendEnvelope(to, frame)) return;
+  #sendRouter(to: string, parts: readonly Uint8Array[]): void {
+    let size = 0;
+    for (const p of parts) size += p.byteLength;
+    if (size > MAX_ENVELOPE_BYTES) throw TransportError.tooLarge(size, MAX_ENVELOPE_BYTES);
+    if (this.#sendEnvelope(to, parts, size)) return;
     const queue = this.#queues.get(to) ?? [];
-    const bytes = (this.#queuedBytes.get(to) ?? 0) + frame.byteLength;
+    const bytes = (this.#queuedBytes.get(to) ?? 0) + size;
     if (
       queue.length >= (this.#options.maxQueued ?? 256) ||
       bytes > (this.#options.maxQueuedBytes ?? 4 << 20)
@@ -232,7 +265,7 @@ export class SecureChannel {
       this.#stats.queueDropped++;
       return;
     }
-    queue.push(Uint8Array.from(frame));
+    queue.push(Buffer.concat(parts, size)); // a copy: the caller's buffers are only lent
     this.#queues.set(to, queue);
     this.#queuedBytes.set(to, bytes);
     this.#options.connect(to);
@@ -248,17 +281,20 @@ export class SecureChannel {
     return Math.min(MAX_CHANNEL_PAYLOAD, this.#raw.maxFrameBytes - overhead);
   }
 
-  /** One session message, or fragments when the envelope is larger; false with no session. */
-  #sendEnvelope(to: string, frame: Uint8Array): boolean {
+  /**
+   * The envelope `parts` make (`size` bytes) as one session message, or as fragments when it is
+   * larger, each sealed from views of `parts`; false with no session.
+   */
+  #sendEnvelope(to: string, parts: readonly Uint8Array[], size: number): boolean {
     const limit = this.#channelPayloadLimit;
-    if (frame.byteLength <= limit) return this.sendOn(to, CHANNEL.router, frame);
+    if (size <= limit) return this.#seal(to, CHANNEL.router, parts) !== null;
     if (!this.#sessions.has(to)) return false;
     const id = this.#fragmentIds.get(to) ?? 0;
     this.#fragmentIds.set(to, (id + 1) % 2 ** 32);
-    const parts = splitEnvelope(id, frame, limit - FRAGMENT_HEADER_BYTES);
+    const fragments = fragmentPieces(id, parts, limit - FRAGMENT_HEADER_BYTES);
     this.#stats.fragmentedOut++;
-    this.#stats.fragmentsOut += parts.length;
-    for (const part of parts) this.sendOn(to, CHANNEL.fragment, part);
+    this.#stats.fragmentsOut += fragments.length;
+    for (const pieces of fragments) this.#seal(to, CHANNEL.fragment, pieces);
     return true;
   }
 }

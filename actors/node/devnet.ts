@@ -75,6 +75,19 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
             tap(t.address, to, Uint8Array.from(frame));
             return t.send(to, frame);
           },
+          // Every way out is tapped: a medium's fast paths carry the session traffic.
+          ...(t.sendParts && {
+            sendParts: (to: string, parts: readonly Uint8Array[]) => {
+              tap(t.address, to, Uint8Array.from(Buffer.concat(parts)));
+              return t.sendParts!(to, parts);
+            }
+          }),
+          ...(t.sendOwned && {
+            sendOwned: (to: string, frame: Uint8Array) => {
+              tap(t.address, to, Uint8Array.from(frame));
+              return t.sendOwned!(to, frame);
+            }
+          }),
           onFrame: (h, o) => t.onFrame(h, o),
           close: () => t.close(),
           ...(t.onPeerDown ? { onPeerDown: t.onPeerDown.bind(t) } : {})

@@ -45,6 +45,7 @@ import type { PaymentCtx, PaymentTiming } from './context.js';
 import { dhtBoard } from './spend.js';
 
 const DAY = 86_400_000;
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
 /**
  * The node's clock in whole milliseconds: statements, meters and ledger entries carry integer
@@ -63,6 +64,8 @@ export interface PaymentServiceOptions {
   readonly grant?: GrantPolicy;
   readonly fairness?: FairnessPolicy;
   readonly timing?: Partial<PaymentTiming>;
+  /** How often the upkeep re-checks a payer we accepted from lately for forks (10 minutes). */
+  readonly spendRecheckMs?: number;
   /** Tests only: alters our spend positions, as a payer running altered code would. */
   readonly alterSpend?: PaymentCtx['alterSpend'];
   /** Billing period; bills are cut at multiples of it on the node's clock (default 1 day). */
@@ -302,6 +305,9 @@ export function paymentService(o: PaymentServiceOptions, deps: PaymentDeps): Pay
       billedTo = b;
     }
     await r.pay.supplier.saveMeter();
+    await r.pay.customer.saveHistory();
+    // Fork re-checks and republishing wait on the DHT: not awaited (one round at a time).
+    void r.pay.supplier.spendUpkeep();
     await r.ledger.vest();
     view = viewOf();
     return view;
@@ -358,9 +364,13 @@ export function paymentService(o: PaymentServiceOptions, deps: PaymentDeps): Pay
         onContract: persist,
         bills: node.store()!.sub('bills'),
         pending: node.store()!.sub('pending'),
-        board: dhtBoard(node.network()!.dht),
+        board: dhtBoard(node.network()!.dht, clock),
         ...(o.timing ? { timing: o.timing } : {}),
         ...(o.alterSpend ? { alterSpend: o.alterSpend } : {}),
+        // Exact at every billing boundary (the bucket divides the period); eight periods kept,
+        // a day at least.
+        history: { bucketMs: gcd(periodMs, 60_000), keepMs: Math.max(8 * periodMs, DAY) },
+        ...(o.spendRecheckMs ? { recheckMs: o.spendRecheckMs } : {}),
         spawn
       });
       for (const { value } of await kept.range<SignedContract>()) {

@@ -1,7 +1,9 @@
 // Spend positions on a real LMDB file: an honest payer's concurrent payments to several payees,
 // delivered in any order and retried, are never refused; a position reused for another body is
 // refused (ERR_PAYMENT_FORK), a total its neighbours contradict is refused (ERR_PAYMENT_SPEND), and
-// the counter and the guard survive a reopen.
+// the counter and the guard survive a reopen. With a shared board: a double signer is caught and
+// its proof reaches every payee, including the one that accepted first; a board that cannot be
+// reached refuses the payment as unchecked.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,10 +14,12 @@ import { openLmdbStore } from '../store/index.js';
 import type { Payment } from '../../machines/payment/records.js';
 import { keysFromSeed } from '../ledger/fixtures.js';
 import { idOf, signPayment } from '../ledger/index.js';
-import { packPlain } from '../wire/plain-msgpack.js';
+import { packPlain, unpackPlain } from '../wire/plain-msgpack.js';
+import { TestClock } from '../clock.js';
 import {
   createSpendCounter,
   createSpendGuard,
+  RECHECK_MS,
   verifyFork,
   type Spend,
   type SpendBoard
@@ -121,15 +125,15 @@ test('the counter and the guard survive a reopen of their LMDB store', async (t)
   assert.equal(bad.ok ? '' : bad.code, 'ERR_PAYMENT_SPEND');
 });
 
-/** An in-memory stand-in for the DHT layer `spends`: one list of notes per (payer, n). */
+/** An in-memory stand-in for the DHT layers `spends` and `forks`: one list of values per name. */
 function sharedBoard() {
   const held = new Map<string, Uint8Array[]>();
   const board: SpendBoard = {
-    publish: async (payer, n, note) => {
-      const k = `${payer}/${n}`;
-      held.set(k, [...(held.get(k) ?? []), note]);
+    publish: async (layer, name, value) => {
+      const k = `${layer}:${name}`;
+      held.set(k, [...(held.get(k) ?? []), value]);
     },
-    read: async (payer, n) => held.get(`${payer}/${n}`) ?? []
+    read: async (layer, name) => held.get(`${layer}:${name}`) ?? []
   };
   return { board, held };
 }
@@ -196,8 +200,97 @@ test('a fabricated proof condemns no one', async () => {
   // One payment twice is no proof; nor is a note published with a bad signature on the board.
   assert.equal(verifyFork({ payer: one.p.payer, n: 1, a: notes.a, b: notes.a }), false);
   const { board } = sharedBoard();
-  await board.publish(one.p.payer, 1, packPlain(notes.b));
+  await board.publish('spends', `${one.p.payer}/1`, packPlain(notes.b));
   const g = createSpendGuard(undefined, board);
   assert.deepEqual(await g.admit(one.p, one.sig), { ok: true });
   assert.deepEqual(g.forks(), []);
+});
+
+test('a position reused at one payee leaves a full proof: kept, published, and reloaded', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'bitdust-spend-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  let kv = openLmdbStore({ path: join(dir, 'db') });
+  const { board, held } = sharedBoard();
+  const g = createSpendGuard(kv, board);
+  const one = signed(payment(1, 100, { n: 1, total: '100' }));
+  const two = signed(payment(2, 100, { n: 1, total: '100' }));
+  assert.ok((await g.admit(one.p, one.sig)).ok);
+  const v = await g.admit(two.p, two.sig);
+  assert.equal(v.ok ? '' : v.code, 'ERR_PAYMENT_FORK');
+  const [proof] = g.forks();
+  assert.ok(verifyFork(proof), 'the proof holds both signed bodies');
+  assert.deepEqual([proof!.a.payment.id, proof!.b.payment.id], [one.p.id, two.p.id]);
+  // Published on `forks` under the payer, where any payee can verify it.
+  const out = held.get(`forks:${one.p.payer}`) ?? [];
+  assert.equal(out.length, 1);
+  assert.ok(verifyFork(unpackPlain(out[0]!)));
+  await kv.close();
+  kv = openLmdbStore({ path: join(dir, 'db') });
+  t.after(() => kv.close());
+  const again = createSpendGuard(kv, board);
+  await again.load();
+  assert.ok(verifyFork(again.forks()[0]), 'the proof survives a reopen');
+  const next = signed(payment(3, 5, { n: 2, total: '105' }));
+  const after = await again.admit(next.p, next.sig);
+  assert.equal(after.ok ? '' : after.code, 'ERR_PAYMENT_FORK');
+});
+
+test('payees that accepted before a fork existed learn of it in their upkeep', async () => {
+  const clock = new TestClock(1_000_000);
+  const { board } = sharedBoard();
+  const [a, b, c] = [0, 1, 2].map(() => createSpendGuard(undefined, board, clock));
+  const one = signed(payment(1, 100, { n: 1, total: '100' }, 'payee-a'));
+  const two = signed(payment(2, 100, { n: 1, total: '100' }, 'payee-b'));
+  assert.ok((await a!.admit(one.p, one.sig)).ok);
+  const caught = await b!.admit(two.p, two.sig);
+  assert.equal(caught.ok ? '' : caught.code, 'ERR_PAYMENT_FORK');
+  assert.deepEqual(a!.forks(), [], 'the first payee accepted before the fork existed');
+  // Not yet due: nothing is re-checked.
+  assert.equal((await a!.upkeep()).checked, 0);
+  clock.increment(RECHECK_MS);
+  assert.equal((await a!.upkeep()).caught, 1);
+  assert.ok(verifyFork(a!.forks()[0]), 'the first payee now holds the proof');
+  const three = signed(payment(3, 5, { n: 2, total: '105' }, 'payee-a'));
+  const refused = await a!.admit(three.p, three.sig);
+  assert.equal(refused.ok ? '' : refused.code, 'ERR_PAYMENT_FORK');
+  // A payee that never dealt with the payer reads the proof before its first payment.
+  const four = signed(payment(4, 5, { n: 2, total: '105' }, 'payee-c'));
+  const fresh = await c!.admit(four.p, four.sig);
+  assert.equal(fresh.ok ? '' : fresh.code, 'ERR_PAYMENT_FORK');
+  assert.ok(verifyFork(c!.forks()[0]));
+});
+
+test('the upkeep also finds a conflicting spends record for a position it holds', async () => {
+  const clock = new TestClock(1_000_000);
+  const { board } = sharedBoard();
+  const a = createSpendGuard(undefined, board, clock);
+  const one = signed(payment(1, 100, { n: 1, total: '100' }, 'payee-a'));
+  assert.ok((await a.admit(one.p, one.sig)).ok);
+  // Another body at position 1, published by a payee that never read (no proof on `forks`).
+  const two = signed(payment(2, 100, { n: 1, total: '100' }, 'payee-d'));
+  await board.publish('spends', `${one.p.payer}/1`, packPlain({ payment: two.p, ...two.sig }));
+  clock.increment(RECHECK_MS);
+  assert.equal((await a.upkeep()).caught, 1);
+  assert.ok(verifyFork(a.forks()[0]));
+});
+
+test('a board that cannot be reached refuses the payment as unchecked and records nothing', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'bitdust-spend-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const kv = openLmdbStore({ path: join(dir, 'db') });
+  t.after(() => kv.close());
+  const down: SpendBoard = {
+    publish: async () => {
+      throw new Error('ERR_DHT_STORE_FAILED: no node stored it');
+    },
+    read: async () => []
+  };
+  const one = signed(payment(1, 100, { n: 1, total: '100' }));
+  const v = await createSpendGuard(kv, down).admit(one.p, one.sig);
+  assert.equal(v.ok ? '' : v.code, 'ERR_PAYMENT_UNCHECKED');
+  assert.match(v.ok ? '' : v.reason, /retry later/);
+  assert.deepEqual(await kv.range({ prefix: 's/' }), [], 'nothing accepted');
+  // Once the board answers, the same payment passes.
+  const { board } = sharedBoard();
+  assert.deepEqual(await createSpendGuard(kv, board).admit(one.p, one.sig), { ok: true });
 });

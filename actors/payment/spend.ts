@@ -7,14 +7,28 @@
  *
  * The payer's counter ({@link createSpendCounter}) is allocated synchronously (concurrent
  * payments never share a position) and written durably before the payment leaves; the payee's
- * guard ({@link createSpendGuard}) keeps every position it accepted from each payer.
+ * guard ({@link createSpendGuard}) keeps every position it accepted from each payer, with the
+ * body as signed, cross-checks each payment on the board (spend-board.ts) before countersigning,
+ * and in its upkeep re-checks recent payers and republishes what other payees must still see.
  */
 import { hashOf, verifyValue } from '../ledger/index.js';
-import { packPlain, unpackPlain } from '../wire/plain-msgpack.js';
+import type { Clock } from '../clock.js';
 import type { Payment } from '../../machines/payment/records.js';
 import type { Verdict } from '../../machines/payment/validate.js';
 import type { KvStore } from '../store/index.js';
-import type { DhtNode } from '../dht/index.js';
+import {
+  decodeNote,
+  decodeProof,
+  encodeNote,
+  encodeProof,
+  isProofShape,
+  spendName,
+  type ForkProof,
+  type SpendBoard,
+  type SpendNote
+} from './spend-board.js';
+
+export { dhtBoard, type ForkProof, type SpendBoard, type SpendNote } from './spend-board.js';
 
 /** A position of a payer's spending, as carried in a payment. */
 export interface Spend {
@@ -47,93 +61,22 @@ export async function createSpendCounter(kv?: KvStore) {
   return { next, current: (): Spend => ({ n, total: total.toString() }) };
 }
 
-/** A payment as its payer signed it (no evidence): what payees publish for each other. */
-export interface SpendNote {
-  payment: Payment;
-  payerKey: Uint8Array;
-  payerSig: Uint8Array;
-}
-
-/** Two payments one payer signed at one position: its own proof of double signing. */
-export interface ForkProof {
-  payer: string;
-  n: number;
-  a: SpendNote;
-  b: SpendNote;
-}
-
-/**
- * Where payees publish the payments they accept, by (payer, n), and read what others published
- * there (the DHT layer `spends` in a node).
- */
-export interface SpendBoard {
-  publish(payer: string, n: number, note: Uint8Array): Promise<void>;
-  read(payer: string, n: number): Promise<Uint8Array[]>;
-}
-
-/** Records live 23 h (the DHT refuses more than 24 h): forks further apart go unseen. */
-const SPEND_TTL_MS = 23 * 3_600_000;
-
-/**
- * The board on the DHT layer `spends`, name `<payer>/<n>`: one record per payee that accepted a
- * payment at that position. Published once and not republished (a node would otherwise re-sign
- * every payment it ever accepted, every half TTL).
- */
-export function dhtBoard(dht: Pick<DhtNode, 'put' | 'get' | 'unpublish'>): SpendBoard {
-  return {
-    publish: async (payer, n, note) => {
-      const name = `${payer}/${n}`;
-      try {
-        await dht.put('spends', name, note, { ttlMs: SPEND_TTL_MS });
-      } finally {
-        dht.unpublish('spends', name);
-      }
-    },
-    read: async (payer, n) => (await dht.get('spends', `${payer}/${n}`)).records.map((r) => r.value)
-  };
-}
-
-const isNote = (x: unknown): x is SpendNote => {
-  const s = x as SpendNote | null;
-  return (
-    typeof s === 'object' &&
-    s !== null &&
-    typeof s.payment === 'object' &&
-    s.payment !== null &&
-    typeof s.payment.payer === 'string' &&
-    typeof s.payment.spend?.n === 'number' &&
-    s.payerKey instanceof Uint8Array &&
-    s.payerSig instanceof Uint8Array
-  );
-};
-
 /**
  * Whether `x` proves double signing: two bodies that differ, claim the same position of the same
  * payer, and both carry that payer's valid signature. A forged proof condemns no one.
  */
 export function verifyFork(x: unknown): x is ForkProof {
-  const f = x as ForkProof | null;
-  if (typeof f !== 'object' || f === null || !isNote(f.a) || !isNote(f.b)) return false;
-  const { a, b } = f;
+  if (!isProofShape(x)) return false;
+  const { a, b } = x;
   return (
-    a.payment.payer === f.payer &&
-    b.payment.payer === f.payer &&
-    a.payment.spend!.n === f.n &&
-    b.payment.spend!.n === f.n &&
+    a.payment.payer === x.payer &&
+    b.payment.payer === x.payer &&
+    a.payment.spend!.n === x.n &&
+    b.payment.spend!.n === x.n &&
     hashOf(a.payment) !== hashOf(b.payment) &&
-    verifyValue(f.payer, a.payerKey, 'payment', a.payment, a.payerSig) &&
-    verifyValue(f.payer, b.payerKey, 'payment', b.payment, b.payerSig)
+    verifyValue(x.payer, a.payerKey, 'payment', a.payment, a.payerSig) &&
+    verifyValue(x.payer, b.payerKey, 'payment', b.payment, b.payerSig)
   );
-}
-
-/** Decodes a published note, or undefined (the DHT caps the value at 4 KiB before this). */
-function decodeNote(bytes: Uint8Array): SpendNote | undefined {
-  try {
-    const x = unpackPlain(bytes);
-    return isNote(x) ? x : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The payee's record of one accepted position. */
@@ -142,19 +85,65 @@ interface Seen {
   total: string;
   amount: number;
   hash: string;
+  /** The body as its payer signed it, so a second body at this position makes a full proof. */
+  note?: SpendNote;
+  /** When we accepted it, and when we last published it on the board. */
+  at?: number;
+  pub?: number;
 }
+
+/** What the upkeep tracks of a position accepted within {@link RETAIN_MS}. */
+interface Recent {
+  payer: string;
+  n: number;
+  at: number;
+  pub: number;
+  checked: number;
+}
+
+const HOUR = 3_600_000;
+/**
+ * Republished twice per record lifetime (SPEND_TTL_MS, 23 h), so one failed round does not let a
+ * record lapse.
+ */
+export const REPUBLISH_MS = 11 * HOUR;
+/**
+ * How long a position stays on the board: the date window of payments (35 days). A payer that
+ * reuses a position later than that, at payees that never dealt with it, is not matched.
+ */
+export const RETAIN_MS = 35 * 24 * HOUR;
+/** Payers we accepted from within this window are re-checked every {@link RECHECK_MS}. */
+export const RECHECK_WINDOW_MS = 24 * HOUR;
+export const RECHECK_MS = 10 * 60_000;
+/** Board operations one upkeep round may make (reads and publishes). */
+export const UPKEEP_OPS = 32;
 
 /** Zero-padded so key order is numeric order. */
 const keyOf = (payer: string, n: number) => `s/${payer}/${String(n).padStart(16, '0')}`;
 
 /**
- * The payee's guard. {@link check} judges a payment against every position accepted from the same
- * payer; {@link accept} records it (durably, before the receipt is sent).
+ * The payee's guard. {@link admit} judges a payment against every position accepted from the same
+ * payer and against the board, and records it (durably, before the receipt is sent);
+ * {@link upkeep} re-checks recent payers (every `recheckMs`) and republishes. `clock` dates what
+ * it records.
  */
-export function createSpendGuard(kv?: KvStore, board?: SpendBoard) {
+export function createSpendGuard(
+  kv?: KvStore,
+  board?: SpendBoard,
+  clock?: Pick<Clock, 'now'>,
+  recheckMs = RECHECK_MS
+) {
+  const now = () => clock?.now() ?? 0;
   const mem = new Map<string, Seen>();
   const proofs = new Map<string, ForkProof>();
+  /** When each proof was last published (0: not yet). */
+  const proofPub = new Map<string, number>();
+  const recent = new Map<string, Recent>();
   const get = async (k: string) => mem.get(k) ?? (await kv?.get<Seen>(k));
+  const put = async (k: string, seen: Seen, durable: boolean) => {
+    if (kv) await kv.put(k, seen as never, { durable });
+    else mem.set(k, seen);
+  };
   const below = async (payer: string, n: number): Promise<Seen | undefined> => {
     const lo = [...mem.entries()].filter(([k, s]) => k.startsWith(`s/${payer}/`) && s.n < n);
     const fromMem = lo.sort((a, b) => b[1].n - a[1].n)[0]?.[1];
@@ -210,72 +199,210 @@ export function createSpendGuard(kv?: KvStore, board?: SpendBoard) {
     return { ok: true };
   }
 
-  async function accept(p: Payment): Promise<void> {
+  async function accept(p: Payment, note?: SpendNote, published = false): Promise<void> {
     const s = p.spend!;
-    const seen: Seen = { n: s.n, total: s.total, amount: p.amount, hash: hashOf(p) };
+    const t = now();
+    const seen: Seen = { n: s.n, total: s.total, amount: p.amount, hash: hashOf(p), at: t };
+    if (note) seen.note = note;
+    if (published) seen.pub = t;
     const k = keyOf(p.payer, s.n);
-    if (kv) await kv.put(k, seen, { durable: true });
-    else mem.set(k, seen);
+    await put(k, seen, true);
+    if (note) recent.set(k, { payer: p.payer, n: s.n, at: t, pub: seen.pub ?? 0, checked: t });
   }
+
+  /** Keeps a proof (durably) and publishes it on `forks`; from then on its payer is refused. */
+  async function keep(proof: ForkProof): Promise<void> {
+    if (proofs.has(proof.payer)) return;
+    proofs.set(proof.payer, proof);
+    proofPub.set(proof.payer, 0);
+    if (kv) await kv.put(`f/${proof.payer}`, proof as never, { durable: true });
+    // Best effort now; the upkeep publishes it again until it is out.
+    void publishProof(proof.payer).catch(() => undefined);
+  }
+  async function publishProof(payer: string): Promise<void> {
+    await board?.publish('forks', payer, encodeProof(proofs.get(payer)!));
+    proofPub.set(payer, now());
+  }
+
+  const refusal = (proof: ForkProof, why: string): Verdict => ({
+    ok: false,
+    code: 'ERR_PAYMENT_FORK',
+    reason: `${why} at position ${proof.n}`
+  });
 
   let queue: Promise<unknown> = Promise.resolve();
   /**
    * Checks and, when sound, records `p`; one payment at a time, so two bodies racing for one
-   * position cannot both pass.
+   * position cannot both pass. With a board and the payer's signature (`signed`), the payment is
+   * cross-checked there first; a board that does not answer refuses it as ERR_PAYMENT_UNCHECKED,
+   * which the payer retries later.
    */
   function admit(p: Payment, signed?: Omit<SpendNote, 'payment'>): Promise<Verdict> {
     const run = queue.then(async (): Promise<Verdict> => {
       const known = proofs.get(p.payer) ?? (await kv?.get<ForkProof>(`f/${p.payer}`));
       if (known) {
         proofs.set(p.payer, known);
-        const reason = `payer signed two payments at position ${known.n}`;
-        return { ok: false, code: 'ERR_PAYMENT_FORK', reason };
+        return refusal(known, 'payer signed two payments');
+      }
+      const note = signed && { payment: p, ...signed };
+      const same = p.spend && (await get(keyOf(p.payer, p.spend.n)));
+      if (same?.note && note && same.hash !== hashOf(p)) {
+        // Reused here: the body we kept and this one are the payer's own proof.
+        const proof = { payer: p.payer, n: same.n, a: same.note, b: note };
+        if (verifyFork(proof)) {
+          await keep(proof);
+          return refusal(proof, 'payer signed two payments');
+        }
       }
       const v = await check(p);
       if (!v.ok) return v;
-      if (board && signed && p.spend) {
-        const proof = await crossCheck({ payment: p, ...signed });
+      // A retry of a payment accepted (and cross-checked) before.
+      if (same) return v;
+      if (board && note) {
+        let proof: ForkProof | undefined;
+        try {
+          proof = await crossCheck(note);
+        } catch (e) {
+          const why = e instanceof Error ? e.message : String(e);
+          return {
+            ok: false,
+            code: 'ERR_PAYMENT_UNCHECKED',
+            reason: `cannot check the spend position on the DHT (${why}); retry later`
+          };
+        }
         if (proof) {
-          proofs.set(p.payer, proof);
-          if (kv) await kv.put(`f/${p.payer}`, proof as never, { durable: true });
-          const reason = `another payee holds a different payment at position ${proof.n}`;
-          return { ok: false, code: 'ERR_PAYMENT_FORK', reason };
+          await keep(proof);
+          return refusal(proof, 'another payee holds a different payment');
         }
       }
-      await accept(p);
+      await accept(p, note, board !== undefined && note !== undefined);
       return v;
     });
     queue = run.catch(() => undefined);
     return run;
   }
 
-  /**
-   * Publishes the payment at its position and reads what other payees published there. Best
-   * effort: a DHT that cannot be reached does not stop a payment (the local checks still hold).
-   */
-  async function crossCheck(note: SpendNote): Promise<ForkProof | undefined> {
+  /** A proof of `payer` published by anyone on `forks` that verifies, if any. */
+  async function provenFork(payer: string): Promise<ForkProof | undefined> {
+    for (const bytes of await board!.read('forks', payer)) {
+      const f = decodeProof(bytes);
+      if (f && f.payer === payer && verifyFork(f)) return f;
+    }
+    return undefined;
+  }
+
+  /** A record on `spends` at our note's position with another body the payer signed, if any. */
+  async function conflicting(note: SpendNote): Promise<ForkProof | undefined> {
     const { payer, spend } = note.payment;
-    const n = spend!.n;
-    const mine = packPlain(note);
-    await board!.publish(payer, n, mine).catch(() => undefined);
-    const found = await board!.read(payer, n).catch(() => [] as Uint8Array[]);
-    for (const bytes of found) {
+    for (const bytes of await board!.read('spends', spendName(payer, spend!.n))) {
       const other = decodeNote(bytes);
-      const proof = { payer, n, a: note, b: other };
+      const proof = { payer, n: spend!.n, a: note, b: other };
       if (other && verifyFork(proof)) return proof as ForkProof;
     }
     return undefined;
   }
 
+  /**
+   * Publishes the payment at its position, then reads that position and the payer's proofs. Each
+   * payee publishes before it reads, so of two payees handed different bodies at one position,
+   * whichever reads last sees the other's. Throws when the board did not answer.
+   */
+  async function crossCheck(note: SpendNote): Promise<ForkProof | undefined> {
+    const { payer, spend } = note.payment;
+    await board!.publish('spends', spendName(payer, spend!.n), encodeNote(note));
+    const [proven, other] = await Promise.all([provenFork(payer), conflicting(note)]);
+    return proven ?? other;
+  }
+
+  let busy = false;
+  /**
+   * One bounded round ({@link UPKEEP_OPS} board operations, stopping at the first failure):
+   * publishes proofs not yet out or due again; re-checks the payers we accepted from within
+   * {@link RECHECK_WINDOW_MS} (their proofs on `forks`, and our positions on `spends`), so a
+   * payee that accepted before a fork existed learns of it and keeps the proof; republishes our
+   * positions of the last {@link RETAIN_MS} before their records expire. Returns what it did.
+   */
+  async function upkeep(): Promise<{ published: number; checked: number; caught: number }> {
+    const did = { published: 0, checked: 0, caught: 0 };
+    if (!board || busy) return did;
+    busy = true;
+    let ops = UPKEEP_OPS;
+    const t = now();
+    try {
+      for (const [k, r] of recent) if (r.at <= t - RETAIN_MS) recent.delete(k);
+      for (const [payer, pub] of proofPub) {
+        if (ops <= 0 || pub > t - REPUBLISH_MS) continue;
+        ops--;
+        await publishProof(payer);
+        did.published++;
+      }
+      const due = [...recent.entries()]
+        .filter(([, r]) => r.at > t - RECHECK_WINDOW_MS && r.checked <= t - recheckMs)
+        .sort((a, b) => a[1].checked - b[1].checked);
+      const read = new Set<string>();
+      for (const [k, r] of due) {
+        if (ops <= 1) break;
+        if (proofs.has(r.payer)) continue;
+        let proof: ForkProof | undefined;
+        if (!read.has(r.payer)) {
+          read.add(r.payer);
+          ops--;
+          proof = await provenFork(r.payer);
+        }
+        const note = (await get(k))?.note;
+        if (!proof && note) {
+          ops--;
+          proof = await conflicting(note);
+        }
+        r.checked = t;
+        did.checked++;
+        if (proof) {
+          await keep(proof);
+          did.caught++;
+        }
+      }
+      const stale = [...recent.entries()]
+        .filter(([, r]) => r.pub <= t - REPUBLISH_MS)
+        .sort((a, b) => a[1].pub - b[1].pub);
+      for (const [k, r] of stale) {
+        if (ops <= 0) break;
+        const row = await get(k);
+        if (!row?.note) {
+          recent.delete(k);
+          continue;
+        }
+        ops--;
+        await board.publish('spends', spendName(r.payer, r.n), encodeNote(row.note));
+        r.pub = t;
+        await put(k, { ...row, pub: t }, false);
+        did.published++;
+      }
+    } catch {
+      // The board did not answer: the next round carries on where this one stopped.
+    } finally {
+      busy = false;
+    }
+    return did;
+  }
+
   /** Every proof of double signing this payee holds ({@link load} reads them back on start). */
   const forks = (): ForkProof[] => [...proofs.values()];
 
-  /** Reads the proofs kept before a restart. */
+  /** Reads the proofs kept before a restart, and the positions the upkeep still looks after. */
   async function load(): Promise<void> {
-    for (const { value } of (await kv?.range<ForkProof>({ prefix: 'f/' })) ?? []) {
+    if (!kv) return;
+    for (const { value } of await kv.range<ForkProof>({ prefix: 'f/' })) {
       proofs.set(value.payer, value);
+      proofPub.set(value.payer, 0);
+    }
+    const t = now();
+    for (const { key, value } of await kv.range<Seen>({ prefix: 's/' })) {
+      if (value.note && value.at !== undefined && value.at > t - RETAIN_MS) {
+        const payer = value.note.payment.payer;
+        recent.set(key, { payer, n: value.n, at: value.at, pub: value.pub ?? 0, checked: t });
+      }
     }
   }
 
-  return { check, accept, admit, forks, load };
+  return { check, accept, admit, forks, load, upkeep };
 }

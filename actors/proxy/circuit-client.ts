@@ -44,6 +44,7 @@ export class CircuitClient {
   readonly circId = randomInt(1, 2 ** 32 - 1);
   readonly actor: Actor<typeof circuitMachine>;
   readonly #sessions: Session[] = [];
+  readonly #heads = new Map<string, Uint8Array>();
   #hs: HandshakeState | null = null;
   #ready = false;
 
@@ -54,7 +55,12 @@ export class CircuitClient {
     timing: CircuitTiming = {},
     clock: Clock = realClock,
     /** Where the inspector shows this circuit (the receiver's invoked child), if anywhere. */
-    parent?: AnyActorRef
+    parent?: AnyActorRef,
+    /**
+     * Pad every relay cell to one size (docs/proxy.md, "Padding"): the command for hop t is
+     * padded to `PADDED_SIZE − 25·t` bytes, and each hop pads its answers to the size it got.
+     */
+    readonly pad = false
   ) {
     this.actor = createActor(
       circuitMachine.provide({
@@ -105,8 +111,31 @@ export class CircuitClient {
 
   /** Sends `payload` to `peer` out of the last hop. */
   send(peer: string, payload: Uint8Array): Promise<void> {
+    return this.sendParts(peer, [payload]);
+  }
+
+  /**
+   * Sends the payload that `parts` make, joined, to `peer` out of the last hop. The parts are
+   * only read (sealed from), never kept: the innermost layer is sealed from them directly.
+   */
+  sendParts(peer: string, parts: readonly Uint8Array[]): Promise<void> {
     if (!this.ready) return Promise.reject(ProxyError.notReady());
-    return this.#layered(this.path.length - 1, { cmd: 'data', peer, payload });
+    return this.#seal(this.path.length - 1, [this.#dataHead(peer), ...parts]);
+  }
+
+  /**
+   * The `data` head for `peer`, encoded once per peer (a node talks to a few peers, each frame
+   * would otherwise encode the address again). Only ever sealed from, never handed on, so one
+   * buffer serves every frame. Bounded: the cache is dropped past 256 peers.
+   */
+  #dataHead(peer: string): Uint8Array {
+    let head = this.#heads.get(peer);
+    if (!head) {
+      if (this.#heads.size >= 256) this.#heads.clear();
+      head = wire.dataHead(peer);
+      this.#heads.set(peer, head);
+    }
+    return head;
   }
 
   /** A cell from the first hop on our circId. */
@@ -122,6 +151,7 @@ export class CircuitClient {
       let cmd: RelayCommand;
       try {
         cmd = wire.decodeRelay((this.#sessions[i] as Session).receive(data));
+        if (cmd.cmd === 'padded') cmd = wire.decodeRelay(cmd.inner);
       } catch {
         this.handlers.onAuthFailure?.();
         return void this.actor.send({ type: 'circuit.auth-failed' });
@@ -183,7 +213,15 @@ export class CircuitClient {
    * pieces, so a payload is never copied, only encrypted once per layer.
    */
   #layered(target: number, cmd: RelayCommand): Promise<void> {
-    let data = (this.#sessions[target] as Session).seal(wire.encodeRelayParts(cmd));
+    return this.#seal(target, wire.encodeRelayParts(cmd));
+  }
+
+  /** {@link #layered} for a command already in pieces. */
+  #seal(target: number, command: readonly Uint8Array[]): Promise<void> {
+    const plain = this.pad
+      ? wire.paddedParts(command, wire.PADDED_SIZE - wire.LAYER_BYTES * target)
+      : command;
+    let data = (this.#sessions[target] as Session).seal(plain);
     for (let i = target - 1; i >= 0; i--) {
       data = (this.#sessions[i] as Session).seal([wire.forwardHead(), ...data]);
     }

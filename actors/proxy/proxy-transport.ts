@@ -6,8 +6,8 @@
  *   as `from`. Every node should use at least this mode, or it cannot answer hidden nodes.
  * - `nat` (1 hop) and `privacy` (3 hops): a {@link ProxyReceiver} keeps a circuit up; `address` is
  *   the circuit's proxy address (empty while none is up) and every frame goes out through the
- *   circuit, so no peer ever sees this node's own address — except the `bootstrap` addresses
- *   (seeds), reached directly while no circuit is up, when the routers come from the DHT.
+ *   circuit, so no peer ever sees this node's own address (a node that finds its routers in the
+ *   DHT looks them up first under a throwaway identity: server/cli/hidden-bootstrap.ts).
  *
  * Proxy cells and routed frames for other roles (a router on the same transport) are never
  * handed to the node layer.
@@ -29,11 +29,6 @@ export const PROXY_MAX_FRAME = 64_000;
 export interface ProxyTransportOptions extends Partial<Omit<ProxyReceiverOptions, 'transport'>> {
   base: Transport;
   mode: 'direct' | 'nat' | 'privacy';
-  /**
-   * Relayed modes: addresses (the node's seeds) reached directly while no circuit is up, so a
-   * node that finds its routers in the DHT can join it first. They see the node's own address.
-   */
-  bootstrap?: string[];
   /** A proxy router serving on `base` beside this node: reported by `proxy()`, stopped by close. */
   router?: ProxyRouter;
 }
@@ -69,17 +64,29 @@ export function proxyStatusOf(transport: Transport | undefined): ProxyStatus | n
   return typeof p?.proxy === 'function' ? p.proxy() : null;
 }
 
+/** `base.sendParts`, or `base.send` of the parts joined when the medium has no writev path. */
+function sendParts(base: Transport, to: string, parts: readonly Uint8Array[]): Promise<void> {
+  if (base.sendParts) return base.sendParts(to, parts);
+  return base.send(to, Buffer.concat(parts));
+}
+
 /** Wraps `options.base`; in `nat`/`privacy` mode starts a receiver (needs `directory`). */
 export function createProxyTransport(options: ProxyTransportOptions): ProxyTransport {
   const { base, mode } = options;
-  const frames = new Set<FrameHandler>();
+  const frames = new Map<FrameHandler, boolean>(); // handler → borrows
   const addressHandlers = new Set<(address: string) => void>();
-  const deliver = (from: string, frame: Uint8Array) => {
-    for (const h of [...frames]) h(from, frame);
+  /**
+   * Hands `frame` to every handler: `owned` frames (a layer just decrypted for us) as they are;
+   * a borrowed view of the medium's buffer as it is to borrowing handlers (the node's sessions
+   * read it in place) and as one copy to the others, made only if one of them is there.
+   */
+  const deliver = (from: string, frame: Uint8Array, owned = true) => {
+    let copy: Uint8Array | null = owned ? frame : null;
+    for (const [h, borrow] of [...frames])
+      h(from, borrow ? frame : (copy ??= new Uint8Array(frame)));
   };
   let receiver: ProxyReceiver | null = null;
   let relayed = '';
-  const bootstrap = new Set(options.bootstrap ?? []);
   if (mode !== 'direct') {
     if (!options.directory) throw new TypeError('a relayed proxy transport needs a directory');
     receiver = new ProxyReceiver({
@@ -96,18 +103,21 @@ export function createProxyTransport(options: ProxyTransportOptions): ProxyTrans
       for (const h of [...addressHandlers]) h(relayed);
     });
   }
-  const offBase = base.onFrame((from, frame) => {
-    if (!wire.isProxyFrame(frame)) return deliver(from, frame);
-    if (frame[0] !== wire.ROUTED_TAG) return; // cells: circuit clients and routers
-    try {
-      const f = wire.decodeRouted(frame);
-      // The base frame is this handler's own (no `borrow`), so the payload view is too: handing
-      // it on uncopied costs only the few header bytes it keeps alive.
-      if (f.token === '') deliver(f.from || from, f.payload);
-    } catch {
-      /* malformed routed frame: dropped, as a transport drops garbage */
-    }
-  });
+  // Borrowed, and copied only for a handler that keeps frames: cells (a hidden node's whole
+  // circuit traffic) are for the receiver and routers, which read them in place.
+  const offBase = base.onFrame(
+    (from, frame) => {
+      if (!wire.isProxyFrame(frame)) return deliver(from, frame, false);
+      if (frame[0] !== wire.ROUTED_TAG) return; // cells: circuit clients and routers
+      try {
+        const f = wire.decodeRouted(frame);
+        if (f.token === '') deliver(f.from || from, f.payload, false);
+      } catch {
+        /* malformed routed frame: dropped, as a transport drops garbage */
+      }
+    },
+    { borrow: true }
+  );
   // Even a direct node may send to a relayed address (`proxy:…`), whose frames the circuit caps:
   // announcing the smaller limit lets the session layer size its fragments for either path.
   const maxFrameBytes = Math.min(base.maxFrameBytes, PROXY_MAX_FRAME);
@@ -124,7 +134,6 @@ export function createProxyTransport(options: ProxyTransportOptions): ProxyTrans
         throw TransportError.tooLarge(frame.byteLength, maxFrameBytes);
       }
       if (receiver) {
-        if (!relayed && bootstrap.has(to)) return base.send(to, frame);
         return receiver.send(to, frame);
       }
       const p = wire.parseProxyAddress(to);
@@ -136,8 +145,20 @@ export function createProxyTransport(options: ProxyTransportOptions): ProxyTrans
         wire.encodeRouted({ token: p.token, from: base.address, payload: frame })
       );
     },
-    onFrame(h) {
-      frames.add(h);
+    sendParts(to, parts) {
+      let bytes = 0;
+      for (const p of parts) bytes += p.byteLength;
+      if (bytes > maxFrameBytes)
+        return Promise.reject(TransportError.tooLarge(bytes, maxFrameBytes));
+      if (receiver) {
+        return receiver.sendParts(to, parts);
+      }
+      const p = wire.parseProxyAddress(to);
+      if (!p) return sendParts(base, to, parts);
+      return sendParts(base, p.router, [wire.routedHead(p.token, base.address), ...parts]);
+    },
+    onFrame(h, options) {
+      frames.set(h, options?.borrow === true);
       return () => frames.delete(h);
     },
     onPeerDown(h: PeerDownHandler) {

@@ -17,7 +17,12 @@ import {
 } from '../../machines/proxy/receiver/machine.js';
 import { reachabilityMachine } from '../../machines/proxy/reachability/machine.js';
 import { CELL_TAG, decodeCell } from '../../machines/proxy/circuit/messages.js';
-import { CircuitClient, type CircuitTiming, type RouterInfo } from './circuit-client.js';
+import {
+  CircuitClient,
+  type CircuitHandlers,
+  type CircuitTiming,
+  type RouterInfo
+} from './circuit-client.js';
 import { ProxyError } from './errors.js';
 
 /** Where routers come from: the DHT proxy-routers layer, or a fixed list (tests, preferred). */
@@ -49,6 +54,13 @@ export interface ProxyReceiverOptions {
   privacy?: boolean;
   timing?: CircuitTiming;
   retryDelayMs?: number;
+  /**
+   * Keep a spare circuit through other routers, built once the first is up, and switch to it at
+   * once when the first fails (docs/proxy.md). Needs twice `hops` routers. Default false.
+   */
+  spare?: boolean;
+  /** Pad every relay cell of its circuits to one size (docs/proxy.md, "Padding"). Default false. */
+  pad?: boolean;
   clock?: Clock;
   random?: Random;
   /**
@@ -73,6 +85,8 @@ export interface ReceiverStatus extends ReceiverContext {
   state: string;
   reachability: { state: string; reason: string };
   authFailures: number;
+  /** A spare circuit is up, ready to take over. */
+  spareUp: boolean;
 }
 
 /** A running proxy receiver. */
@@ -80,6 +94,8 @@ export class ProxyReceiver {
   readonly actor: Actor<typeof receiverMachine>;
   readonly reachability: Actor<typeof reachabilityMachine>;
   #circuit: CircuitClient | null = null;
+  #spare: CircuitClient | null = null;
+  #spareAddress: string | null = null;
   #authFailures = 0;
   readonly #data = new Set<(peer: string, payload: Uint8Array) => void>();
   readonly #address = new Set<(address: string | null) => void>();
@@ -109,20 +125,35 @@ export class ProxyReceiver {
             return all.map((r) => r.address).sort((a, b) => score(a) - score(b));
           }),
           circuit: fromCallback(({ sendBack, input, self }) => {
-            const path = input.path.map((a) => known.get(a) as RouterInfo);
-            const c = new CircuitClient(
-              transport,
-              path,
-              this.#handlers(sendBack),
-              options.timing,
-              clock,
-              parent ? self : undefined
-            );
+            const build = (routers: string[], shown: boolean): CircuitClient => {
+              const c: CircuitClient = new CircuitClient(
+                transport,
+                routers.map((a) => known.get(a) as RouterInfo),
+                this.#handlers(
+                  sendBack,
+                  () => c,
+                  () => {
+                    // The active circuit is up: build the spare, if one is wanted and possible.
+                    if (input.spare.length === 0 || this.#spare) return;
+                    this.#spare = build(input.spare, false);
+                    this.#spare.start();
+                  }
+                ),
+                options.timing,
+                clock,
+                // The inspector shows the first circuit; a spare that takes over is not adopted.
+                parent && shown ? self : undefined,
+                options.pad === true
+              );
+              return c;
+            };
+            const c = build(input.path, true);
             this.#circuit = c;
             c.start();
             return () => {
-              if (this.#circuit === c) this.#circuit = null;
-              c.close();
+              for (const x of [this.#circuit, this.#spare]) x?.close();
+              this.#circuit = this.#spare = null;
+              this.#spareAddress = null;
             };
           })
         },
@@ -139,26 +170,34 @@ export class ProxyReceiver {
         }
       }),
       {
-        input: { hops, retryDelayMs: options.retryDelayMs },
+        input: { hops, retryDelayMs: options.retryDelayMs, spare: options.spare === true },
         clock,
         ...hostedBy(parent, 'proxy.receiver')
       }
     );
     adoptBy(parent, this.actor);
+    // Borrowed: a cell is only read here (a layer is decrypted into a fresh buffer, a handshake
+    // reply is copied by the handshake), so the medium need not copy every cell for us.
     this.#off.push(
-      transport.onFrame((from, frame) => {
-        const c = this.#circuit;
-        if (frame[0] !== CELL_TAG || !c || from !== c.path[0]?.address) return;
-        try {
-          const cell = decodeCell(frame);
-          if (cell.circId === c.circId) c.onCell(cell);
-        } catch {
-          /* not a cell of ours: the router role or nobody */
-        }
-      })
+      transport.onFrame(
+        (from, frame) => {
+          const [c, s] = [this.#circuit, this.#spare];
+          if (frame[0] !== CELL_TAG || !c) return;
+          try {
+            const cell = decodeCell(frame);
+            if (cell.circId === c.circId && from === c.path[0]?.address) c.onCell(cell);
+            else if (s && cell.circId === s.circId && from === s.path[0]?.address) s.onCell(cell);
+          } catch {
+            /* not a cell of ours: the router role or nobody */
+          }
+        },
+        { borrow: true }
+      )
     );
     const offDown = transport.onPeerDown?.((peer, reason) => {
-      if (this.#circuit && peer === this.#circuit.path[0]?.address) this.#circuit.linkDown(reason);
+      for (const c of [this.#circuit, this.#spare]) {
+        if (c && peer === c.path[0]?.address) c.linkDown(reason);
+      }
     });
     if (offDown) this.#off.push(offDown);
     this.reachability.start();
@@ -175,9 +214,14 @@ export class ProxyReceiver {
 
   /** Sends `payload` to `peer` through the circuit. */
   send(peer: string, payload: Uint8Array): Promise<void> {
+    return this.sendParts(peer, [payload]);
+  }
+
+  /** Sends the payload `parts` make, joined, through the circuit (read, never kept). */
+  sendParts(peer: string, parts: readonly Uint8Array[]): Promise<void> {
     const c = this.#circuit;
     if (!c) return Promise.reject(ProxyError.notReady());
-    return c.send(peer, payload);
+    return c.sendParts(peer, parts);
   }
 
   /** Frames that came down the circuit: `peer` is the sender's reply address. */
@@ -200,7 +244,8 @@ export class ProxyReceiver {
       ...snap.context,
       state: JSON.stringify(snap.value),
       reachability: { state: String(reach.value), reason: reach.context.reason },
-      authFailures: this.#authFailures
+      authFailures: this.#authFailures,
+      spareUp: this.#spare?.ready === true
     };
   }
 
@@ -212,21 +257,46 @@ export class ProxyReceiver {
     for (const off of this.#off.splice(0)) off();
   }
 
-  #handlers(sendBack: (e: ReceiverEvent) => void) {
+  /**
+   * What circuit `me()` reports. The active one tells the machine (and starts the spare once it
+   * is up); a spare only notes its address until it takes over, which it does when the active
+   * one fails while it is up (`circuit.switched`); a spare that ends unused is dropped.
+   */
+  #handlers(
+    sendBack: (e: ReceiverEvent) => void,
+    me: () => CircuitClient,
+    activeUp: () => void
+  ): CircuitHandlers {
     return {
-      onReady: (address: string | null) =>
-        sendBack({ type: 'circuit.ready', address: address ?? '' }),
-      onEnd: (o: { status: string; code: string | null; reason: string; suspects: string[] }) => {
-        if (o.status === 'failed') {
-          sendBack({
-            type: 'circuit.failed',
-            code: o.code ?? 'ERR_PROXY_CIRCUIT',
-            reason: o.reason,
-            suspects: o.suspects
-          });
-        }
+      onReady: (address) => {
+        if (me() === this.#spare) return void (this.#spareAddress = address ?? '');
+        if (me() !== this.#circuit) return;
+        sendBack({ type: 'circuit.ready', address: address ?? '' });
+        activeUp();
       },
-      onData: (peer: string, payload: Uint8Array) => {
+      onEnd: (o) => {
+        if (me() === this.#spare) {
+          this.#spare = null;
+          this.#spareAddress = null;
+          return;
+        }
+        if (me() !== this.#circuit || o.status !== 'failed') return;
+        const failure = {
+          code: o.code ?? 'ERR_PROXY_CIRCUIT',
+          reason: o.reason,
+          suspects: o.suspects
+        };
+        const spare = this.#spare;
+        const address = this.#spareAddress;
+        if (spare?.ready && address) {
+          this.#circuit = spare;
+          this.#spare = null;
+          this.#spareAddress = null;
+          return sendBack({ type: 'circuit.switched', address, ...failure });
+        }
+        sendBack({ type: 'circuit.failed', ...failure });
+      },
+      onData: (peer, payload) => {
         for (const h of this.#data) h(peer, payload);
       },
       onAuthFailure: () => {

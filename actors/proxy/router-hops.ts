@@ -20,6 +20,14 @@ export interface Hop {
   next: { addr: string; circId: number } | null;
   session: Session;
   token: string | null;
+  /** Padded circuit: the size of the padded commands the builder sends us, which ours mirror. */
+  pad?: number;
+  /**
+   * Encoded heads per peer address, for an exit hop's frames: the routed-frame head towards a
+   * peer (and where it goes) and the `data` head of a command coming back from one. Encoding the
+   * addresses once per peer instead of once per frame; bounded (dropped past 256 peers).
+   */
+  heads?: Map<string, { to: string; routed: Uint8Array | null; data: Uint8Array }>;
 }
 
 type RouteEvent = { type: 'route.open'; key: string } | { type: 'route.close'; key: string };
@@ -160,7 +168,12 @@ export class RouterHops {
   #relayFwd(hop: Hop, body: Uint8Array): void {
     let cmd: RelayCommand;
     try {
-      cmd = wire.decodeRelay(hop.session.receive(body));
+      const plain = hop.session.receive(body);
+      cmd = wire.decodeRelay(plain);
+      if (cmd.cmd === 'padded') {
+        hop.pad = plain.byteLength;
+        cmd = wire.decodeRelay(cmd.inner);
+      }
     } catch {
       // A forged, replayed or corrupted layer: someone on the path tampers. Close the circuit.
       this.counters.authFailures++;
@@ -195,14 +208,30 @@ export class RouterHops {
   /** A frame the builder sends to `peer`: it leaves from this router's address. */
   #exit(hop: Hop, peer: string, payload: Uint8Array): void {
     this.counters.exitFrames++;
-    const from = this.#publicAddress(hop);
     const p = wire.parseProxyAddress(peer);
     if (p && p.router === this.transport.address) {
+      const from = this.#publicAddress(hop);
       return this.#routedIn(this.transport.address, { token: p.token, from, payload });
     }
-    // `payload` is a view into the plaintext just decrypted for us alone: ours to hand over.
-    const head = wire.routedHead(p?.token ?? '', from);
-    sendCell(this.transport, p?.router ?? peer, head, [payload]).catch(ignore);
+    const h = this.#heads(hop, peer);
+    // The head is copied (a few bytes, not re-encoded): what is handed to the transport is its
+    // own. `payload` is a view into the plaintext just decrypted for us alone: ours to hand over.
+    const routed = h.routed ?? wire.routedHead(p?.token ?? '', this.#publicAddress(hop));
+    sendCell(this.transport, h.to, routed.slice(), [payload]).catch(ignore);
+  }
+
+  /** The cached heads of `hop` for `peer` (see {@link Hop.heads}). */
+  #heads(hop: Hop, peer: string) {
+    hop.heads ??= new Map();
+    let h = hop.heads.get(peer);
+    if (!h) {
+      if (hop.heads.size >= 256) hop.heads.clear();
+      const p = wire.parseProxyAddress(peer);
+      const routed = hop.token ? wire.routedHead(p?.token ?? '', this.#publicAddress(hop)) : null;
+      h = { to: p?.router ?? peer, routed, data: wire.dataHead(peer) };
+      hop.heads.set(peer, h);
+    }
+    return h;
   }
 
   /** A frame for a registered builder: down the circuit, with the sender's reply address. */
@@ -210,7 +239,11 @@ export class RouterHops {
     const hop = f.token ? this.#tokens.get(f.token) : undefined;
     if (!hop) return; // token '' is for the node layer on this transport; unknown tokens: gone
     this.counters.exitFrames++;
-    this.#back(hop, { cmd: 'data', peer: f.from || from, payload: f.payload });
+    if (!this.#up.has(key(hop.prev.addr, hop.prev.circId))) return;
+    // The `data` command for the builder, sealed from the cached head and the borrowed payload.
+    const body = this.#sealBack(hop, [this.#heads(hop, f.from || from).data, f.payload]);
+    const head = wire.cellHead('relay-back', hop.prev.circId);
+    sendCell(this.transport, hop.prev.addr, head, body).catch(ignore);
   }
 
   #publicAddress(hop: Hop): string {
@@ -220,9 +253,19 @@ export class RouterHops {
   /** Adds our layer to a command for the builder and sends it to our predecessor. */
   #back(hop: Hop, cmd: RelayCommand): void {
     if (!this.#up.has(key(hop.prev.addr, hop.prev.circId))) return;
-    const body = hop.session.seal(wire.encodeRelayParts(cmd));
+    const body = this.#sealBack(hop, wire.encodeRelayParts(cmd), cmd.cmd === 'forward');
     const head = wire.cellHead('relay-back', hop.prev.circId);
     sendCell(this.transport, hop.prev.addr, head, body).catch(ignore);
+  }
+
+  /**
+   * Our layer around a command for the builder, padded to the size the builder pads its commands
+   * to us (if it does). A `forward` is not padded: its inner layer already has the size the
+   * padding aims at, plus the layer we add.
+   */
+  #sealBack(hop: Hop, command: Uint8Array[], forward = false): Uint8Array[] {
+    if (hop.pad === undefined || forward) return hop.session.seal(command);
+    return hop.session.seal(wire.paddedParts(command, hop.pad));
   }
 
   #send(addr: string, type: wire.CellType, circId: number, d: wire.DestroyBody): void {

@@ -49,11 +49,23 @@ export function recorded(t: Transport): Recorded {
       if (r.record) seen.push({ dir: 'out', peer: to, frame: new Uint8Array(out) });
       return t.send(to, out);
     },
-    onFrame(h) {
+    // Kept whenever the wrapped transport has it, so what runs over a recorded transport (the
+    // bench's nodes and routers too) takes the same writev path as over a bare one; a frame that
+    // is recorded or faulted is joined first, so `seen` and `fault` see whole frames.
+    ...(t.sendParts
+      ? {
+          sendParts(to: string, parts: readonly Uint8Array[]) {
+            if (r.record || r.fault) return r.send(to, Buffer.concat(parts));
+            return (t.sendParts as NonNullable<Transport['sendParts']>)(to, parts);
+          }
+        }
+      : {}),
+    onFrame(h, options) {
+      // The handler's own `borrow` is passed on: recording copies what it keeps anyway.
       return t.onFrame((from, frame) => {
         if (r.record) seen.push({ dir: 'in', peer: from, frame: new Uint8Array(frame) });
         h(from, frame);
-      });
+      }, options);
     },
     onPeerDown: (h) => t.onPeerDown?.(h) ?? (() => {}),
     close: () => t.close()

@@ -10,7 +10,14 @@ import { HandshakeState } from '../crypto/handshake-state.js';
 import { Session } from '../crypto/session.js';
 import type { Transport } from '../transports/types.js';
 import { HOP_PROTOCOL } from './router-hops.js';
-import { newSid, parseOp, sealedFrame, transferFrame, type TransferOptions } from './transfer.js';
+import {
+  newSid,
+  parseOp,
+  sealedParts,
+  sendSealed,
+  transferFrame,
+  type TransferOptions
+} from './transfer.js';
 
 interface Pending {
   resolve(bytes: Uint8Array): void;
@@ -36,7 +43,8 @@ export class TransferClient {
     options: TransferOptions = {}
   ) {
     this.#o = { timeoutMs: 1000, maxAttempts: 60, window: 8, clock: realClock, ...options };
-    this.#off = transport.onFrame((_from, frame) => this.#onFrame(frame));
+    // Borrowed: a reply is decrypted into a fresh buffer, a welcome copied.
+    this.#off = transport.onFrame((_from, frame) => this.#onFrame(frame), { borrow: true });
   }
 
   /** Runs the handshake (retried like any request). */
@@ -93,9 +101,10 @@ export class TransferClient {
     return this.#retry(
       () => {
         const session = this.#session as Session;
-        return this.transport.send(
+        return sendSealed(
+          this.transport,
           this.to,
-          sealedFrame(session, this.sid, code, reqId, index, bytes)
+          sealedParts(session, this.sid, code, reqId, index, bytes)
         );
       },
       (settle) => this.#pending.set(reqId, { resolve: settle, reject: () => {}, timer: null }),

@@ -55,6 +55,19 @@ export function sealedFrame(
   index: number,
   bytes?: Uint8Array
 ): Uint8Array {
+  const parts = sealedParts(session, sid, code, reqId, index, bytes);
+  return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+}
+
+/** {@link sealedFrame} as the seal's fresh pieces, for a transport that writes them as they are. */
+export function sealedParts(
+  session: Session,
+  sid: Uint8Array,
+  code: number,
+  reqId: number,
+  index: number,
+  bytes?: Uint8Array
+): Buffer[] {
   const head = Buffer.allocUnsafe(9);
   head[0] = code;
   head.writeUInt32BE(reqId, 1);
@@ -64,7 +77,17 @@ export function sealedFrame(
   first[0] = TAG;
   first[1] = 3;
   first.set(sid, 2);
-  return parts.length === 1 ? first : Buffer.concat(parts);
+  return parts;
+}
+
+/**
+ * Sends a sealed request or reply: as its pieces where the transport takes them (they are fresh
+ * and ours to give away, so a chunk reaches the socket or the circuit's layers without being
+ * joined), else joined.
+ */
+export function sendSealed(transport: Transport, to: string, parts: Buffer[]): Promise<void> {
+  if (parts.length > 1 && transport.sendParts) return transport.sendParts(to, parts);
+  return transport.send(to, parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts));
 }
 
 /** Parses a sealed plaintext. */
@@ -102,47 +125,52 @@ export interface TransferServer {
 export function serveTransfers(transport: Transport, keys: KeyPair): TransferServer {
   const sessions = new Map<string, Served>();
   const counters = { bad: 0, puts: 0, gets: 0 };
-  const off = transport.onFrame((from, frame) => {
-    if (frame[0] !== TAG || frame.byteLength < 10) return;
-    const sid = frame.subarray(2, 10);
-    const id = Buffer.from(sid).toString('hex');
-    const body = frame.subarray(10);
-    const reply = (kind: number, b: Uint8Array) =>
-      transport.send(from, transferFrame(kind, sid, b)).catch(ignore);
-    const send = (f: Uint8Array) => transport.send(from, f).catch(ignore);
-    try {
-      const known = sessions.get(id);
-      if (frame[1] === 1) {
-        if (known) return void reply(2, known.welcome); // our welcome was lost: same answer
-        const hs = new HandshakeState({
-          protocolName: HOP_PROTOCOL,
-          initiator: false,
-          staticKeyPair: keys
-        });
-        hs.readMessage(body);
-        const welcome = hs.writeMessage();
-        sessions.set(id, {
-          session: Session.fromHandshake(hs.result, false),
-          welcome,
-          chunks: new Map()
-        });
-        return void reply(2, welcome);
+  // Borrowed: a frame is read in place (decrypted into a fresh buffer, or its handshake read).
+  const off = transport.onFrame(
+    (from, frame) => {
+      if (frame[0] !== TAG || frame.byteLength < 10) return;
+      const sid = frame.subarray(2, 10);
+      const id = Buffer.from(sid).toString('hex');
+      const body = frame.subarray(10);
+      const reply = (kind: number, b: Uint8Array) =>
+        transport.send(from, transferFrame(kind, sid, b)).catch(ignore);
+      const send = (parts: Buffer[]) => sendSealed(transport, from, parts).catch(ignore);
+      try {
+        const known = sessions.get(id);
+        if (frame[1] === 1) {
+          if (known) return void reply(2, known.welcome); // our welcome was lost: same answer
+          const hs = new HandshakeState({
+            protocolName: HOP_PROTOCOL,
+            initiator: false,
+            staticKeyPair: keys
+          });
+          hs.readMessage(body);
+          const welcome = hs.writeMessage();
+          sessions.set(id, {
+            session: Session.fromHandshake(hs.result, false),
+            welcome,
+            chunks: new Map()
+          });
+          return void reply(2, welcome);
+        }
+        if (frame[1] !== 3 || !known) return;
+        const o = parseOp(known.session.receive(body));
+        if (o.code === 1) {
+          counters.puts++;
+          // A view into the plaintext just decrypted for this call alone: ours to keep, uncopied.
+          known.chunks.set(o.index, o.bytes);
+          send(sealedParts(known.session, sid, 2, o.reqId, o.index));
+        } else if (o.code === 3) {
+          counters.gets++;
+          const chunk = known.chunks.get(o.index) ?? new Uint8Array(0);
+          send(sealedParts(known.session, sid, 4, o.reqId, o.index, chunk));
+        }
+      } catch {
+        counters.bad++; // forged, replayed or malformed: dropped, the client retries
       }
-      if (frame[1] !== 3 || !known) return;
-      const o = parseOp(known.session.receive(body));
-      if (o.code === 1) {
-        counters.puts++;
-        known.chunks.set(o.index, new Uint8Array(o.bytes));
-        send(sealedFrame(known.session, sid, 2, o.reqId, o.index));
-      } else if (o.code === 3) {
-        counters.gets++;
-        const chunk = known.chunks.get(o.index) ?? new Uint8Array(0);
-        send(sealedFrame(known.session, sid, 4, o.reqId, o.index, chunk));
-      }
-    } catch {
-      counters.bad++; // forged, replayed or malformed: dropped, the client retries
-    }
-  });
+    },
+    { borrow: true }
+  );
   return { sessions, counters, stop: off };
 }
 

@@ -5,6 +5,7 @@ import { BitDustError } from '../errors.js';
 import { createCodec } from '../wire/index.js';
 import { routerMessages } from '../../machines/router/messages.js';
 import { RouterError } from './errors.js';
+import { MAX_KEPT_REPLY_BYTES } from './router.js';
 import { drive, routerNet, testId } from './fixtures.js';
 
 const codec = createCodec({ messages: routerMessages });
@@ -102,6 +103,52 @@ describe('router', () => {
     const bob = routers.get('bob')!.stats();
     assert.equal(bob.inbound.duplicatesAnswered, 1);
     assert.equal(routers.get('alice')!.stats().requests.retries, 1);
+  });
+
+  it('runs a retry of a read again when its large reply was not kept, and carries it intact', async () => {
+    const { clock, network, routers } = routerNet(['alice', 'bob']);
+    const shard = new Uint8Array(MAX_KEPT_REPLY_BYTES + 1).map((_, i) => (i * 7) & 0xff);
+    let runs = 0;
+    routers.get('bob')!.handle('cmd.retrieve', (env) => {
+      // Lose bob's first reply only: the retry finds no kept reply and reads again.
+      if (runs++ === 0) {
+        network.partition(['mem-bobaaa'], ['mem-alicea']);
+        setImmediate(() => network.heal());
+      }
+      return { type: 'cmd.data', body: { v: 1, key: env.body.key, data: shard } };
+    });
+    let reply: { type: string; body: { data: Uint8Array } } | undefined;
+    void routers
+      .get('alice')!
+      .request(testId('bob'), 'cmd.retrieve', { v: 1, key: 'k' })
+      .then((r) => (reply = r as never));
+    assert.ok(await drive(clock, () => reply !== undefined));
+    assert.equal(runs, 2);
+    assert.deepEqual(reply!.body.data, shard);
+    const bob = routers.get('bob')!.stats().inbound;
+    assert.equal(bob.duplicatesRerun, 1);
+    assert.equal(bob.duplicatesAnswered, 0);
+  });
+
+  it('carries a large request intact, and answers its retry from the cache', async () => {
+    const { clock, network, routers } = routerNet(['alice', 'bob']);
+    const big = new Uint8Array(MAX_KEPT_REPLY_BYTES + 1).fill(3);
+    let runs = 0;
+    routers.get('bob')!.handle('cmd.data', (env) => {
+      runs++;
+      assert.deepEqual(env.body.data, big);
+      network.partition(['mem-bobaaa'], ['mem-alicea']);
+      setImmediate(() => network.heal());
+      return ack;
+    });
+    let reply: unknown;
+    void routers
+      .get('alice')!
+      .request(testId('bob'), 'cmd.data', { v: 1, key: 'k', data: big })
+      .then((r) => (reply = r));
+    assert.ok(await drive(clock, () => reply !== undefined));
+    assert.equal(runs, 1);
+    assert.equal(routers.get('bob')!.stats().inbound.duplicatesAnswered, 1);
   });
 
   it('drops a retry that arrives while the first copy is still running', async () => {

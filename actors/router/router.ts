@@ -7,6 +7,12 @@
  * request by (peer, id) and type → a request already seen is answered from the cache (a retry) or
  * refused (an id reused for another type) → the handler runs once, and its reply is cached.
  * Replies go back to the address the request came from, so answering never needs a lookup.
+ *
+ * Large binaries are never copied here: an envelope is encoded as pieces around them
+ * (`codec.encodeParts`) and handed to a transport that can send pieces; a frame taken in is the
+ * router's own (it does not borrow), so decoded binaries are views into it. A reply larger than
+ * {@link MAX_KEPT_REPLY_BYTES} to a read-only request is not kept in the seen cache (it would pin
+ * megabytes for minutes): a retry of that request runs its handler again instead.
  */
 import { createActor, fromPromise } from 'xstate';
 import { createCodec, DecodeError, WIRE_VERSION } from '../wire/index.js';
@@ -15,6 +21,7 @@ import { requestMachine, type RequestActor } from '../../machines/router/machine
 import {
   acceptsReply,
   isRequestType,
+  READ_ONLY_TYPES,
   REPLY_ONLY_TYPES,
   routerMessages,
   type RouterReply
@@ -24,6 +31,13 @@ import { SeenCache } from './seen-cache.js';
 import type { Router, RouterEnvelope, RouterOptions, RouterStats } from './types.js';
 
 type AnyHandler = (envelope: RouterEnvelope, address: string) => RouterReply | Promise<RouterReply>;
+
+/** Replies up to this size are kept for retries; larger ones only for requests that change state. */
+export const MAX_KEPT_REPLY_BYTES = 64 << 10;
+
+type Frame = readonly Uint8Array[];
+
+const sizeOf = (frame: Frame): number => frame.reduce((n, p) => n + p.byteLength, 0);
 
 interface Pending {
   type: string;
@@ -35,7 +49,9 @@ export function createRouter(options: RouterOptions): Router {
   const { nodeId, transport, clock } = options;
   const codec = createCodec({
     messages: routerMessages,
-    maxFrameBytes: options.maxFrameBytes ?? Math.min(transport.maxFrameBytes, 1 << 20)
+    maxFrameBytes: options.maxFrameBytes ?? Math.min(transport.maxFrameBytes, 1 << 20),
+    // Frames given to our handler are ours (we never borrow): binaries may stay views into them.
+    viewBinaries: true
   });
   const windowMs = options.replayWindowMs ?? 120_000;
   const skewMs = options.futureSkewMs ?? 30_000;
@@ -60,6 +76,7 @@ export function createRouter(options: RouterOptions): Router {
       unmatched: 0,
       duplicatesAnswered: 0,
       duplicatesInflight: 0,
+      duplicatesRerun: 0,
       noHandler: 0,
       handlerErrors: 0,
       unhandled: 0
@@ -71,12 +88,19 @@ export function createRouter(options: RouterOptions): Router {
   };
   const now = () => Math.floor(clock.now());
 
-  const sendFrame = (address: string, frame: Uint8Array): void => {
-    transport.send(address, frame).catch(() => void stats.sendErrors++);
+  /** Sends the frame `frame`'s pieces make, as pieces where the transport takes them. */
+  const transmit = (address: string, frame: Frame): Promise<void> => {
+    if (frame.length === 1) return transport.send(address, frame[0]!);
+    if (transport.sendParts) return transport.sendParts(address, frame);
+    return transport.send(address, Buffer.concat(frame));
   };
 
-  const encodeReply = (request: RouterEnvelope, reply: RouterReply): Uint8Array =>
-    codec.encode({
+  const sendFrame = (address: string, frame: Frame): void => {
+    transmit(address, frame).catch(() => void stats.sendErrors++);
+  };
+
+  const encodeReply = (request: RouterEnvelope, reply: RouterReply): Frame =>
+    codec.encodeParts({
       v: WIRE_VERSION,
       id: request.id,
       from: nodeId,
@@ -116,7 +140,7 @@ export function createRouter(options: RouterOptions): Router {
         }
       }
     }
-    let frame: Uint8Array;
+    let frame: Frame;
     try {
       frame = encodeReply(envelope, reply);
     } catch (err) {
@@ -124,7 +148,11 @@ export function createRouter(options: RouterOptions): Router {
       frame = encodeReply(envelope, failReply('ERR_ROUTER_HANDLER', 'reply does not encode'));
     }
     const entry = seen.get(key);
-    if (entry) entry.reply = frame;
+    if (entry) {
+      const keep = !READ_ONLY_TYPES.has(envelope.type) || sizeOf(frame) <= MAX_KEPT_REPLY_BYTES;
+      if (keep) entry.reply = frame;
+      else entry.rerun = true;
+    }
     if (unsubscribe) sendFrame(address, frame);
   };
 
@@ -155,6 +183,12 @@ export function createRouter(options: RouterOptions): Router {
     const entry = seen.get(key);
     if (entry) {
       if (entry.type !== envelope.type) return void stats.refused.replay++;
+      if (entry.rerun) {
+        // Finished, its large reply not kept, and reading only: run it again for the retry.
+        entry.rerun = false;
+        stats.inbound.duplicatesRerun++;
+        return void execute(envelope, address, key);
+      }
       if (!entry.reply) return void stats.inbound.duplicatesInflight++;
       stats.inbound.duplicatesAnswered++;
       return sendFrame(address, entry.reply);
@@ -172,9 +206,9 @@ export function createRouter(options: RouterOptions): Router {
         return Promise.reject(new RouterError('ERR_ROUTER_NOT_STARTED', 'router is not started'));
       }
       const id = `${prefix}.${(counter++).toString(36)}`;
-      let frame: Uint8Array;
+      let frame: Frame;
       try {
-        frame = codec.encode({
+        frame = codec.encodeParts({
           v: WIRE_VERSION,
           type,
           id,
@@ -193,7 +227,7 @@ export function createRouter(options: RouterOptions): Router {
             if (input.attempt > 1) stats.requests.retries++;
             const address = overrides.address ?? (await options.resolve(to));
             if (address === undefined) throw RouterError.noRoute(to);
-            await transport.send(address, frame);
+            await transmit(address, frame);
           })
         }
       });

@@ -17,8 +17,13 @@ export interface SeenEntry {
   ts: number;
   /** When we received it, on our clock. */
   receivedAt: number;
-  /** The encoded reply, once the handler finished. */
-  reply: Uint8Array | undefined;
+  /** The encoded reply (its pieces), once the handler finished and if it was kept. */
+  reply: readonly Uint8Array[] | undefined;
+  /**
+   * The handler finished but its reply was too large to keep (a read-only request only): a retry
+   * runs the handler again.
+   */
+  rerun?: boolean;
 }
 
 /** A bounded map of (sender, id) → {@link SeenEntry}. */

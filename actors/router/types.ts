@@ -16,7 +16,12 @@ import type {
 /** Any envelope the router carries. */
 export type RouterEnvelope = EnvelopeOf<RouterMessages>;
 
-/** Handles one request type; what it returns (or throws, as `cmd.fail`) is the reply. */
+/**
+ * Handles one request type; what it returns (or throws, as `cmd.fail`) is the reply. Binaries in
+ * the envelope are views into the received frame (the handler may keep them; nothing else writes
+ * them); binaries in the reply are sent and kept for retries without a copy, so the handler must
+ * not change them afterwards.
+ */
 export type RouterHandler<T extends RouterRequestType> = (
   envelope: Extract<RouterEnvelope, { type: T }>,
   address: string
@@ -92,6 +97,8 @@ export interface RouterStats {
     duplicatesAnswered: number;
     /** Retries arriving while the first copy is still executing: dropped. */
     duplicatesInflight: number;
+    /** Retries of a read-only request whose large reply was not kept: executed again. */
+    duplicatesRerun: number;
     noHandler: number;
     handlerErrors: number;
     /** Types the router has no use for (neither request nor reply). */
@@ -106,7 +113,11 @@ export interface RouterStats {
 /** The router of one node. */
 export interface Router {
   readonly nodeId: string;
-  /** Sends a request; resolves with its reply (maybe `cmd.fail`), rejects with a RouterError. */
+  /**
+   * Sends a request; resolves with its reply (maybe `cmd.fail`), rejects with a RouterError.
+   * Large binaries of `body` are sent without a copy, on every attempt: the caller must not
+   * change them until the request settles.
+   */
   request<T extends RouterRequestType>(
     to: string,
     type: T,

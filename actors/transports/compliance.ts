@@ -115,6 +115,51 @@ export function transportCompliance(name: string, hooks: TransportComplianceHook
       assert.deepEqual(got[0]?.frame, pattern(64, 4));
     });
 
+    it('sends pieces as one frame, interleaved in order with send, within the same cap', async () => {
+      const [a, b] = [await h.open(), await h.open()];
+      if (!a.sendParts) return; // optional: the medium has only `send`
+      const got = inbox(b);
+      const max = a.maxFrameBytes;
+      const whole = pattern(max, 5);
+      // Cut at uneven places, with an empty piece: the receiver sees only the joined frame.
+      const cuts = [0, 1, 1, 100, Math.floor(max / 3), max - 1, max];
+      const pieces = cuts.slice(1).map((end, i) => whole.subarray(cuts[i], end));
+      await rejectsWith(
+        a.sendParts(b.address, [...pieces, Uint8Array.of(0)]),
+        'ERR_TRANSPORT_FRAME_TOO_LARGE'
+      );
+      await a.sendParts(b.address, pieces);
+      await a.send(b.address, Uint8Array.of(9));
+      await a.sendParts(b.address, [Uint8Array.of(1, 2), new Uint8Array(0), Uint8Array.of(3)]);
+      await a.sendParts(b.address, []);
+      await until(() => got.length === 4, 'four frames');
+      assert.deepEqual(
+        got.map((r) => r.frame),
+        [whole, Uint8Array.of(9), Uint8Array.of(1, 2, 3), new Uint8Array(0)]
+      );
+      // Lent pieces stay the sender's: the medium never wrote them.
+      assert.deepEqual(Buffer.concat(pieces), Buffer.from(pattern(max, 5)));
+    });
+
+    it('takes a frame given up with sendOwned, in order with send, within the same cap', async () => {
+      const [a, b] = [await h.open(), await h.open()];
+      if (!a.sendOwned) return; // optional: the medium has only `send`
+      const got = inbox(b);
+      const max = a.maxFrameBytes;
+      await rejectsWith(
+        a.sendOwned(b.address, new Uint8Array(max + 1)),
+        'ERR_TRANSPORT_FRAME_TOO_LARGE'
+      );
+      await a.sendOwned(b.address, pattern(max, 6));
+      await a.send(b.address, Uint8Array.of(9));
+      await a.sendOwned(b.address, new Uint8Array(0));
+      await until(() => got.length === 3, 'three frames');
+      assert.deepEqual(
+        got.map((r) => r.frame),
+        [pattern(max, 6), Uint8Array.of(9), new Uint8Array(0)]
+      );
+    });
+
     it('rejects sends on a closed endpoint, and close is idempotent', async () => {
       const [a, b] = [await h.open(), await h.open()];
       await a.close();

@@ -29,6 +29,17 @@ type Item =
   | { kind: 'frame'; from: Node; to: Node; frame: Uint8Array }
   | { kind: 'down'; to: Node; peer: string; reason: PeerDownReason };
 
+/** `parts` joined into one fresh buffer of `size` bytes. */
+function joined(parts: readonly Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}
+
 /** Creates a memory network; see {@link MemoryNetworkOptions} for the faults it injects. */
 export function createMemoryNetwork(options: MemoryNetworkOptions): MemoryNetwork {
   const { clock, random } = options;
@@ -114,6 +125,32 @@ export function createMemoryNetwork(options: MemoryNetworkOptions): MemoryNetwor
     const frames = new Set<FrameHandler>();
     const downs = new Set<PeerDownHandler>();
     const contacts = new Set<string>();
+    /** Queues the frame `copy` makes (the medium's own, taken only once the send is accepted). */
+    const accept = (to: string, copy: () => Uint8Array): void => {
+      if (node.closed) throw TransportError.closed(address);
+      const dest = nodes.get(to);
+      if (!dest) throw TransportError.unreachable(to, 'no such address');
+      if (crashed.has(to)) throw TransportError.unreachable(to, 'node is down');
+      const frame = copy();
+      counters.sent++;
+      counters.bytesSent += frame.byteLength;
+      trace('send', address, to, frame.byteLength);
+      contacts.add(to);
+      // The draws happen in a fixed order whatever the outcome, so one seed gives one trace.
+      const lost = random.next() < faults.loss;
+      const { minMs, maxMs } = faults.delay;
+      const delay = minMs + random.int(maxMs - minMs + 1);
+      const held = random.next() < faults.reorder;
+      if (crashed.has(address)) return drop(address, to, frame.byteLength, 'crashed');
+      if (lost) return drop(address, to, frame.byteLength, 'loss');
+      if (split(address, to)) return drop(address, to, frame.byteLength, 'partition');
+      const link = `${address}\u0000${to}`;
+      let at = clock.now() + delay;
+      if (held) at += 1 + random.int(maxMs + 1);
+      else at = Math.max(at, lastAt.get(link) ?? 0);
+      if (!held) lastAt.set(link, at);
+      queue.push(at, { kind: 'frame', from: node, to: dest, frame });
+    };
     const transport: Transport = {
       kind: 'memory',
       address,
@@ -121,29 +158,19 @@ export function createMemoryNetwork(options: MemoryNetworkOptions): MemoryNetwor
       async send(to, frame) {
         if (frame.byteLength > maxFrameBytes)
           throw TransportError.tooLarge(frame.byteLength, maxFrameBytes);
-        if (node.closed) throw TransportError.closed(address);
-        const dest = nodes.get(to);
-        if (!dest) throw TransportError.unreachable(to, 'no such address');
-        if (crashed.has(to)) throw TransportError.unreachable(to, 'node is down');
-        const copy = new Uint8Array(frame); // no aliasing with the sender's buffer
-        counters.sent++;
-        counters.bytesSent += copy.byteLength;
-        trace('send', address, to, copy.byteLength);
-        contacts.add(to);
-        // The draws happen in a fixed order whatever the outcome, so one seed gives one trace.
-        const lost = random.next() < faults.loss;
-        const { minMs, maxMs } = faults.delay;
-        const delay = minMs + random.int(maxMs - minMs + 1);
-        const held = random.next() < faults.reorder;
-        if (crashed.has(address)) return drop(address, to, copy.byteLength, 'crashed');
-        if (lost) return drop(address, to, copy.byteLength, 'loss');
-        if (split(address, to)) return drop(address, to, copy.byteLength, 'partition');
-        const link = `${address}\u0000${to}`;
-        let at = clock.now() + delay;
-        if (held) at += 1 + random.int(maxMs + 1);
-        else at = Math.max(at, lastAt.get(link) ?? 0);
-        if (!held) lastAt.set(link, at);
-        queue.push(at, { kind: 'frame', from: node, to: dest, frame: copy });
+        accept(to, () => new Uint8Array(frame)); // no aliasing with the sender's buffer
+      },
+      async sendParts(to, parts) {
+        let size = 0;
+        for (const p of parts) size += p.byteLength;
+        if (size > maxFrameBytes) throw TransportError.tooLarge(size, maxFrameBytes);
+        // The one copy of the frame: the pieces are joined straight into the frame delivered.
+        accept(to, () => (parts.length === 1 ? new Uint8Array(parts[0]!) : joined(parts, size)));
+      },
+      async sendOwned(to, frame) {
+        if (frame.byteLength > maxFrameBytes)
+          throw TransportError.tooLarge(frame.byteLength, maxFrameBytes);
+        accept(to, () => frame); // given up by the sender: delivered as it is
       },
       onFrame(handler) {
         if (!node.closed) frames.add(handler);

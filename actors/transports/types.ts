@@ -51,11 +51,19 @@ export interface Transport {
   send(to: string, frame: Uint8Array): Promise<void>;
   /**
    * Optional: `send` of the frame that `parts` make when joined, without joining them first. The
-   * parts are handed over: the caller never reads or writes them again, so the medium may keep
-   * and write them as they are (tcp writes them with one writev instead of copying). Same limits,
-   * errors and ordering as `send`, with which it may be interleaved.
+   * parts are lent read-only: the medium may keep them until they are written (tcp writes them
+   * with one writev instead of copying) but never writes them, and never hands one to a receiver
+   * as its own frame (memory joins them into the one copy it delivers). The caller must not
+   * write them after the call; it may send them again. Same limits, errors and ordering as
+   * `send`, with which it may be interleaved.
    */
   sendParts?(to: string, parts: readonly Uint8Array[]): Promise<void>;
+  /**
+   * Optional: `send` of a frame the caller gives up: it never reads or writes `frame` again, so
+   * the medium may deliver this very buffer as a receiver's own frame (memory does: the frame
+   * crosses without a copy). Same limits, errors and ordering as `send`.
+   */
+  sendOwned?(to: string, frame: Uint8Array): Promise<void>;
   /** Adds a frame handler; returns its unsubscribe function. */
   onFrame(handler: FrameHandler, options?: FrameHandlerOptions): () => void;
   /** Adds a peer-down handler, for mediums that can notice; returns its unsubscribe function. */

@@ -9,10 +9,12 @@ import { DECODE_ERROR_CODES, DecodeError, EncodeError, type DecodeErrorCode } fr
 import { EnvelopeSchema, MESSAGE_TYPE_PATTERN, WIRE_VERSION } from './envelope.js';
 import type { EnvelopeOf, MessageRegistry, RawEnvelope } from './envelope.js';
 import { DEFAULT_SCAN_LIMITS, scanFrame, type ScanLimits } from './frame-scan.js';
-import { packPlain, unpackPlain } from './plain-msgpack.js';
+import { packPlain, packPlainParts, unpackPlain, unpackPlainViews } from './plain-msgpack.js';
 
 /** Default frame cap: 1 MiB, enough for an erasure-coded shard of a 4 MiB block with k ≥ 4. */
 export const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024;
+/** Binaries of at least this many bytes stay separate pieces in {@link Codec.encodeParts}. */
+export const BULK_FIELD_BYTES = 16 << 10;
 
 /** Options for {@link createCodec}. */
 export interface CodecOptions<M extends MessageRegistry> {
@@ -24,6 +26,12 @@ export interface CodecOptions<M extends MessageRegistry> {
   versions?: { min: number; max: number };
   /** Structural limits applied before msgpack decoding. */
   limits?: Partial<ScanLimits>;
+  /**
+   * Decoded binaries are views into the frame instead of copies: for a caller that owns every
+   * frame it decodes and never writes it (a transport handler that is not borrowing). Default
+   * false.
+   */
+  viewBinaries?: boolean;
 }
 
 /** Live counters of one codec, for the API and the inspector. */
@@ -43,6 +51,12 @@ export interface Codec<M extends MessageRegistry> {
   readonly maxFrameBytes: number;
   /** Validates and encodes; throws {@link EncodeError}. */
   encode(envelope: EnvelopeOf<M>): Uint8Array;
+  /**
+   * `encode`, in pieces: binaries of at least {@link BULK_FIELD_BYTES} in the envelope or its
+   * body are the caller's own views, not copied (they must not change while the pieces are in
+   * use). Joined, the pieces are exactly `encode`'s bytes.
+   */
+  encodeParts(envelope: EnvelopeOf<M>): Uint8Array[];
   /** Decodes and validates; throws only {@link DecodeError}, whatever the bytes. */
   decode(bytes: Uint8Array): EnvelopeOf<M>;
   /** A snapshot of the counters. */
@@ -63,6 +77,7 @@ export function createCodec<M extends MessageRegistry>(options: CodecOptions<M>)
       throw new TypeError(`message type ${JSON.stringify(type)} is invalid`);
     bodies.set(type, TypeCompiler.Compile(schema));
   }
+  const unpack = options.viewBinaries ? unpackPlainViews : unpackPlain;
   const counters = { encoded: 0, decoded: 0, bytesIn: 0, bytesOut: 0, unpacked: 0 };
   const decodeErrors = Object.fromEntries(DECODE_ERROR_CODES.map((c) => [c, 0])) as Record<
     DecodeErrorCode,
@@ -89,7 +104,7 @@ export function createCodec<M extends MessageRegistry>(options: CodecOptions<M>)
     counters.unpacked++;
     let value: unknown;
     try {
-      value = unpackPlain(bytes);
+      value = unpack(bytes);
     } catch (err) {
       return fail('ERR_WIRE_MALFORMED', 'msgpack decoding failed', err);
     }
@@ -110,28 +125,40 @@ export function createCodec<M extends MessageRegistry>(options: CodecOptions<M>)
     return envelope as EnvelopeOf<M>;
   };
 
+  const check = (envelope: EnvelopeOf<M>): void => {
+    if (!envelopeCheck.Check(envelope)) {
+      throw new EncodeError('ERR_WIRE_SCHEMA', `envelope: ${firstError(envelopeCheck, envelope)}`);
+    }
+    const body = bodies.get(envelope.type);
+    if (!body) throw new EncodeError('ERR_WIRE_UNKNOWN_TYPE', `unknown type ${envelope.type}`);
+    if (!body.Check(envelope.body)) {
+      const why = firstError(body, envelope.body);
+      throw new EncodeError('ERR_WIRE_SCHEMA', `${envelope.type} body: ${why}`);
+    }
+  };
+
+  /** Refuses an encoding of `n` bytes over the cap; counts it otherwise. */
+  const sized = (n: number): void => {
+    if (n > maxFrameBytes) throw new EncodeError('ERR_WIRE_TOO_LARGE', `frame of ${n} B > cap`);
+    counters.encoded++;
+    counters.bytesOut += n;
+  };
+
   return {
     maxFrameBytes,
     encode(envelope) {
-      if (!envelopeCheck.Check(envelope)) {
-        throw new EncodeError(
-          'ERR_WIRE_SCHEMA',
-          `envelope: ${firstError(envelopeCheck, envelope)}`
-        );
-      }
-      const body = bodies.get(envelope.type);
-      if (!body) throw new EncodeError('ERR_WIRE_UNKNOWN_TYPE', `unknown type ${envelope.type}`);
-      if (!body.Check(envelope.body)) {
-        const why = firstError(body, envelope.body);
-        throw new EncodeError('ERR_WIRE_SCHEMA', `${envelope.type} body: ${why}`);
-      }
+      check(envelope);
       const bytes = packPlain(envelope);
-      if (bytes.byteLength > maxFrameBytes) {
-        throw new EncodeError('ERR_WIRE_TOO_LARGE', `frame of ${bytes.byteLength} B > cap`);
-      }
-      counters.encoded++;
-      counters.bytesOut += bytes.byteLength;
+      sized(bytes.byteLength);
       return bytes;
+    },
+    encodeParts(envelope) {
+      check(envelope);
+      const parts = packPlainParts(envelope, BULK_FIELD_BYTES);
+      let bytes = 0;
+      for (const p of parts) bytes += p.byteLength;
+      sized(bytes);
+      return parts;
     },
     decode(bytes) {
       try {

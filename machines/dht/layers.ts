@@ -17,7 +17,9 @@ export const DHT_LAYERS = {
   /** Customers' supplier lists ("families"). */
   customers: 8,
   /** Payer-signed payments by spend position (payer/n), so payees see each other's. */
-  spends: 9
+  spends: 9,
+  /** Proofs that a payer signed two payments at one spend position, by payer. */
+  forks: 10
 } as const;
 
 /** A layer name. */

@@ -1,12 +1,13 @@
 // The payment machine on a TestClock with its four effects stubbed by recorders: the success path,
 // disputes, failures to verify or accept, receipt timeouts and retries (same invoice every time, a
-// late answer to a cancelled attempt ignored), running out of attempts, and unfunded → defaulted.
+// late answer to a cancelled attempt ignored), running out of attempts, unfunded → defaulted, and
+// payees that could not cross-check the payment (unchecked: backoff, bounded, attempts untouched).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { createActor, fromPromise } from 'xstate';
 import { TestClock } from '../../actors/clock.js';
-import { paymentMachine, type PaymentInput } from './machine.js';
+import { MAX_UNCHECKED, paymentMachine, type PaymentInput } from './machine.js';
 import type { SettledPayment, SignedInvoice } from './records.js';
 import type { Verdict } from './validate.js';
 
@@ -423,4 +424,86 @@ test('property: attempts never exceed maxAttempts and every attempt pays the sam
     ),
     { numRuns: 40 }
   );
+});
+
+const unchecked = () =>
+  new Error('ERR_PAYMENT_UNCHECKED: cannot check the spend position on the DHT');
+
+test('unchecked: the same payment is sent again after doubling waits, without using attempts', async () => {
+  const h = harness({}, { deadlineMs: LONG });
+  await toFirstPay(h);
+  for (const [i, wait] of [1, 2, 4].map((k, i) => [i, k * TIMING.retryMs] as const)) {
+    h.pays[i]!.d.reject(unchecked());
+    await flush();
+    assert.equal(h.state(), 'unchecked');
+    assert.equal(h.ctx().attempts, 0, 'an unchecked answer is not a failed attempt');
+    assert.match(h.ctx().lastError ?? '', /ERR_PAYMENT_UNCHECKED/);
+    h.clock.increment(wait - 1);
+    await flush();
+    assert.equal(h.pays.length, i + 1, `no resend before ${wait} ms`);
+    h.clock.increment(1);
+    await flush();
+    assert.equal(h.state(), 'paying');
+    assert.equal(h.pays.length, i + 2);
+  }
+  // An ordinary failure still counts, and resets the unchecked backoff.
+  h.pays[3]!.d.reject(new Error('no route'));
+  await flush();
+  assert.equal(h.state(), 'backingOff');
+  assert.equal(h.ctx().unchecked, 0);
+  h.clock.increment(TIMING.retryMs);
+  await flush();
+  h.pays[4]!.d.resolve(settledFor(INVOICE));
+  await flush();
+  assert.equal(h.state(), 'settled');
+  assert.ok(
+    h.pays.every((p) => p.invoice === INVOICE),
+    'every send is the same invoice'
+  );
+});
+
+test('unchecked too often: failed after MAX_UNCHECKED answers, waits capped at 16 × retryMs', async () => {
+  const h = harness({}, { deadlineMs: LONG });
+  await toFirstPay(h);
+  let waited = 0;
+  for (let i = 1; i <= MAX_UNCHECKED; i++) {
+    h.pays[i - 1]!.d.reject(unchecked());
+    await flush();
+    if (i === MAX_UNCHECKED) break;
+    assert.equal(h.state(), 'unchecked');
+    const wait = TIMING.retryMs * Math.min(2 ** (i - 1), 16);
+    h.clock.increment(wait);
+    waited += wait;
+    await flush();
+    assert.equal(h.pays.length, i + 1);
+  }
+  assert.equal(h.state(), 'failed');
+  assert.equal(waited, 191 * TIMING.retryMs);
+  assert.ok(h.ctx().attempts <= TIMING.maxAttempts);
+  h.clock.increment(1_000_000);
+  await flush();
+  assert.equal(h.pays.length, MAX_UNCHECKED, 'nothing is sent after failing');
+});
+
+test('unchecked past the deadline: defaulted, no resend', async () => {
+  const h = harness();
+  await toFirstPay(h);
+  h.pays[0]!.d.reject(unchecked());
+  await flush();
+  assert.equal(h.state(), 'unchecked');
+  h.clock.increment(TIMING.retryMs);
+  await flush();
+  assert.equal(h.state(), 'paying');
+  // Accepted at +0, resent at +3 s: the deadline (+6 s) passes with the resend in flight (its
+  // receipt timeout is at +8 s); its unchecked answer then ends the machine.
+  h.clock.increment(TIMING.deadlineMs - 3_000);
+  await flush();
+  assert.equal(h.state(), 'paying');
+  assert.equal(h.ctx().expired, true);
+  h.pays[1]!.d.reject(unchecked());
+  await flush();
+  assert.equal(h.state(), 'defaulted');
+  h.clock.increment(1_000_000);
+  await flush();
+  assert.equal(h.pays.length, 2);
 });

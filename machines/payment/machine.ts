@@ -11,6 +11,10 @@
  * - `paying`: `pay` signs the payment (or the waiver, with evidence), sends it and resolves with
  *   the countersigned receipt; `receiptTimeoutMs` bounds each attempt.
  * - `backingOff` between attempts; `unfunded` while funds lack (retried every `retryMs`).
+ * - `unchecked`: the payee answered ERR_PAYMENT_UNCHECKED (it could not cross-check our spend
+ *   position on the DHT, so it did not countersign). Not a failed attempt: the same payment is
+ *   sent again after `retryMs` × 1, 2, 4, 8, then 16 (backoff on the clock); after
+ *   {@link MAX_UNCHECKED} such answers in a row it ends `failed`, and the deadline still applies.
  * - Deadline: `deadlineMs` after the invoice was accepted the machine stops trying and ends in
  *   `defaulted` — at once from `waiting`, `backingOff` or `unfunded`; an attempt in flight
  *   (`paying`) is let finish, since its payment may already be signed and sent, and a failure
@@ -22,10 +26,19 @@
  *
  * Failure and retry: every retry re-sends the same ids (invoice id, payment id), and the supplier
  * answers a payment it already countersigned with the same receipt, so retries never pay twice.
+ * A machine that ends `failed` is run again by its owner (actors/payment/customer.ts) with
+ * bounded backoff, from `verifying`, with the same accept and payment; the input `deadlineMs` is
+ * then what is left of the first run's deadline.
  */
 import { assign, fromPromise, raise, setup } from 'xstate';
 import type { SettledPayment, SignedInvoice } from './records.js';
 import type { Verdict } from './validate.js';
+
+/**
+ * Unchecked answers in a row after which the machine gives up: 15 waits of 1, 2, 4, 8, then 16 ×
+ * `retryMs`, 191 × `retryMs` in all (about 48 h with the default 15 minutes).
+ */
+export const MAX_UNCHECKED = 16;
 
 /** Input of one payment machine. */
 export interface PaymentInput {
@@ -41,6 +54,8 @@ interface PaymentContext extends PaymentInput {
   attempts: number;
   /** Time spent unfunded so far (informational). */
   waited: number;
+  /** ERR_PAYMENT_UNCHECKED answers since the last other outcome. */
+  unchecked: number;
   /** The deadline has passed: no new attempt starts. */
   expired: boolean;
   verdict: Verdict | undefined;
@@ -73,18 +88,23 @@ export const paymentMachine = setup({
     pay: ({ context }) => context.payDelayMs,
     receipt: ({ context }) => context.receiptTimeoutMs,
     retry: ({ context }) => context.retryMs,
-    deadline: ({ context }) => context.deadlineMs
+    deadline: ({ context }) => context.deadlineMs,
+    recheck: ({ context }) => context.retryMs * 2 ** Math.min(context.unchecked - 1, 4)
   },
   guards: {
     exhausted: ({ context }) => context.attempts >= context.maxAttempts,
     expired: ({ context }) => context.expired,
-    unfunded: ({ event }) => message((event as { error?: unknown }).error).includes('FUNDS')
+    unfunded: ({ event }) => message((event as { error?: unknown }).error).includes('FUNDS'),
+    unchecked: ({ event }) =>
+      message((event as { error?: unknown }).error).includes('ERR_PAYMENT_UNCHECKED'),
+    uncheckedTooOften: ({ context }) => context.unchecked >= MAX_UNCHECKED
   }
 }).createMachine({
   id: 'payment',
   context: ({ input }) => ({
     ...input,
     attempts: 0,
+    unchecked: 0,
     waited: 0,
     expired: false,
     verdict: undefined,
@@ -134,10 +154,15 @@ export const paymentMachine = setup({
         input: ({ context }) => ({ invoice: context.invoice }),
         onDone: { target: 'settled', actions: assign({ settled: ({ event }) => event.output }) },
         onError: [
-          { guard: 'unfunded', target: 'unfunded' },
+          { guard: 'unfunded', target: 'unfunded', actions: assign({ unchecked: 0 }) },
+          {
+            guard: 'unchecked',
+            target: 'unchecked',
+            actions: assign({ lastError: ({ event }) => message(event.error) })
+          },
           {
             target: 'backingOff',
-            actions: assign({ lastError: ({ event }) => message(event.error) })
+            actions: assign({ lastError: ({ event }) => message(event.error), unchecked: 0 })
           }
         ]
       },
@@ -151,6 +176,19 @@ export const paymentMachine = setup({
         { guard: 'exhausted', target: 'failed' }
       ],
       after: { retry: 'paying' },
+      on: { 'payment.deadline': 'defaulted' }
+    },
+    unchecked: {
+      // The payee is reachable and willing; its DHT is not: this attempt does not count.
+      entry: assign({
+        unchecked: ({ context }) => context.unchecked + 1,
+        attempts: ({ context }) => context.attempts - 1
+      }),
+      always: [
+        { guard: 'expired', target: 'defaulted' },
+        { guard: 'uncheckedTooOften', target: 'failed' }
+      ],
+      after: { recheck: 'paying' },
       on: { 'payment.deadline': 'defaulted' }
     },
     unfunded: {

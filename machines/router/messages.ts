@@ -205,6 +205,19 @@ export const REPLY_ONLY_TYPES: ReadonlySet<string> = new Set([
   'dht.value'
 ]);
 
+/**
+ * Requests that only read: running one twice gives the same answer and changes nothing, so a
+ * receiver may run a retry again instead of keeping a large reply for it.
+ */
+export const READ_ONLY_TYPES: ReadonlySet<string> = new Set([
+  'cmd.retrieve',
+  'cmd.list-files',
+  'cmd.audit',
+  'dht.ping',
+  'dht.find-node',
+  'dht.find-value'
+]);
+
 /** Whether `type` is a request the router knows the replies of. */
 export function isRequestType(type: string): type is RouterRequestType {
   return Object.hasOwn(ROUTER_REPLIES, type);

@@ -15,9 +15,9 @@
  * `--via` address others use to reach it. `--hide nat|privacy --via tcp://HOST:PORT#NOISEKEY`
  * (repeatable) hides the node behind a circuit of 1 or 3 of those routers: its address, and the
  * contact in its identity document, is the relayed one. A router announces itself in the DHT
- * proxy-routers layer; `--hide` without `--via` finds routers there, joining the DHT directly
- * through its `--join` seeds first: the seeds see its own address (and the DHT may pass it on
- * until its sessions move onto the circuit), so `--via` is the way to hide from the first packet.
+ * proxy-routers layer; `--hide` without `--via` finds routers there through its `--join` seeds,
+ * looking them up as a throwaway node with fresh keys (hidden-bootstrap.ts): the seeds see its
+ * address, never its identity, which first goes out inside a circuit.
  */
 import { createNatsTransport } from '../../actors/transports/nats.js';
 import { createTcpTransport } from '../../actors/transports/tcp.js';
@@ -33,6 +33,7 @@ import type { DhtNode } from '../../actors/dht/types.js';
 import type { TransportLogger } from '../../actors/transports/tcp-types.js';
 import type { NetworkAttachment, NetLogger } from '../../actors/node/services/network.js';
 import { UsageError } from './args.js';
+import { throwawayRouterLookup } from './hidden-bootstrap.js';
 
 /** The flags this module reads. */
 export interface JoinFlags {
@@ -51,14 +52,15 @@ type Hide = 'nat' | 'privacy';
 export const REANNOUNCE_MS = 5_000;
 
 /**
- * Routers from the node's DHT proxy-routers layer, once its network is open; the last list found
- * stands in while a lookup finds none (a relayed node between circuits cannot look anything up).
+ * Routers from the node's DHT proxy-routers layer, once its network is open; before that (the
+ * first circuit) the list `first` found by the throwaway lookup, and the last list found stands in
+ * while a lookup finds none (a relayed node between circuits cannot look anything up).
  */
-function lateDhtDirectory(dht: () => DhtNode | undefined): RouterDirectory {
-  let last: RouterInfo[] = [];
+function lateDhtDirectory(dht: () => DhtNode | undefined, first: RouterInfo[]): RouterDirectory {
+  let last = first;
   return async () => {
     const node = dht();
-    if (!node) throw new Error('the DHT is not open yet');
+    if (!node) return last; // the first circuit: the routers the throwaway lookup found
     const found = await dhtDirectory(node)().catch(() => []);
     if (found.length > 0) last = found;
     return last;
@@ -184,27 +186,32 @@ export function networkFromFlags(
       // The proxy's machines show under the network service in the inspector.
       const parent = service ? { parent: service } : {};
       const base = await createTcpTransport({ host, port, ...(logger ? { logger } : {}) });
+      let directory: RouterDirectory | undefined;
       if (proxy.hide !== undefined && proxy.via.length === 0) {
-        // Routers from the DHT: the node joins it through its seeds directly, builds a circuit
-        // once a lookup finds routers, then moves every session onto it (docs/proxy.md).
-        const hidden = createProxyTransport({
-          base,
-          mode: proxy.hide,
-          directory: lateDhtDirectory(() => dht),
-          bootstrap: joins,
-          ...parent
-        });
-        hidden.onAddress((address) => {
-          if (address)
-            logger?.info?.({ address, mode: proxy.hide }, 'relayed through proxy routers');
-        });
-        return hidden;
+        // Routers from the DHT: a throwaway node (fresh keys, its own port) looks them up
+        // through the seeds, so no seed ever sees this node's identity at its own address; this
+        // node speaks first through a circuit, and later looks routers up in its own DHT
+        // (docs/proxy.md).
+        let first: RouterInfo[];
+        try {
+          first = await throwawayRouterLookup({
+            host,
+            seeds: joins,
+            want: proxy.hide === 'privacy' ? 3 : 1,
+            timeoutMs: HIDE_READY_MS
+          });
+        } catch (err) {
+          await base.close();
+          throw err;
+        }
+        logger?.info?.({ routers: first.length }, 'proxy routers found by a throwaway lookup');
+        directory = lateDhtDirectory(() => dht, first);
       }
       if (proxy.hide !== undefined) {
         const hidden = createProxyTransport({
           base,
           mode: proxy.hide,
-          directory: staticDirectory(proxy.via),
+          directory: directory ?? staticDirectory(proxy.via),
           ...parent
         });
         try {

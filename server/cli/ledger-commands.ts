@@ -107,7 +107,8 @@ export function ledgerCommand(
   });
 }
 
-function printBalance(v: LedgerView, io: Io): number {
+/** Prints `bitdust ledger balance` from the route's answer (exported for the tests). */
+export function printBalance(v: LedgerView, io: Io): number {
   io.out(`node ${v.node}`);
   io.out(`  balance    ${credits(v.balance)} (spendable ${credits(v.spendable)})`);
   io.out(`  granted    ${credits(v.granted)}`);
@@ -121,6 +122,13 @@ function printBalance(v: LedgerView, io: Io): number {
   }
   for (const c of v.customers) {
     io.out(`  customer   ${short(c.customer)}  owes ${credits(c.owed)}  ${c.standing}`);
+  }
+  for (const o of v.owing) {
+    const why = o.reason ? `: ${o.reason}` : '';
+    const runs = o.failedRuns > 0 ? ` after ${o.failedRuns} failed runs` : '';
+    io.out(
+      `  owing      ${credits(String(o.amount))} to ${short(o.supplier)}  ${o.stage}, ${o.state}${runs}${why}`
+    );
   }
   for (const f of v.forks) {
     const to = f.payments.map((p) => short(p.payee)).join(' and ');

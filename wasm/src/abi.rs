@@ -84,6 +84,35 @@ pub(crate) fn code(r: Result<i32, Error>) -> i32 {
     }
 }
 
+/// One export over a shard table: validates the call, runs `op` on the checked engine, `k`, `m`
+/// and shard addresses, and returns its value or the negative `Error`. Both codes' exports go
+/// through here, so their checks cannot drift apart.
+pub(crate) fn over_shards(
+    engine: u32,
+    k: u32,
+    m: u32,
+    ptrs: u32,
+    len: u32,
+    op: impl FnOnce(Engine, usize, usize, &[*mut u8; MAX_SHARDS]) -> Result<i32, Error>,
+) -> i32 {
+    let mut shards = [core::ptr::null_mut(); MAX_SHARDS];
+    code(
+        shard_table(engine, k, m, ptrs, len, &mut shards)
+            .and_then(|(e, k, m)| op(e, k, m, &shards)),
+    )
+}
+
+/// Reads the `n`-byte presence table at `present` (0 = lost, anything else = present).
+pub(crate) fn presence(present: u32, n: usize) -> Result<[bool; MAX_SHARDS], Error> {
+    in_heap(present as usize, n)?;
+    let mut flags = [false; MAX_SHARDS];
+    for (i, f) in flags.iter_mut().enumerate().take(n) {
+        // SAFETY: the presence table was just checked to lie in memory.
+        *f = unsafe { *((present as usize + i) as *const u8) } != 0;
+    }
+    Ok(flags)
+}
+
 /// ABI revision; bumped on any incompatible change to these signatures.
 #[no_mangle]
 pub extern "C" fn bd_rs_abi_version() -> u32 {
@@ -99,13 +128,10 @@ pub extern "C" fn bd_rs_heap_base() -> u32 {
 /// Encodes parity. Returns 0 or a negative `Error`.
 #[no_mangle]
 pub extern "C" fn bd_rs_encode(engine: u32, k: u32, m: u32, ptrs: u32, len: u32) -> i32 {
-    let mut shards = [core::ptr::null_mut(); MAX_SHARDS];
-    code(
-        shard_table(engine, k, m, ptrs, len, &mut shards).and_then(|(e, k, m)| {
-            // SAFETY: every shard was checked to lie in memory.
-            with_scratch(|s| unsafe { codec::encode(e, k, m, &shards, len as usize, s) }).map(|_| 0)
-        }),
-    )
+    over_shards(engine, k, m, ptrs, len, |e, k, m, shards| {
+        // SAFETY: every shard was checked to lie in memory.
+        with_scratch(|s| unsafe { codec::encode(e, k, m, shards, len as usize, s) }).map(|_| 0)
+    })
 }
 
 /// Rebuilds every shard whose byte in the `k + m`-byte table at `present` is 0. Returns how many
@@ -119,32 +145,20 @@ pub extern "C" fn bd_rs_reconstruct(
     present: u32,
     len: u32,
 ) -> i32 {
-    let mut shards = [core::ptr::null_mut(); MAX_SHARDS];
-    code(
-        shard_table(engine, k, m, ptrs, len, &mut shards).and_then(|(e, k, m)| {
-            in_heap(present as usize, k + m)?;
-            let mut flags = [false; MAX_SHARDS];
-            for (i, f) in flags.iter_mut().enumerate().take(k + m) {
-                // SAFETY: the presence table was just checked to lie in memory.
-                *f = unsafe { *((present as usize + i) as *const u8) } != 0;
-            }
-            with_scratch(|s| unsafe {
-                codec::reconstruct(e, k, m, &shards, &flags, len as usize, s)
-            })
+    over_shards(engine, k, m, ptrs, len, |e, k, m, shards| {
+        let flags = presence(present, k + m)?;
+        // SAFETY: every shard was checked to lie in memory.
+        with_scratch(|s| unsafe { codec::reconstruct(e, k, m, shards, &flags, len as usize, s) })
             .map(|n| n as i32)
-        }),
-    )
+    })
 }
 
 /// Returns 1 if the parity matches the data, 0 if not, or a negative `Error`.
 #[no_mangle]
 pub extern "C" fn bd_rs_verify(engine: u32, k: u32, m: u32, ptrs: u32, len: u32) -> i32 {
-    let mut shards = [core::ptr::null_mut(); MAX_SHARDS];
-    code(
-        shard_table(engine, k, m, ptrs, len, &mut shards).and_then(|(e, k, m)| {
-            // SAFETY: every shard was checked to lie in memory.
-            with_scratch(|s| unsafe { codec::verify(e, k, m, &shards, len as usize, s) })
-                .map(|ok| ok as i32)
-        }),
-    )
+    over_shards(engine, k, m, ptrs, len, |e, k, m, shards| {
+        // SAFETY: every shard was checked to lie in memory.
+        with_scratch(|s| unsafe { codec::verify(e, k, m, shards, len as usize, s) })
+            .map(|ok| ok as i32)
+    })
 }

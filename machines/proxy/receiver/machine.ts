@@ -11,11 +11,15 @@
  * - `finding`: `findRouters` picks a path, avoiding routers suspected by earlier failures.
  * - `attached.building`: the invoked `circuit` actor (the circuit machine with real effects)
  *   builds and registers; `circuit.ready` → `attached.listening` and `publishContacts`.
- * - `attached.listening`: relayed; the circuit keeps itself alive.
+ * - `attached.listening`: relayed; the circuit keeps itself alive. With `spare`, the circuit actor
+ *   also builds a spare through `sparePath` (the next `hops` routers found, disjoint from `path`,
+ *   when there are that many) and, when the active circuit fails while the spare is up, switches
+ *   to it and reports `circuit.switched`: the new address is published at once, without a build
+ *   or a backoff. The spare is not replaced; the next failure rebuilds as usual.
  * - `backoff`: waits `retryDelayMs · 2^attempt` (capped) before finding again.
  *
  * Events: `receiver.start`, `receiver.stop`, `circuit.ready { address }`, `circuit.failed { code,
- * reason, suspects }`.
+ * reason, suspects }`, `circuit.switched { address, code, reason, suspects }`.
  *
  * Failure and retry: every failure (no routers, refusal, timeout, authentication failure, router
  * lost) is counted by code, its suspects are remembered, the contacts are withdrawn and the
@@ -37,7 +41,7 @@ export const receiverMachine = setup({
     findRouters: fromPromise<string[], { hops: number; suspects: Record<string, number> }>(
       async () => []
     ),
-    circuit: fromCallback<ReceiverEvent, { path: string[] }>(() => {})
+    circuit: fromCallback<ReceiverEvent, { path: string[]; spare: string[] }>(() => {})
   },
   actions: {
     publishContacts: (_, _params: { address: string; path: string[] }) => {},
@@ -54,6 +58,9 @@ export const receiverMachine = setup({
     retryDelayMs: input.retryDelayMs ?? 500,
     maxRetryDelayMs: input.maxRetryDelayMs ?? 30_000,
     path: [],
+    spare: input.spare ?? false,
+    sparePath: [],
+    switches: 0,
     address: null,
     suspects: {},
     failures: {},
@@ -79,7 +86,14 @@ export const receiverMachine = setup({
           {
             guard: ({ context, event }) => event.output.length >= context.hops,
             target: 'attached',
-            actions: assign({ path: ({ context, event }) => event.output.slice(0, context.hops) })
+            actions: assign(({ context, event }) => ({
+              path: event.output.slice(0, context.hops),
+              // Only a disjoint spare survives the loss of a router of the path.
+              sparePath:
+                context.spare && event.output.length >= 2 * context.hops
+                  ? event.output.slice(context.hops, 2 * context.hops)
+                  : []
+            }))
           },
           {
             target: 'backoff',
@@ -99,24 +113,17 @@ export const receiverMachine = setup({
       }
     },
     attached: {
-      invoke: { src: 'circuit', input: ({ context }) => ({ path: context.path }) },
+      invoke: {
+        src: 'circuit',
+        input: ({ context }) => ({ path: context.path, spare: context.sparePath })
+      },
       initial: 'building',
       on: {
         'circuit.failed': {
           target: 'backoff',
           actions: [
             'withdrawContacts',
-            assign(({ context, event }) => {
-              const suspects = { ...context.suspects };
-              for (const s of event.suspects) suspects[s] = (suspects[s] ?? 0) + 1;
-              return {
-                suspects,
-                address: null,
-                rebuilds: context.rebuilds + 1,
-                lastReason: event.reason,
-                failures: bump(context.failures, event.code)
-              };
-            })
+            assign(({ context, event }) => ({ ...blame(context, event), address: null }))
           ]
         }
       },
@@ -139,7 +146,30 @@ export const receiverMachine = setup({
             }
           }
         },
-        listening: {}
+        listening: {
+          on: {
+            'circuit.switched': {
+              actions: [
+                assign(({ context, event }) => ({
+                  ...blame(context, event),
+                  rebuilds: context.rebuilds, // nothing was built: counted as a switch
+                  address: event.address,
+                  path: context.sparePath,
+                  sparePath: [],
+                  switches: context.switches + 1,
+                  circuits: context.circuits + 1
+                })),
+                {
+                  type: 'publishContacts',
+                  params: ({ context }) => ({
+                    address: context.address as string,
+                    path: context.path
+                  })
+                }
+              ]
+            }
+          }
+        }
       }
     },
     backoff: {
@@ -152,6 +182,21 @@ export const receiverMachine = setup({
     }
   }
 });
+
+/** What a failure of the active circuit changes: suspects, counts, the reason shown. */
+function blame(
+  context: ReceiverContext,
+  event: { code: string; reason: string; suspects: string[] }
+): Pick<ReceiverContext, 'suspects' | 'rebuilds' | 'lastReason' | 'failures'> {
+  const suspects = { ...context.suspects };
+  for (const s of event.suspects) suspects[s] = (suspects[s] ?? 0) + 1;
+  return {
+    suspects,
+    rebuilds: context.rebuilds + 1,
+    lastReason: event.reason,
+    failures: bump(context.failures, event.code)
+  };
+}
 
 function bump(counts: Record<string, number>, code: string): Record<string, number> {
   return { ...counts, [code]: (counts[code] ?? 0) + 1 };

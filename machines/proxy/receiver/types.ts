@@ -10,6 +10,11 @@ export interface ReceiverInput {
   retryDelayMs?: number;
   /** Longest retry delay. Default 30 s. */
   maxRetryDelayMs?: number;
+  /**
+   * Build a spare circuit through other routers once the first is up, and switch to it at once
+   * when the first fails (no build to wait for). Default false.
+   */
+  spare?: boolean;
 }
 
 /** Context: the current path and address, and the counters shown in the API and inspector. */
@@ -18,6 +23,12 @@ export interface ReceiverContext {
   retryDelayMs: number;
   maxRetryDelayMs: number;
   path: string[];
+  /** Whether a spare circuit is built (input `spare`). */
+  spare: boolean;
+  /** The spare circuit's routers (disjoint from `path`); empty when none is built. */
+  sparePath: string[];
+  /** Failures handled by switching to the spare circuit, without a build. */
+  switches: number;
   /** The published proxy address while `attached.listening`, else null. */
   address: string | null;
   /** Router address → failures it was blamed for; the router chooser avoids high counts. */
@@ -38,4 +49,12 @@ export type ReceiverEvent =
   | { type: 'receiver.start' }
   | { type: 'receiver.stop' }
   | { type: 'circuit.ready'; address: string }
-  | { type: 'circuit.failed'; code: string; reason: string; suspects: string[] };
+  | { type: 'circuit.failed'; code: string; reason: string; suspects: string[] }
+  /** The circuit failed (code, reason, suspects as `circuit.failed`); the spare now serves. */
+  | {
+      type: 'circuit.switched';
+      address: string;
+      code: string;
+      reason: string;
+      suspects: string[];
+    };

@@ -5,8 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { Codec, ErasureModule, hasRelaxedSimd } from '../index.js';
+import { Codec } from '../index.js';
+import { modules, parityHash } from './kit.js';
 
 const GOLDEN: [number, number, number, string][] = [
   [4, 2, 1000, 'a2984357d38bd9d4a54bd4c7de7777c607f46cbb75a3aac8fcd4d1c0eef760ba'],
@@ -16,21 +16,6 @@ const GOLDEN: [number, number, number, string][] = [
   [100, 28, 257, '716ed35f030044288e25204056b2f7e5a4927f84a53b203539033e568943e8a9'],
   [3, 5, 40, '46b6e354c3b144d9d1ca28ce5ab003ace7b6a712f532f91d59030ab7ae4d64da']
 ];
-
-/** Byte i of data shard j is (i·7 + j·13 + (i >> 8)) mod 256, as in tests.rs. */
-function parityHash(codec: Codec): string {
-  for (let j = 0; j < codec.k; j++) {
-    const s = codec.shard(j);
-    for (let i = 0; i < s.length; i++) s[i] = (i * 7 + j * 13 + (i >> 8)) & 255;
-  }
-  codec.encode();
-  const h = createHash('sha256');
-  for (let r = codec.k; r < codec.n; r++) h.update(codec.shard(r));
-  return h.digest('hex');
-}
-
-const modules = [new ErasureModule({ relaxed: false })];
-if (hasRelaxedSimd()) modules.push(new ErasureModule({ relaxed: true }));
 
 for (const [k, m, size, want] of GOLDEN) {
   test(`fft8 golden ${k}+${m} × ${size} B parity hash is frozen`, () => {

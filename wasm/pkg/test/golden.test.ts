@@ -4,8 +4,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { Codec, ErasureModule, hasRelaxedSimd } from '../index.js';
+import { Codec } from '../index.js';
+import { modules, parityHash } from './kit.js';
 
 const GOLDEN: [number, number, number, string][] = [
   [4, 2, 1000, 'bee676358d0eb45880b6b0ae15fae16417bbde50e17d98df1da3895219fe18c5'],
@@ -13,21 +13,6 @@ const GOLDEN: [number, number, number, string][] = [
   [32, 32, 333, '8b678d37df97b90d3c4313d85a4dd8bdff2c62ee6f69652be09e636f013b235a'],
   [1, 1, 77, 'aba2c36f3a871717ca743040ca8ced832ca88e89a31fe8494088fc11c39694eb']
 ];
-
-/** Byte i of data shard j is (i·7 + j·13 + (i >> 8)) mod 256, as in tests.rs. */
-function parityHash(codec: Codec): string {
-  for (let j = 0; j < codec.k; j++) {
-    const s = codec.shard(j);
-    for (let i = 0; i < s.length; i++) s[i] = (i * 7 + j * 13 + (i >> 8)) & 255;
-  }
-  codec.encode();
-  const h = createHash('sha256');
-  for (let r = codec.k; r < codec.n; r++) h.update(codec.shard(r));
-  return h.digest('hex');
-}
-
-const modules = [new ErasureModule({ relaxed: false })];
-if (hasRelaxedSimd()) modules.push(new ErasureModule({ relaxed: true }));
 
 for (const [k, m, size, want] of GOLDEN) {
   test(`golden ${k}+${m} × ${size} B parity hash is frozen`, () => {

@@ -2,8 +2,7 @@
 //! the same conventions: a table of `k + m` shard addresses, every byte validated to lie in the
 //! heap, a negative `Error` code instead of a trap.
 
-use crate::abi::{code, in_heap, shard_table};
-use crate::MAX_SHARDS;
+use crate::abi::{over_shards, presence};
 
 // Single-threaded per instance: one static work area, touched only through `with_work`.
 static mut WORK: [u8; super::WORK_BYTES] = [0; super::WORK_BYTES];
@@ -16,13 +15,10 @@ fn with_work<T>(f: impl FnOnce(&mut [u8]) -> T) -> T {
 /// Encodes parity with the `fft8` code. Returns 0 or a negative `Error`.
 #[no_mangle]
 pub extern "C" fn bd_fft_encode(engine: u32, k: u32, m: u32, ptrs: u32, len: u32) -> i32 {
-    let mut shards = [core::ptr::null_mut(); MAX_SHARDS];
-    code(
-        shard_table(engine, k, m, ptrs, len, &mut shards).and_then(|(e, k, m)| {
-            // SAFETY: every shard was checked to lie in memory.
-            with_work(|w| unsafe { super::encode(e, k, m, &shards, len as usize, w) }).map(|_| 0)
-        }),
-    )
+    over_shards(engine, k, m, ptrs, len, |e, k, m, shards| {
+        // SAFETY: every shard was checked to lie in memory.
+        with_work(|w| unsafe { super::encode(e, k, m, shards, len as usize, w) }).map(|_| 0)
+    })
 }
 
 /// Rebuilds every shard whose byte in the `k + m`-byte table at `present` is 0 (`fft8` code).
@@ -36,33 +32,23 @@ pub extern "C" fn bd_fft_reconstruct(
     present: u32,
     len: u32,
 ) -> i32 {
-    let mut shards = [core::ptr::null_mut(); MAX_SHARDS];
-    code(
-        shard_table(engine, k, m, ptrs, len, &mut shards).and_then(|(e, k, m)| {
-            in_heap(present as usize, k + m)?;
-            let mut flags = [false; MAX_SHARDS];
-            for (i, f) in flags.iter_mut().enumerate().take(k + m) {
-                // SAFETY: the presence table was just checked to lie in memory.
-                *f = unsafe { *((present as usize + i) as *const u8) } != 0;
-            }
-            with_work(|w| unsafe {
-                super::reconstruct(e, k, m, &shards, &flags[..k + m], len as usize, w)
-            })
-            .map(|n| n as i32)
-        }),
-    )
+    over_shards(engine, k, m, ptrs, len, |e, k, m, shards| {
+        let flags = presence(present, k + m)?;
+        // SAFETY: every shard was checked to lie in memory.
+        with_work(|w| unsafe {
+            super::reconstruct(e, k, m, shards, &flags[..k + m], len as usize, w)
+        })
+        .map(|n| n as i32)
+    })
 }
 
 /// Returns 1 if the parity matches the data under the `fft8` code, 0 if not, or a negative
 /// `Error`.
 #[no_mangle]
 pub extern "C" fn bd_fft_verify(engine: u32, k: u32, m: u32, ptrs: u32, len: u32) -> i32 {
-    let mut shards = [core::ptr::null_mut(); MAX_SHARDS];
-    code(
-        shard_table(engine, k, m, ptrs, len, &mut shards).and_then(|(e, k, m)| {
-            // SAFETY: every shard was checked to lie in memory.
-            with_work(|w| unsafe { super::verify(e, k, m, &shards, len as usize, w) })
-                .map(|ok| ok as i32)
-        }),
-    )
+    over_shards(engine, k, m, ptrs, len, |e, k, m, shards| {
+        // SAFETY: every shard was checked to lie in memory.
+        with_work(|w| unsafe { super::verify(e, k, m, shards, len as usize, w) })
+            .map(|ok| ok as i32)
+    })
 }
