@@ -55,4 +55,23 @@ test('history survives a reopen; pruned rows leave the disk', async (t) => {
   assert.equal(cumulativeAt(p, 299_999), undefined);
   assert.deepEqual(cumulativeAt(p, 400_000), cumulativeAt(s, 400_000));
   assert.equal((await root.sub('pending').range({ prefix: 'h/' })).length, 20);
+
+  // A supplier that holds nothing for us since before the horizon leaves no row behind.
+  const later = historyStore(root.sub('pending'));
+  const emptied = await later.load();
+  const sup = emptied.get('sup')!;
+  const last = sup[sup.length - 1]!;
+  emptied.set(
+    'sup',
+    record(sup, 600_000, 0, last.byteMs + BigInt(last.bytes) * BigInt(600_000 - last.at), 1_000)
+  );
+  await later.save(emptied, 500_000);
+  assert.equal(
+    (await root.sub('pending').range({ prefix: 'h/' })).length,
+    2,
+    'the sample in force at the horizon and the last, within it'
+  );
+  await later.save(emptied, 700_000);
+  assert.equal(emptied.has('sup'), false);
+  assert.deepEqual(await root.sub('pending').range({ prefix: 'h/' }), []);
 });

@@ -4,7 +4,7 @@
  * exactly (machines/payment/history.ts). Samples are saved on every upkeep tick, not durably: no
  * one was told of them, and a crash loses at most one tick of changes (the next bill covering them
  * is then checked against the restart bounds instead). Samples older than the horizon are removed
- * with the series' pruning.
+ * with the series' pruning, and a series that has held nothing since before the horizon goes.
  */
 import type { KvOp, KvStore } from '../store/index.js';
 import { prune, type Sample, type Series } from '../../machines/payment/history.js';
@@ -37,6 +37,16 @@ export function historyStore(kv: KvStore | undefined) {
         if (kept !== all) history.set(supplier, kept);
         const first = kept[0];
         if (!first) continue;
+        if (kept.length === 1 && first.bytes === 0 && first.at < keepFrom) {
+          // Nothing held there since before the horizon (a fired supplier): the series goes.
+          if (kv) {
+            for (const r of await kv.range({ prefix: `h/${supplier}/` }))
+              ops.push({ type: 'remove', key: r.key });
+          }
+          history.delete(supplier);
+          for (const m of [saved, firsts, lasts]) m.delete(supplier);
+          continue;
+        }
         if (firsts.get(supplier) !== first.at) {
           // Pruned since the last save: rows before the first kept sample go, and the first is
           // rewritten (without its origin, now that older samples are gone).

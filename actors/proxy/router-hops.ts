@@ -36,10 +36,10 @@ const key = (addr: string, circId: number) => `${addr}|${circId}`;
 const ignore = () => {};
 
 /**
- * Sends the cell (or routed frame) `head ‖ parts` to `to`, handing the pieces over to a transport that writes them
- * with one writev ({@link Transport.sendParts}) rather than copying them into one buffer first;
- * a transport without it gets them joined. The pieces must be the caller's to give away: fresh
- * buffers it neither keeps writing nor reuses.
+ * Sends the cell (or routed frame) `head ‖ parts` to `to`, lending the pieces to a transport that
+ * writes them with one writev ({@link Transport.sendParts}) rather than copying them into one
+ * buffer first; a transport without it gets them joined. The pieces are lent read-only: nobody
+ * may write them afterwards (they may be sent again, as a cached head is).
  */
 export function sendCell(
   transport: Transport,
@@ -214,10 +214,10 @@ export class RouterHops {
       return this.#routedIn(this.transport.address, { token: p.token, from, payload });
     }
     const h = this.#heads(hop, peer);
-    // The head is copied (a few bytes, not re-encoded): what is handed to the transport is its
-    // own. `payload` is a view into the plaintext just decrypted for us alone: ours to hand over.
+    // The cached head is lent read-only, as every frame to this peer lends it. `payload` is a
+    // view into the plaintext just decrypted for us alone: nobody else writes it.
     const routed = h.routed ?? wire.routedHead(p?.token ?? '', this.#publicAddress(hop));
-    sendCell(this.transport, h.to, routed.slice(), [payload]).catch(ignore);
+    sendCell(this.transport, h.to, routed, [payload]).catch(ignore);
   }
 
   /** The cached heads of `hop` for `peer` (see {@link Hop.heads}). */
