@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { AnyActorRef } from 'xstate';
 import { backupTree } from '../actors/storage/customer-files.js';
 import { ledgerSummary, type LedgerEntry } from '../actors/ledger/index.js';
-import { blake2b256 } from '../actors/storage/hash.js';
+import { shardHash } from '../actors/storage/merkle.js';
 import { decideStanding } from '../machines/payment/fairness.js';
 import { seededBytes } from './support/storage-data.js';
 import { DEVNET_PAY, DEVNET_PAY_RICH, HOUR, MIN, paymentDevnet } from './support/payment-devnet.js';
@@ -87,7 +87,7 @@ test(
       .run(
         free.services
           .customer()!
-          .options.client.putShard(pay('s0').pay.id, 'x1/00000000/000', shard, blake2b256(shard))
+          .options.client.putShard(pay('s0').pay.id, 'x1/00000000/000', shard, shardHash(shard))
       )
       .then(
         () => undefined,

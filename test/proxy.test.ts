@@ -237,3 +237,64 @@ describe('proxy: a receiver with a spare circuit switches to it when its router 
     await supplier.close();
   });
 });
+
+describe('proxy: a padded 3-hop circuit', () => {
+  const net = new ProxyNet();
+  after(() => net.close());
+
+  it('sends every relay cell of a link at one size, whatever the payload', async () => {
+    const routers = [
+      await net.router('127.0.0.41'),
+      await net.router('127.0.0.42'),
+      await net.router('127.0.0.43')
+    ];
+    const supplierKeys = generateKeyPair();
+    const supplier = createProxyTransport({
+      base: await net.endpoint('127.0.0.44'),
+      mode: 'direct'
+    });
+    serveTransfers(supplier, supplierKeys);
+    const base = await net.endpoint('127.0.0.45');
+    const hidden = createProxyTransport({
+      base,
+      mode: 'privacy',
+      directory: staticDirectory(routers.map((r) => r.info)),
+      timing,
+      pad: true
+    });
+    await hidden.whenReady();
+    const client = new TransferClient(hidden, supplier.address, supplierKeys.publicKey, {
+      timeoutMs: 2000
+    });
+    await client.open();
+    // Requests and replies from a few bytes (acks) to 40 KB, both ways.
+    const data = [1, 100, 3000, 40_000, 17].map((n) => randomBytes(n));
+    await client.put(data);
+    assert.deepEqual(
+      (await client.get(data.length)).map((b) => Buffer.from(b)),
+      data
+    );
+    client.close();
+
+    // Every relay cell (relay-fwd 2, relay-back 3) each node sent or received, by link.
+    const sizes = new Map<string, Set<number>>();
+    for (const t of [base, ...routers.map((r) => r.transport)]) {
+      for (const s of t.seen) {
+        if (s.frame[0] !== 0xb0 || (s.frame[1] !== 2 && s.frame[1] !== 3)) continue;
+        const link = [t.address, s.peer].sort().join(' ');
+        const set = sizes.get(link) ?? new Set();
+        sizes.set(link, set.add(s.frame.byteLength));
+      }
+    }
+    // Three links (node–R1, R1–R2, R2–R3), one size each, 25 B (a layer) less per hop inwards.
+    assert.equal(sizes.size, 3);
+    const perLink = [...sizes.values()].map((set) => [...set]);
+    for (const s of perLink) assert.equal(s.length, 1, `sizes on one link: ${s.join(', ')}`);
+    assert.deepEqual(
+      perLink.map((s) => s[0]).sort((a, b) => (b as number) - (a as number)),
+      [6 + 65_500 + 24, 6 + 65_500 + 24 - 25, 6 + 65_500 + 24 - 50]
+    );
+    await hidden.close();
+    await supplier.close();
+  });
+});

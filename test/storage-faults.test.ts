@@ -10,7 +10,8 @@ import { waitFor, type AnyActorRef } from 'xstate';
 import { exportIdentity, importIdentity, saveIdentity } from '../actors/identity/identity.js';
 import { MIN_LIMITS } from '../actors/identity/keystore.js';
 import { backupTree, restoreTree } from '../actors/storage/customer-files.js';
-import { blake2b256 } from '../actors/storage/hash.js';
+import { shardHash } from '../actors/storage/merkle.js';
+import { alterStoredPieces } from '../actors/storage/test-kit.js';
 import { storageDevnet, type StorageDevnet } from './support/storage-devnet.js';
 import { diffTrees, makeTree, seededBytes } from './support/storage-data.js';
 
@@ -24,23 +25,17 @@ async function tamper(
   how: 'flip' | 'drop' | 'forge'
 ) {
   const i = net.suppliers.findIndex((s) => s.id === supplierId);
-  const shards = net.suppliers[i]!.store()!.sub('supplier').sub('shards');
-  const cust = net.customerNode.id;
-  const rows = await shards.range<{ h: Uint8Array; d: Uint8Array; t: number }>({
-    prefix: `${cust}/${prefix}`
+  const store = net.suppliers[i]!.store()!.sub('supplier');
+  return alterStoredPieces(store, `${net.customerNode.id}/${prefix}`, (piece) => {
+    if (how === 'drop') return null;
+    const d = piece.subarray(32);
+    // A forger alters every 16 KiB chunk, so any challenge hits altered data.
+    if (how === 'forge') for (let i = 0; i < d.length; i += 16 * 1024) d[i]! ^= 0x40;
+    else d[d.length >> 1]! ^= 0x40;
+    // forge: the supplier's own hash made to match, so only the Merkle proof can tell.
+    if (how === 'forge') piece.set(shardHash(d));
+    return piece;
   });
-  for (const r of rows) {
-    if (how === 'drop') await shards.remove(r.key);
-    else {
-      const d = Uint8Array.from(r.value.d);
-      // A forger alters every 16 KiB chunk, so any challenge hits altered data.
-      if (how === 'forge') for (let i = 0; i < d.length; i += 16 * 1024) d[i]! ^= 0x40;
-      else d[d.length >> 1]! ^= 0x40;
-      // forge: the supplier's own hash made to match, so only the Merkle proof can tell.
-      await shards.put(r.key, { ...r.value, d, ...(how === 'forge' ? { h: blake2b256(d) } : {}) });
-    }
-  }
-  return rows.length;
 }
 
 test(

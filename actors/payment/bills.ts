@@ -3,8 +3,9 @@
  * (`bills` in a node's store):
  *
  * - `i/<invoice id>`: `{ invoice, status }`, one per invoice we issued;
- * - `c/<customer>`: `{ charged, byteMs, transferBytes, overSince? }`, what was billed so far
- *   (cumulative, decimal strings) and since when the debt has been over the credit limit;
+ * - `c/<customer>`: `{ charged, byteMs, transferBytes, overSince?, to? }`, what was billed so far
+ *   (cumulative, decimal strings), since when the debt has been over the credit limit, and where
+ *   the last period billed ended;
  * - `m/<customer>`: the supplier-side meter for that customer, saved on every upkeep tick.
  *
  * An invoice and its customer's totals are written in one durable batch before the invoice is
@@ -29,6 +30,8 @@ export interface Totals {
   charged: bigint;
   byteMs: bigint;
   transferBytes: bigint;
+  /** End of the last period billed: the next bill's period starts there. */
+  to?: number;
 }
 
 interface TotalsRow {
@@ -36,6 +39,7 @@ interface TotalsRow {
   byteMs: string;
   transferBytes: string;
   overSince?: number;
+  to?: number;
 }
 
 interface UsageRow {
@@ -43,6 +47,7 @@ interface UsageRow {
   since: number;
   byteMs: string;
   transferBytes: string;
+  start?: number;
 }
 
 /** Everything restored at start. */
@@ -61,6 +66,7 @@ export function billStore(kv: KvStore | undefined) {
     charged: t.charged.toString(),
     byteMs: t.byteMs.toString(),
     transferBytes: t.transferBytes.toString(),
+    ...(t.to !== undefined ? { to: t.to } : {}),
     ...(debt?.overSince !== undefined ? { overSince: debt.overSince } : {})
   });
 
@@ -99,7 +105,8 @@ export function billStore(kv: KvStore | undefined) {
           bytes: u.bytes,
           since: u.since,
           byteMs: u.byteMs.toString(),
-          transferBytes: u.transferBytes.toString()
+          transferBytes: u.transferBytes.toString(),
+          ...(u.start !== undefined ? { start: u.start } : {})
         } satisfies UsageRow
       }));
       await kv.batch(ops);
@@ -131,7 +138,8 @@ export function billStore(kv: KvStore | undefined) {
         out.totals.set(customer, {
           charged: BigInt(value.charged),
           byteMs: BigInt(value.byteMs),
-          transferBytes: BigInt(value.transferBytes)
+          transferBytes: BigInt(value.transferBytes),
+          ...(value.to !== undefined ? { to: value.to } : {})
         });
         if (value.overSince !== undefined) out.overSince.set(customer, value.overSince);
       }
@@ -140,7 +148,8 @@ export function billStore(kv: KvStore | undefined) {
           bytes: value.bytes,
           since: value.since,
           byteMs: BigInt(value.byteMs),
-          transferBytes: BigInt(value.transferBytes)
+          transferBytes: BigInt(value.transferBytes),
+          ...(value.start !== undefined ? { start: value.start } : {})
         });
       }
       return out;

@@ -10,6 +10,7 @@ import type { Ledger } from '../ledger/index.js';
 import type { Router } from '../router/index.js';
 import type { FairnessPolicy } from '../../machines/payment/fairness.js';
 import type { MeterState } from '../../machines/payment/meter.js';
+import type { Series } from '../../machines/payment/history.js';
 import type { SignedContract } from '../../machines/payment/records.js';
 import type { DateWindow } from '../../machines/payment/validate.js';
 import type { Spend, SpendBoard } from './spend.js';
@@ -33,6 +34,27 @@ export const DEFAULT_TIMING: PaymentTiming = {
   deadlineMs: 30 * 86_400_000
 };
 
+/**
+ * How the customer keeps its meter history. `bucketMs`: changes within one bucket keep only the
+ * last sample (figures stay exact at multiples of it, so it should divide the billing period).
+ * `keepMs`: samples older than this are pruned; an invoice for a period that began before it is
+ * checked against bounds. `eventSkewMs`: how far apart the two parties may time one change (a
+ * storage round trip and clock skew); each change in the period widens the tolerance by
+ * |Δbytes| × this.
+ */
+export interface HistoryPolicy {
+  bucketMs: number;
+  keepMs: number;
+  eventSkewMs: number;
+}
+
+/** A minute's resolution, eight days kept, changes timed up to 10 s apart. */
+export const DEFAULT_HISTORY: HistoryPolicy = {
+  bucketMs: 60_000,
+  keepMs: 8 * 86_400_000,
+  eventSkewMs: 10_000
+};
+
 /** The shared state of one node's payment service. */
 export interface PaymentCtx {
   id: string;
@@ -43,8 +65,14 @@ export interface PaymentCtx {
   fairness: FairnessPolicy;
   timing: PaymentTiming;
   meter: { state: MeterState };
-  /** When the customer-side meter first heard of each supplier (since this start). */
-  meterStart: Map<string, number>;
+  /** Customer side: what each supplier held for us over time (machines/payment/history.ts). */
+  history: Map<string, Series>;
+  /** Supplier side: the same for what we hold for each customer (in memory only). */
+  served: Map<string, Series>;
+  /** Customer side: suppliers that held data for us before a restart that left no history. */
+  pastUnknown: Set<string>;
+  /** The history's resolution and horizon; see {@link HistoryPolicy}. */
+  historyPolicy: HistoryPolicy;
   contracts: Map<string, SignedContract>;
   /** Statements older than this or further ahead than the skew are refused. */
   maxAgeMs: number;

@@ -10,14 +10,17 @@ import type { Clock } from '../clock.js';
 import type { KvStore } from '../store/index.js';
 import { signValue, verifyValue, type Ledger } from '../ledger/index.js';
 import { DEFAULT_FAIRNESS, type FairnessPolicy } from '../../machines/payment/fairness.js';
-import { meterApply, usageAt, type MeterEvent } from '../../machines/payment/meter.js';
+import { meterApply, meterKey, usageAt, type MeterEvent } from '../../machines/payment/meter.js';
+import { prune, record } from '../../machines/payment/history.js';
 import type { ContractTerms, SignedContract } from '../../machines/payment/records.js';
 import { checkDate, checkTerms } from '../../machines/payment/validate.js';
 import {
+  DEFAULT_HISTORY,
   DEFAULT_TIMING,
   must,
   requestPayment,
   windowOf,
+  type HistoryPolicy,
   type PaymentCtx,
   type PaymentTiming
 } from './context.js';
@@ -33,6 +36,8 @@ export interface PaymentNodeOptions {
   router: Router;
   fairness?: FairnessPolicy;
   timing?: Partial<PaymentTiming>;
+  /** How meter histories are kept, ours as customer and as supplier (DEFAULT_HISTORY). */
+  history?: Partial<HistoryPolicy>;
   /** Called when one of our payment machines ends (settled, disputed, defaulted, failed). */
   onOutcome?: (invoiceId: string, outcome: string) => void;
   /** Where payees publish accepted payments (see PaymentCtx.board). */
@@ -94,7 +99,10 @@ export function createPaymentNode(o: PaymentNodeOptions) {
     fairness: o.fairness ?? DEFAULT_FAIRNESS,
     timing: { ...DEFAULT_TIMING, ...o.timing },
     meter: { state: new Map() },
-    meterStart: new Map(),
+    history: new Map(),
+    served: new Map(),
+    pastUnknown: new Set(),
+    historyPolicy: { ...DEFAULT_HISTORY, ...o.history },
     contracts: new Map(),
     maxAgeMs: 35 * 86_400_000,
     maxSkewMs: 600_000,
@@ -183,7 +191,8 @@ export function createPaymentNode(o: PaymentNodeOptions) {
       const from = env.from;
       if (m.kind === 'propose')
         return { type: 'cmd.ack', body: { v: 1, note: onPropose(from, m.body) } };
-      if (m.kind === 'invoice') customer.onInvoice(from, m.body);
+      // Durable on our side before the ack: the supplier then need not send it again.
+      if (m.kind === 'invoice') await customer.onInvoice(from, m.body);
       else if (m.kind === 'receipt') customer.onReceipt(from, m.body);
       else if (m.kind === 'payment') await supplier.onPayment(from, m.body);
       else if (m.kind === 'dispute') await supplier.onDispute(from, String(m.body.invoiceId));
@@ -201,10 +210,20 @@ export function createPaymentNode(o: PaymentNodeOptions) {
     customer,
     /** Feeds one metering event from storage. */
     feed(e: MeterEvent) {
+      const k = meterKey(e.role, e.peer);
+      const fresh = !c.meter.state.has(k);
       c.meter.state = meterApply(c.meter.state, e);
-      if (e.type === 'meter.stored' && e.role === 'customer' && !c.meterStart.has(e.peer)) {
-        c.meterStart.set(e.peer, e.at);
-      }
+      if (e.type !== 'meter.stored') return;
+      // Every change of what a counterparty holds goes into its history: the customer checks
+      // invoices against it however late they arrive, the supplier bills each period up to its
+      // exact end however late its tick runs. A series begins at its origin (nothing held
+      // before) only with a fresh meter and no past lost to a restart.
+      const u = c.meter.state.get(k)!;
+      const book = e.role === 'customer' ? c.history : c.served;
+      const origin = fresh && !c.pastUnknown.has(e.peer);
+      const { bucketMs, keepMs } = c.historyPolicy;
+      const h = record(book.get(e.peer) ?? [], u.since, u.bytes, u.byteMs, bucketMs, origin);
+      book.set(e.peer, prune(h, u.since - keepMs));
     },
     /** Adds a contract both parties signed (refused when a signature is bad or we are no party). */
     addContract,
@@ -220,7 +239,11 @@ export function createPaymentNode(o: PaymentNodeOptions) {
       o.onContract?.(sc, true);
     },
     contracts: () => [...c.contracts.values()],
-    stop: off
+    /** Leaves the router and cancels the customer's retry timers. */
+    stop: () => {
+      off();
+      customer.stop();
+    }
   };
 }
 

@@ -45,6 +45,7 @@ import type { PaymentCtx, PaymentTiming } from './context.js';
 import { dhtBoard } from './spend.js';
 
 const DAY = 86_400_000;
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
 /**
  * The node's clock in whole milliseconds: statements, meters and ledger entries carry integer
@@ -304,6 +305,7 @@ export function paymentService(o: PaymentServiceOptions, deps: PaymentDeps): Pay
       billedTo = b;
     }
     await r.pay.supplier.saveMeter();
+    await r.pay.customer.saveHistory();
     // Fork re-checks and republishing wait on the DHT: not awaited (one round at a time).
     void r.pay.supplier.spendUpkeep();
     await r.ledger.vest();
@@ -365,6 +367,9 @@ export function paymentService(o: PaymentServiceOptions, deps: PaymentDeps): Pay
         board: dhtBoard(node.network()!.dht, clock),
         ...(o.timing ? { timing: o.timing } : {}),
         ...(o.alterSpend ? { alterSpend: o.alterSpend } : {}),
+        // Exact at every billing boundary (the bucket divides the period); eight periods kept,
+        // a day at least.
+        history: { bucketMs: gcd(periodMs, 60_000), keepMs: Math.max(8 * periodMs, DAY) },
         ...(o.spendRecheckMs ? { recheckMs: o.spendRecheckMs } : {}),
         spawn
       });

@@ -8,6 +8,7 @@
 import { BitDustError } from '../errors.js';
 import { hashOf, signReceipt, verifyAccept, verifyPayment, signInvoice } from '../ledger/index.js';
 import { meterKey, usageAt, type Usage } from '../../machines/payment/meter.js';
+import { cumulativeAt } from '../../machines/payment/history.js';
 import {
   decideStanding,
   isExempt,
@@ -76,6 +77,9 @@ export function createSupplier(c: PaymentCtx, kv?: KvStore) {
       const t = sc.terms;
       if (t.supplier !== c.id) continue;
       const use = usageAt(c.meter.state, 'supplier', t.customer, periodEnd);
+      // Exactly up to the boundary even when this tick runs after it and the meter moved on.
+      const exact = cumulativeAt(c.served.get(t.customer) ?? [], periodEnd);
+      if (exact) use.byteMs = exact.byteMs;
       // The meter only knows cumulative usage now: the period is the growth since the last bill.
       const before = totals.get(t.customer) ?? { charged: 0n, byteMs: 0n, transferBytes: 0n };
       const stored = use.byteMs - before.byteMs;
@@ -86,21 +90,35 @@ export function createSupplier(c: PaymentCtx, kv?: KvStore) {
         transferCharge(use.transferBytes, t.transferPricePerGB);
       const amount = total - before.charged;
       if (!isAmount(Number(amount))) throw new RangeError(`invoice amount ${amount} out of range`);
-      const id = hashOf({ s: c.id, c: t.customer, k: t.id, periodStart, periodEnd }).slice(0, 32);
+      // The period is exactly what the usage billed covers (the customer checks it against its
+      // meter's history for that period): from the end of the last bill, or from the first byte
+      // held when a bill was skipped or this is the first (the contract came after the data).
+      const first = c.meter.state.get(meterKey('supplier', t.customer))?.start;
+      const last = totals.has(t.customer) ? before.to : first;
+      const from = Math.min(periodStart, last ?? periodStart);
+      const id = hashOf({ s: c.id, c: t.customer, k: t.id, periodStart: from, periodEnd }).slice(
+        0,
+        32
+      );
       const invoice: Invoice = {
         v: 1,
         id,
         contractId: t.id,
         supplier: c.id,
         customer: t.customer,
-        periodStart,
+        periodStart: from,
         periodEnd,
         storedByteMs: stored.toString(),
         transferBytes: Number(use.transferBytes - before.transferBytes),
         amount: Number(amount),
         issuedAt: c.clock.now()
       };
-      const after: Totals = { charged: total, ...use };
+      const after: Totals = {
+        charged: total,
+        byteMs: use.byteMs,
+        transferBytes: use.transferBytes,
+        to: periodEnd
+      };
       const signed = signInvoice(c.keys, invoice);
       const b: Billed = { invoice: signed, status: 'sent' };
       totals.set(t.customer, after);

@@ -55,7 +55,12 @@ export class CircuitClient {
     timing: CircuitTiming = {},
     clock: Clock = realClock,
     /** Where the inspector shows this circuit (the receiver's invoked child), if anywhere. */
-    parent?: AnyActorRef
+    parent?: AnyActorRef,
+    /**
+     * Pad every relay cell to one size (docs/proxy.md, "Padding"): the command for hop t is
+     * padded to `PADDED_SIZE − 25·t` bytes, and each hop pads its answers to the size it got.
+     */
+    readonly pad = false
   ) {
     this.actor = createActor(
       circuitMachine.provide({
@@ -146,6 +151,7 @@ export class CircuitClient {
       let cmd: RelayCommand;
       try {
         cmd = wire.decodeRelay((this.#sessions[i] as Session).receive(data));
+        if (cmd.cmd === 'padded') cmd = wire.decodeRelay(cmd.inner);
       } catch {
         this.handlers.onAuthFailure?.();
         return void this.actor.send({ type: 'circuit.auth-failed' });
@@ -212,7 +218,10 @@ export class CircuitClient {
 
   /** {@link #layered} for a command already in pieces. */
   #seal(target: number, command: readonly Uint8Array[]): Promise<void> {
-    let data = (this.#sessions[target] as Session).seal(command);
+    const plain = this.pad
+      ? wire.paddedParts(command, wire.PADDED_SIZE - wire.LAYER_BYTES * target)
+      : command;
+    let data = (this.#sessions[target] as Session).seal(plain);
     for (let i = target - 1; i >= 0; i--) {
       data = (this.#sessions[i] as Session).seal([wire.forwardHead(), ...data]);
     }

@@ -59,6 +59,8 @@ export interface ProxyReceiverOptions {
    * once when the first fails (docs/proxy.md). Needs twice `hops` routers. Default false.
    */
   spare?: boolean;
+  /** Pad every relay cell of its circuits to one size (docs/proxy.md, "Padding"). Default false. */
+  pad?: boolean;
   clock?: Clock;
   random?: Random;
   /**
@@ -140,7 +142,8 @@ export class ProxyReceiver {
                 options.timing,
                 clock,
                 // The inspector shows the first circuit; a spare that takes over is not adopted.
-                parent && shown ? self : undefined
+                parent && shown ? self : undefined,
+                options.pad === true
               );
               return c;
             };

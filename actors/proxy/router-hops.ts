@@ -20,6 +20,8 @@ export interface Hop {
   next: { addr: string; circId: number } | null;
   session: Session;
   token: string | null;
+  /** Padded circuit: the size of the padded commands the builder sends us, which ours mirror. */
+  pad?: number;
   /**
    * Encoded heads per peer address, for an exit hop's frames: the routed-frame head towards a
    * peer (and where it goes) and the `data` head of a command coming back from one. Encoding the
@@ -34,10 +36,10 @@ const key = (addr: string, circId: number) => `${addr}|${circId}`;
 const ignore = () => {};
 
 /**
- * Sends the cell (or routed frame) `head ‖ parts` to `to`, handing the pieces over to a transport that writes them
- * with one writev ({@link Transport.sendParts}) rather than copying them into one buffer first;
- * a transport without it gets them joined. The pieces must be the caller's to give away: fresh
- * buffers it neither keeps writing nor reuses.
+ * Sends the cell (or routed frame) `head ‖ parts` to `to`, lending the pieces to a transport that
+ * writes them with one writev ({@link Transport.sendParts}) rather than copying them into one
+ * buffer first; a transport without it gets them joined. The pieces are lent read-only: nobody
+ * may write them afterwards (they may be sent again, as a cached head is).
  */
 export function sendCell(
   transport: Transport,
@@ -166,7 +168,12 @@ export class RouterHops {
   #relayFwd(hop: Hop, body: Uint8Array): void {
     let cmd: RelayCommand;
     try {
-      cmd = wire.decodeRelay(hop.session.receive(body));
+      const plain = hop.session.receive(body);
+      cmd = wire.decodeRelay(plain);
+      if (cmd.cmd === 'padded') {
+        hop.pad = plain.byteLength;
+        cmd = wire.decodeRelay(cmd.inner);
+      }
     } catch {
       // A forged, replayed or corrupted layer: someone on the path tampers. Close the circuit.
       this.counters.authFailures++;
@@ -207,10 +214,10 @@ export class RouterHops {
       return this.#routedIn(this.transport.address, { token: p.token, from, payload });
     }
     const h = this.#heads(hop, peer);
-    // The head is copied (a few bytes, not re-encoded): what is handed to the transport is its
-    // own. `payload` is a view into the plaintext just decrypted for us alone: ours to hand over.
+    // The cached head is lent read-only, as every frame to this peer lends it. `payload` is a
+    // view into the plaintext just decrypted for us alone: nobody else writes it.
     const routed = h.routed ?? wire.routedHead(p?.token ?? '', this.#publicAddress(hop));
-    sendCell(this.transport, h.to, routed.slice(), [payload]).catch(ignore);
+    sendCell(this.transport, h.to, routed, [payload]).catch(ignore);
   }
 
   /** The cached heads of `hop` for `peer` (see {@link Hop.heads}). */
@@ -234,7 +241,7 @@ export class RouterHops {
     this.counters.exitFrames++;
     if (!this.#up.has(key(hop.prev.addr, hop.prev.circId))) return;
     // The `data` command for the builder, sealed from the cached head and the borrowed payload.
-    const body = hop.session.seal([this.#heads(hop, f.from || from).data, f.payload]);
+    const body = this.#sealBack(hop, [this.#heads(hop, f.from || from).data, f.payload]);
     const head = wire.cellHead('relay-back', hop.prev.circId);
     sendCell(this.transport, hop.prev.addr, head, body).catch(ignore);
   }
@@ -246,9 +253,19 @@ export class RouterHops {
   /** Adds our layer to a command for the builder and sends it to our predecessor. */
   #back(hop: Hop, cmd: RelayCommand): void {
     if (!this.#up.has(key(hop.prev.addr, hop.prev.circId))) return;
-    const body = hop.session.seal(wire.encodeRelayParts(cmd));
+    const body = this.#sealBack(hop, wire.encodeRelayParts(cmd), cmd.cmd === 'forward');
     const head = wire.cellHead('relay-back', hop.prev.circId);
     sendCell(this.transport, hop.prev.addr, head, body).catch(ignore);
+  }
+
+  /**
+   * Our layer around a command for the builder, padded to the size the builder pads its commands
+   * to us (if it does). A `forward` is not padded: its inner layer already has the size the
+   * padding aims at, plus the layer we add.
+   */
+  #sealBack(hop: Hop, command: Uint8Array[], forward = false): Uint8Array[] {
+    if (hop.pad === undefined || forward) return hop.session.seal(command);
+    return hop.session.seal(wire.paddedParts(command, hop.pad));
   }
 
   #send(addr: string, type: wire.CellType, circId: number, d: wire.DestroyBody): void {

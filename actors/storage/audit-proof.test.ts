@@ -16,7 +16,7 @@ import { StorageClient } from './customer-client.js';
 import { chunkCount, merkleRoot } from './merkle.js';
 import { openSupplierStore } from './supplier-store.js';
 import { serveStorage } from './supplier-service.js';
-import { IoGate, pump, tempStores } from './test-kit.js';
+import { alterStoredPieces, IoGate, pump, tempStores } from './test-kit.js';
 import { encodeServiceRequest } from './wire.js';
 
 const shard = Uint8Array.from({ length: 100_000 }, (_, i) => (i * 13 + (i >> 8)) & 255);
@@ -95,11 +95,11 @@ test('an altered stored shard and a chunk past the end are refused by the suppli
   await assert.rejects(run(client.audit(to, challenge(3, [leaves]), root, leaves)), {
     code: 'ERR_STORAGE_ARGUMENT'
   });
-  const shards = stores.open('supp').sub('shards');
-  const [row] = await shards.range<{ h: Uint8Array; d: Uint8Array; t: number }>({});
-  const d = Uint8Array.from(row!.value.d);
-  d[500]! ^= 1;
-  await shards.put(row!.key, { ...row!.value, d });
+  const altered = await alterStoredPieces(stores.open('supp'), '', (piece) => {
+    piece[32 + 500]! ^= 1;
+    return piece;
+  });
+  assert.equal(altered, 1);
   await assert.rejects(run(client.audit(to, challenge(4), root, leaves)), {
     code: 'ERR_STORAGE_CORRUPT'
   });

@@ -7,8 +7,9 @@
  *
  * Buffers: an encode result (one buffer of k + m pieces) and a decoded plaintext come back
  * transferred; a plaintext block given with `transfer` is moved to the worker (the caller must
- * own its buffer); received shards are copied exactly (they may be views into a whole message)
- * and the copies moved.
+ * own its buffer); a received shard that is all of its buffer after its hash (a piece `hash ‖
+ * shard` of its own) is moved as it is, any other is copied exactly and the copy moved (see
+ * {@link movableShards}). A decode or rebuild that fails gives its shards back.
  * Workers are unref'd while idle, so an idle pool never keeps a process alive.
  */
 import { availableParallelism } from 'node:os';
@@ -24,16 +25,26 @@ import {
   type EncodeParams,
   type EncodedBlock
 } from './pipeline.js';
-import { Blake2bStream, HASH_BYTES } from './hash.js';
+import { HASH_BYTES, Sha256Stream } from './hash.js';
+import { pieceMatches } from './wire.js';
 
-/** A decoded block, or why not and which positions sent shards that fail the catalog's hash. */
-export type Decoded =
-  { ok: true; plain: Uint8Array } | { ok: false; error: StorageError; bad: readonly number[] };
+/**
+ * Why a block could not be decoded or rebuilt: the error, the positions that sent shards that fail
+ * the catalog's hash, and (from a worker) the shards it was given, back by position: the caller's
+ * were moved there and are detached now.
+ */
+export type PoolFailure = {
+  ok: false;
+  error: StorageError;
+  bad: readonly number[];
+  shards?: readonly (Uint8Array | null)[];
+};
 
-/** Rebuilt pieces (`null`: not the catalog's shard), or why not, as {@link Decoded}. */
-export type Rebuilt =
-  | { ok: true; pieces: (Uint8Array | null)[] }
-  | { ok: false; error: StorageError; bad: readonly number[] };
+/** A decoded block, or why not (see {@link PoolFailure}). */
+export type Decoded = { ok: true; plain: Uint8Array } | PoolFailure;
+
+/** Rebuilt pieces (`null`: not the catalog's shard), or why not. */
+export type Rebuilt = { ok: true; pieces: (Uint8Array | null)[] } | PoolFailure;
 
 type Job = BlockJob extends infer J ? (J extends unknown ? Omit<J, 'id'> : never) : never;
 type Pending = { resolve: (r: BlockReply) => void; reject: (e: unknown) => void };
@@ -51,6 +62,13 @@ function spawn(): Worker {
   const target = JSON.stringify(new URL('./block-worker.ts', import.meta.url).href);
   const boot = `import { register } from ${api}; register(); await import(${target});`;
   return new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`));
+}
+
+/** A worker's failed decode or rebuild; any other error rejects. */
+function failure(reply: Extract<BlockReply, { ok: false }>): PoolFailure {
+  const error = errorOf(reply);
+  if (!(error instanceof StorageError)) throw error;
+  return { ok: false, error, bad: reply.bad, ...(reply.shards ? { shards: reply.shards } : {}) };
 }
 
 const errorOf = (r: Extract<BlockReply, { ok: false }>): Error =>
@@ -82,14 +100,31 @@ const movable = (data: Uint8Array, transfer: boolean): ArrayBuffer[] =>
     : [];
 
 /**
- * Exact copies of received shards, to be moved to a worker. A shard is usually a view into a larger
- * buffer (a whole message), and posting a view clones all of its buffer, twice (out and in): one
- * copy of just the shard, then a move, costs far less.
+ * Received shards made movable to a worker, and the buffers to move. A shard that is all of its
+ * buffer after its hash (the piece `hash ‖ shard` a reply carried, which nothing else holds once
+ * split) is moved as it is: no copy, the caller's view is detached. Any other shard may be a view
+ * into a larger buffer, and posting a view clones all of its buffer, twice (out and in): it is
+ * copied exactly first and the copy moved.
  */
-const exact = (shards: readonly (Uint8Array | null)[]): (Uint8Array | null)[] =>
-  shards.map((s) => s && s.slice());
-const buffersOf = (shards: readonly (Uint8Array | null)[]): ArrayBuffer[] =>
-  shards.flatMap((s) => (s && s.byteLength > 0 ? [s.buffer as ArrayBuffer] : []));
+export function movableShards(shards: readonly (Uint8Array | null)[]): {
+  own: (Uint8Array | null)[];
+  transfer: ArrayBuffer[];
+} {
+  const moved = new Set<ArrayBuffer>();
+  const own = shards.map((s) => {
+    if (!s) return null;
+    const buffer = s.buffer as ArrayBuffer;
+    const alone =
+      buffer instanceof ArrayBuffer &&
+      s.byteOffset === HASH_BYTES &&
+      buffer.byteLength === HASH_BYTES + s.byteLength &&
+      !moved.has(buffer);
+    const out = alone ? s : s.slice();
+    if (out.buffer.byteLength > 0) moved.add(out.buffer as ArrayBuffer);
+    return out;
+  });
+  return { own, transfer: [...moved] };
+}
 
 /** See the module comment. */
 export class BlockPool {
@@ -105,12 +140,31 @@ export class BlockPool {
   }
 
   /**
-   * A whole-file BLAKE2b-256 kept on one worker: updates (and encodes given it) run there in the
+   * Whether a piece `hash ‖ shard` holds the shard its hash names (a supplier's check before
+   * writing and on every read), and the piece: a piece that is all of its buffer is moved to a
+   * worker and back (the caller's view is detached; use the one returned), any other is checked
+   * here (posting a view would clone all of its buffer).
+   */
+  async checkPiece(piece: Uint8Array): Promise<{ valid: boolean; piece: Uint8Array }> {
+    const alone =
+      piece.buffer instanceof ArrayBuffer &&
+      piece.byteOffset === 0 &&
+      piece.byteLength === piece.buffer.byteLength &&
+      piece.byteLength >= HASH_BYTES;
+    if (this.size === 0 || !alone) return { valid: pieceMatches(piece), piece };
+    const reply = await this.run({ op: 'check', piece }, [piece.buffer as ArrayBuffer]);
+    if (!reply.ok) throw errorOf(reply);
+    if (!('valid' in reply)) throw new Error('block worker: not a check');
+    return { valid: reply.valid, piece: reply.piece };
+  }
+
+  /**
+   * A whole-file SHA-256 kept on one worker: updates (and encodes given it) run there in the
    * order they are posted, so the file is hashed in order off the event loop.
    */
   fileHash(): FileHash {
     if (this.size === 0) {
-      const h = new Blake2bStream();
+      const h = new Sha256Stream();
       return { update: (data) => void h.update(data), digest: async () => h.digest() };
     }
     const slot = this.pick();
@@ -195,18 +249,16 @@ export class BlockPool {
         throw err;
       }
     }
-    const own = exact(shards);
+    const { own, transfer } = movableShards(shards);
     const reply = await this.run(
       { op: 'decode', dataKey, backupId, k, record, shards: own },
-      buffersOf(own)
+      transfer
     );
     if (reply.ok) {
       if (!('plain' in reply)) throw new Error('block worker: not a decoding');
       return { ok: true, plain: reply.plain };
     }
-    const error = errorOf(reply);
-    if (!(error instanceof StorageError)) throw error;
-    return { ok: false, error, bad: reply.bad };
+    return failure(reply);
   }
 
   /** Rebuilds the pieces at `positions` from the shards at hand (pipeline `rebuildPieces`). */
@@ -226,16 +278,14 @@ export class BlockPool {
         throw err;
       }
     }
-    const own = exact(shards);
+    const { own, transfer } = movableShards(shards);
     const job = { op: 'rebuild' as const, k, record, shards: own, positions: [...positions] };
-    const reply = await this.run(job, buffersOf(own));
+    const reply = await this.run(job, transfer);
     if (reply.ok) {
       if (!('rebuilt' in reply)) throw new Error('block worker: not a rebuild');
       return { ok: true, pieces: reply.rebuilt };
     }
-    const error = errorOf(reply);
-    if (!(error instanceof StorageError)) throw error;
-    return { ok: false, error, bad: reply.bad };
+    return failure(reply);
   }
 
   /** Stops the workers; jobs still running reject. */

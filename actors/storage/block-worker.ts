@@ -1,12 +1,15 @@
 /**
  * A block-pool worker (block-pool.ts): seals, codes and hashes a block for backup, or checks,
- * reconstructs and opens one for restore (or rebuilds some of its shards), off the node's event loop. Results travel back as
+ * reconstructs and opens one for restore (or rebuilds some of its shards), or checks a supplier's
+ * piece against its hash, off the node's event loop. Results travel back as
  * transferred buffers; a StorageError travels as its code, message, blocks and bad positions.
  */
 import { parentPort } from 'node:worker_threads';
 import type { BlockRecord } from './catalog-types.js';
 import { StorageError } from './errors.js';
-import { Blake2bStream } from './hash.js';
+import { movableShards } from './block-pool.js';
+import { Sha256Stream } from './hash.js';
+import { pieceMatches } from './wire.js';
 import {
   checkShards,
   decodeBlock,
@@ -27,6 +30,7 @@ export type BlockJob = { id: number } & (
     }
   | { op: 'hash'; stream: number; fresh: boolean; data: Uint8Array }
   | { op: 'digest'; stream: number; fresh: boolean }
+  | { op: 'check'; piece: Uint8Array }
   | {
       op: 'decode';
       dataKey: Uint8Array;
@@ -50,11 +54,20 @@ export type BlockReply = { id: number } & (
   | { ok: true; plain: Uint8Array }
   | { ok: true; digest?: Uint8Array }
   | { ok: true; rebuilt: (Uint8Array | null)[] }
-  | { ok: false; code: string; message: string; blocks: number[]; bad: number[] }
+  | { ok: true; valid: boolean; piece: Uint8Array }
+  | {
+      ok: false;
+      code: string;
+      message: string;
+      blocks: number[];
+      bad: number[];
+      /** A failed decode or rebuild: the shards it was given, moved back. */
+      shards?: (Uint8Array | null)[];
+    }
 );
 
 /** Whole-file hashes of this worker, by stream id; a few are enough (one per file in flight). */
-const streams = new Map<number, Blake2bStream>();
+const streams = new Map<number, Sha256Stream>();
 const MAX_STREAMS = 1024;
 
 /**
@@ -62,13 +75,13 @@ const MAX_STREAMS = 1024;
  * worker does not know (the worker was replaced after a crash, or the stream was dropped) is an
  * error, never a silently restarted hash.
  */
-function streamOf(id: number, fresh: boolean): Blake2bStream {
+function streamOf(id: number, fresh: boolean): Sha256Stream {
   let h = streams.get(id);
   if (fresh || !h) {
     if (!fresh) throw new Error(`hash stream ${id} is lost`);
     // A stream never digested (its job failed) is dropped once many are open.
     if (streams.size >= MAX_STREAMS) streams.delete(streams.keys().next().value!);
-    streams.set(id, (h = new Blake2bStream()));
+    streams.set(id, (h = new Sha256Stream()));
   }
   return h;
 }
@@ -82,6 +95,9 @@ function run(job: BlockJob): BlockReply {
     const digest = streamOf(job.stream, job.fresh).digest();
     streams.delete(job.stream);
     return { id: job.id, ok: true, digest };
+  }
+  if (job.op === 'check') {
+    return { id: job.id, ok: true, valid: pieceMatches(job.piece), piece: job.piece };
   }
   if (job.op === 'encode') {
     if (job.stream !== undefined) streamOf(job.stream, job.fresh === true).update(job.plain);
@@ -100,7 +116,8 @@ function run(job: BlockJob): BlockReply {
   } catch (err) {
     if (!(err instanceof StorageError)) throw err;
     const blocks = [...(err.blocks ?? [])];
-    return { id: job.id, ok: false, code: err.code, message: err.message, blocks, bad };
+    const { code, message } = err;
+    return { id: job.id, ok: false, code, message, blocks, bad, shards: job.shards };
   }
 }
 
@@ -115,8 +132,10 @@ parentPort?.on('message', (job: BlockJob) => {
   const transfer: ArrayBuffer[] = [];
   if ('pieces' in reply) transfer.push(reply.pieces[0]!.buffer as ArrayBuffer);
   if ('plain' in reply) transfer.push(reply.plain.buffer as ArrayBuffer);
+  if ('piece' in reply) transfer.push(reply.piece.buffer as ArrayBuffer);
   if ('rebuilt' in reply) {
     for (const p of reply.rebuilt) if (p) transfer.push(p.buffer as ArrayBuffer);
   }
+  if ('shards' in reply && reply.shards) transfer.push(...movableShards(reply.shards).transfer);
   parentPort?.postMessage(reply, transfer);
 });

@@ -3,20 +3,21 @@
  * catalog can be backed up to the suppliers like any file and a fresh node holding only the key
  * restores everything from it.
  *
- * Image: msgpack `{ v: 1, entries: [[key, value], …] }` of every committed entry (staged blocks of
- * unfinished backups are local state and are left out). Sealed: a block-crypto block with backup id
+ * Image: msgpack `{ v: 2, entries: [[key, value], …] }` of every committed entry (staged blocks of
+ * unfinished backups are local state and are left out); `v` is the catalog's shard format
+ * (catalog.ts CATALOG_FORMAT), so an image of another format is refused. Sealed: a block-crypto block with backup id
  * `catalog` and block index = the image's sequence number, so an old image cannot be replayed as a
  * newer one.
  */
 import { packPlain, unpackPlain } from '../wire/index.js';
 import { openBlock, sealBlock } from './block-crypto.js';
-import type { Catalog } from './catalog.js';
+import { CATALOG_FORMAT, type Catalog } from './catalog.js';
 import { StorageError } from './errors.js';
 import type { KvOp } from '../store/index.js';
 
 /** Backup id under which sealed catalog images travel. */
 export const CATALOG_BACKUP_ID = 'catalog';
-const IMAGE_VERSION = 1;
+const IMAGE_VERSION = CATALOG_FORMAT;
 
 interface Image {
   v: number;
@@ -50,6 +51,7 @@ export async function importImage(catalog: Catalog, image: Uint8Array): Promise<
     }
     ops.push({ type: 'put', key: entry[0], value: entry[1] });
   }
+  ops.push({ type: 'put', key: 'meta/format', value: CATALOG_FORMAT });
   await catalog.db.batch(ops, { durable: true });
   return parsed.entries.length;
 }

@@ -5,7 +5,7 @@
 
 /** One shard of a block, as the catalog remembers it. */
 export interface ShardInfo {
-  /** BLAKE2b-256 of the shard: checked on every transfer. */
+  /** The shard hash (merkle.ts: from the root and the length): checked on every transfer. */
   readonly hash: Uint8Array;
   /** Merkle root over the shard's chunks: what audits prove against. */
   readonly root: Uint8Array;
@@ -31,7 +31,7 @@ export interface VersionRecord {
   /** Opaque id the suppliers see instead of the path; unique per version. */
   readonly backupId: string;
   readonly size: number;
-  /** BLAKE2b-256 of the whole plaintext file. */
+  /** SHA-256 of the whole plaintext file. */
   readonly fileHash: Uint8Array;
   readonly mtimeMs: number;
   /** The customer's clock at commit. */

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openLmdbStore } from '../store/index.js';
 import { generateDataKey } from './block-crypto.js';
-import { Catalog, checkBackupId } from './catalog.js';
+import { packPlain } from '../wire/index.js';
+import { Catalog, CATALOG_FORMAT, checkBackupId } from './catalog.js';
 import type { BlockRecord, NewVersion } from './catalog.js';
 import { exportImage, importImage, openImage, sealImage } from './catalog-image.js';
 
@@ -123,4 +124,33 @@ test('a sealed image restores the whole catalog into a fresh data dir', async (t
   await assert.rejects(importImage(fresh, new Uint8Array([1, 2, 3])), {
     code: 'ERR_STORAGE_FORMAT'
   });
+});
+
+test('a catalog of another shard format is refused and left as it is', async (t) => {
+  const open = tempStore(t);
+  const fresh = new Catalog(open('fresh').sub('catalog'));
+  await fresh.checkFormat();
+  assert.equal(await fresh.db.get('meta/format'), CATALOG_FORMAT);
+  await fresh.commitVersion(meta('/a', 'b1', 1), [block(0)]);
+  await fresh.checkFormat();
+
+  // Format 1 had no marker: versions without one are BLAKE2b-hashed shards.
+  const old = new Catalog(open('old').sub('catalog'));
+  await old.commitVersion(meta('/a', 'b1', 1), [block(0)]);
+  const before = await old.db.range();
+  await assert.rejects(old.checkFormat(), { code: 'ERR_STORAGE_FORMAT', message: /format 1/ });
+  assert.deepEqual(await old.db.range(), before);
+  await old.db.put('meta/format', 3);
+  await assert.rejects(old.checkFormat(), { code: 'ERR_STORAGE_FORMAT', message: /format 3/ });
+
+  // An image carries its format: one of format 1 is refused, one of this format marks the catalog.
+  const target = new Catalog(open('target').sub('catalog'));
+  const v1 = packPlain({ v: 1, entries: [['file/x', { path: '/x', latest: 1 }]] });
+  await assert.rejects(importImage(target, v1), { code: 'ERR_STORAGE_FORMAT' });
+  assert.deepEqual(await target.db.range(), []);
+  const image = await exportImage(fresh);
+  await fresh.db.remove('meta/format');
+  await importImage(target, image);
+  await target.checkFormat();
+  assert.equal(await target.db.get('meta/format'), CATALOG_FORMAT);
 });

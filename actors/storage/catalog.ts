@@ -8,7 +8,8 @@
  *   hex BLAKE2b-128 of the path (paths can be longer than a key);
  * - `blk/<backupId>/<index:8>` BlockRecord; `bid/<backupId>` → `{ pathKey, version }`;
  * - `stage/<backupId>/<index:8>` BlockRecord of a backup not committed yet (resume point);
- * - `pos/<position:3>` PositionRecord; `meta/policy` RetentionPolicy.
+ * - `pos/<position:3>` PositionRecord; `meta/policy` RetentionPolicy; `meta/format` the shard
+ *   format its hashes follow ({@link CATALOG_FORMAT}).
  *
  * The whole catalog also exists as one image (`exportImage`), which catalog-image.ts seals with the
  * data key so it can be backed up to the suppliers like any file.
@@ -27,6 +28,13 @@ import type {
 } from './catalog-types.js';
 
 export type * from './catalog-types.js';
+
+/**
+ * Shard format of the catalogs this release writes and reads: 2 = SHA-256 Merkle trees, the shard
+ * hash derived from the root (merkle.ts). Format 1 (BLAKE2b-256, no `meta/format` key) is refused:
+ * its hashes would fail every check and audit here, and read as corruption everywhere.
+ */
+export const CATALOG_FORMAT = 2;
 
 /** Kept when no policy was set: the original's `max-copies` default. */
 export const DEFAULT_RETENTION: RetentionPolicy = { keepVersions: 2 };
@@ -54,6 +62,24 @@ export class Catalog {
     const next = this.queue.then(fn, fn);
     this.queue = next.catch(() => undefined);
     return next;
+  }
+
+  /**
+   * Checks that this catalog is of {@link CATALOG_FORMAT} (marking an empty one so);
+   * ERR_STORAGE_FORMAT otherwise, leaving everything as it is.
+   */
+  async checkFormat(): Promise<void> {
+    const format = await this.db.get<number>('meta/format');
+    if (format === CATALOG_FORMAT) return;
+    const used = async (prefix: string) => (await this.db.range({ prefix, limit: 1 })).length > 0;
+    if (format === undefined && !(await used('ver/')) && !(await used('stage/'))) {
+      return this.db.put('meta/format', CATALOG_FORMAT, { durable: true });
+    }
+    throw new StorageError(
+      'ERR_STORAGE_FORMAT',
+      `catalog of shard format ${format ?? 1}; this release reads format ${CATALOG_FORMAT} only ` +
+        '(restore its files with the release that wrote them)'
+    );
   }
 
   async policy(): Promise<RetentionPolicy> {

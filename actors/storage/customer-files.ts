@@ -12,6 +12,7 @@ import type { RestoreOutput } from '../../machines/restore/machine.js';
 import { pruneImages, pushCatalog } from './catalog-backup.js';
 import type { VersionRecord } from './catalog-types.js';
 import type { CustomerStorage } from './customer.js';
+import { StorageError } from './errors.js';
 import { blake2b256, toHex } from './hash.js';
 import { sharedBlockPool } from './block-pool.js';
 import { BlockFetcher } from './fetch-block.js';
@@ -117,11 +118,30 @@ const kind = (code: string): ScanProblem['kind'] =>
       ? 'unreadable'
       : 'failed';
 
-/** Backs up every regular file under `root`; see the module comment. */
+/** ERR_STORAGE_CANCELLED once `signal` is aborted. */
+function checkCancel(signal: AbortSignal | undefined, what: string): void {
+  if (signal?.aborted) throw new StorageError('ERR_STORAGE_CANCELLED', `${what} cancelled`);
+}
+
+/** `source`, failing with ERR_STORAGE_CANCELLED at its next piece once `signal` is aborted. */
+async function* cancellable<T>(source: AsyncIterable<T>, signal: AbortSignal | undefined) {
+  for await (const piece of source) {
+    checkCancel(signal, 'backup');
+    yield piece;
+  }
+}
+
+/**
+ * Backs up every regular file under `root`; see the module comment. Once `signal` is aborted no
+ * file is started and the files in flight stop at their next read (their acknowledged blocks stay
+ * staged, so a later backup resumes them); what was committed is kept (the catalog image is
+ * pushed), and the backup throws ERR_STORAGE_CANCELLED.
+ */
 export async function backupTree(
   c: CustomerStorage,
   root: string,
-  onProgress?: (p: TreeProgress) => void
+  onProgress?: (p: TreeProgress) => void,
+  signal?: AbortSignal
 ): Promise<BackupReport> {
   const { files, problems } = await scanTree(root);
   const bytesTotal = files.reduce((n, f) => n + f.size, 0);
@@ -144,6 +164,7 @@ export async function backupTree(
   const o = c.options;
   const blockSize = effectiveBlockSize(c.k, o.blockSize, o.maxShardBytes);
   await pool(files, o.parallelFiles ?? 2, async (f) => {
+    if (signal?.aborted) return;
     const known = await c.catalog.versions(f.path);
     const last = known.at(-1);
     if (last && last.size === f.size && last.mtimeMs === f.mtimeMs) {
@@ -161,10 +182,14 @@ export async function backupTree(
         path: f.path,
         backupId: backupIdFor(f.path, f.size, f.mtimeMs, next),
         source: () =>
-          counted(o.openFile?.(f.path) ?? readChunks(f.path, blockSize), f.size, (n) => {
-            reading.set(f.path, n);
-            report(f.path);
-          }),
+          counted(
+            cancellable(o.openFile?.(f.path) ?? readChunks(f.path, blockSize), signal),
+            f.size,
+            (n) => {
+              reading.set(f.path, n);
+              report(f.path);
+            }
+          ),
         sourceOwned: o.openFile === undefined,
         mtimeMs: f.mtimeMs,
         k: c.k,
@@ -189,6 +214,7 @@ export async function backupTree(
   await deleteBackups(c, pruned);
   const catalogSeq = versions.length > 0 || pruned.length > 0 ? await saveCatalog(c) : undefined;
   if (catalogSeq !== undefined) c.refreshRedundancy();
+  checkCancel(signal, `backup (${versions.length} files committed before)`);
   return {
     files: versions.length,
     bytes: bytesDone,
@@ -243,6 +269,11 @@ export interface RestoreTreeOptions {
   /** A version of a single file; newest otherwise. */
   readonly version?: number;
   readonly onProgress?: (p: TreeProgress) => void;
+  /**
+   * Once aborted, no file is started, the files in flight fail at their next block (their partial
+   * files are removed) and the restore throws ERR_STORAGE_CANCELLED.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** Restores every file at or under `path`. */
@@ -267,7 +298,8 @@ export async function restoreTree(
     dataKey: c.options.dataKey,
     clock: c.options.clock,
     pool: sharedBlockPool(),
-    onShard: (p, e) => c.onShard(p, e)
+    onShard: (p, e) => c.onShard(p, e),
+    ...(o.signal ? { signal: o.signal } : {})
   });
   const writing = new Map<string, number>();
   const report = (file: string) =>
@@ -279,6 +311,7 @@ export async function restoreTree(
       bytesTotal
     });
   await pool(chosen, c.options.parallelFiles ?? 2, async (v: VersionRecord) => {
+    if (o.signal?.aborted) return;
     const target = join(o.into, v.path === base ? basename(base) : relative(dirname(base), v.path));
     await mkdir(dirname(target), { recursive: true });
     const out: RestoreOutput = await runRestore({
@@ -308,6 +341,7 @@ export async function restoreTree(
     bytesDone += v.size;
     report(v.path);
   });
+  checkCancel(o.signal, 'restore');
   return { files: chosen.length - failed.length, bytes: bytesRestored, failed };
 }
 

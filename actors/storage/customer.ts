@@ -120,8 +120,12 @@ export class CustomerStorage {
 
   private saved: (string | undefined)[] = [];
 
-  /** Reads the seats saved in the catalog; call before starting fire-hire (again after import). */
+  /**
+   * Checks the catalog's format and reads the seats saved in it; call before starting fire-hire
+   * (again after import).
+   */
   async load(): Promise<void> {
+    await this.catalog.checkFormat();
     const o = this.options;
     this.saved = Array.from({ length: o.k + o.m }, () => undefined);
     for (const p of await this.catalog.positions()) {
@@ -263,17 +267,22 @@ export class CustomerStorage {
     this.audit?.send({ type: 'audit.now' });
   }
 
-  /** Rebuilds missing shards at `positions` (all when empty); rebuilds run one after another. */
+  /**
+   * Rebuilds missing shards at `positions` (all when empty); rebuilds run one after another.
+   * `signal`: see {@link runRebuild}.
+   */
   rebuild(
     positions: readonly number[] = [],
-    onProgress?: (p: RebuildProgress) => void
+    onProgress?: (p: RebuildProgress) => void,
+    signal?: AbortSignal
   ): Promise<RebuildOutput> {
     const run = this.rebuilding.then(() =>
       runRebuild(
         this.upkeep(),
         positions,
         (logic, input) => this.runJob('rebuild', logic, input),
-        onProgress
+        onProgress,
+        signal
       )
     );
     this.rebuilding = run.catch(() => undefined);

@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { TestClock } from '../clock.js';
 import { generateDataKey } from './block-crypto.js';
-import { BlockPool } from './block-pool.js';
+import { BlockPool, movableShards } from './block-pool.js';
 import type { StorageClient } from './customer-client.js';
 import { StorageError } from './errors.js';
-import { blake2b256 } from './hash.js';
+import { createHash } from 'node:crypto';
 import { BlockFetcher } from './fetch-block.js';
 import { encodeBlock } from './pipeline.js';
 
@@ -17,11 +17,7 @@ const dataKey = generateDataKey();
 const k = 4;
 const m = 2;
 const plain = Uint8Array.from({ length: 5000 }, (_, i) => (i * 7) & 0xff);
-const { record, shards } = encodeBlock(
-  { dataKey, backupId: 'b1', k, m, chunkBytes: 256 },
-  3,
-  plain
-);
+const { record, shards } = encodeBlock({ dataKey, backupId: 'b1', k, m }, 3, plain);
 
 type Behaviour = 'ok' | 'fail' | 'silent' | 'lie';
 
@@ -136,12 +132,7 @@ test('the worker pool codes exactly as inline and reports lying positions', asyn
   const pool = new BlockPool(1);
   try {
     const own = plain.slice();
-    const viaWorker = await pool.encode(
-      { dataKey, backupId: 'b1', k, m, chunkBytes: 256 },
-      3,
-      own,
-      true
-    );
+    const viaWorker = await pool.encode({ dataKey, backupId: 'b1', k, m }, 3, own, true);
     assert.equal(own.byteLength, 0, 'the block was moved, not copied');
     assert.equal(viaWorker.record.shardSize, record.shardSize);
     viaWorker.record.shards.forEach((s, i) => {
@@ -157,6 +148,76 @@ test('the worker pool codes exactly as inline and reports lying positions', asyn
     assert.ok(!out.ok);
     assert.equal(out.error.code, 'ERR_STORAGE_UNRECOVERABLE');
     assert.deepEqual(out.bad, [1]);
+  } finally {
+    await pool.close();
+  }
+});
+
+test('received pieces move to the worker without a copy, and come back for a retry', async () => {
+  const pool = new BlockPool(1);
+  try {
+    const given: Uint8Array[] = [];
+    // As the client hands them: each shard the tail of its own piece `hash ‖ shard`.
+    const client = {
+      getShard: (supplier: string) => {
+        const p = Number(supplier.slice(1));
+        const piece = new Uint8Array(32 + shards[p]!.length);
+        piece.set(record.shards[p]!.hash);
+        piece.set(shards[p]!, 32);
+        if (p === 1) piece[40]! ^= 1; // a liar among the data positions
+        given[p] = piece.subarray(32);
+        return Promise.resolve(given[p]);
+      }
+    } as unknown as StorageClient;
+    const f = new BlockFetcher({
+      client,
+      suppliers: shards.map((_, p) => `s${p}`),
+      dataKey,
+      clock: new TestClock(),
+      pool
+    });
+    assert.deepEqual(await f.fetch('b1', k, record), plain);
+    assert.deepEqual(
+      given.map((s, p) => (s ? `${p}:${s.byteLength}` : undefined)).filter(Boolean),
+      ['0:0', '1:0', '2:0', '3:0', '4:0'],
+      'every shard was moved (its view detached), none copied; 4 replaced the liar'
+    );
+    // A shard that is a view into a larger buffer is copied, and its buffer left alone.
+    const message = new Uint8Array(100).fill(7);
+    const { own, transfer } = movableShards([message.subarray(40, 60), null]);
+    assert.deepEqual([own[0]!.byteLength, own[1], transfer.length], [20, null, 1]);
+    assert.notEqual(own[0]!.buffer, message.buffer);
+  } finally {
+    await pool.close();
+  }
+});
+
+test('a piece is checked against its hash on a worker, moved there and back', async () => {
+  const pool = new BlockPool(1);
+  try {
+    const piece = () => {
+      const p = new Uint8Array(32 + shards[2]!.length);
+      p.set(record.shards[2]!.hash);
+      p.set(shards[2]!, 32);
+      return p;
+    };
+    const given = piece();
+    const good = await pool.checkPiece(given);
+    assert.equal(good.valid, true);
+    assert.equal(given.byteLength, 0, 'moved, not copied');
+    assert.deepEqual(good.piece, piece());
+    const bad = piece();
+    bad[100]! ^= 1;
+    assert.equal((await pool.checkPiece(bad)).valid, false);
+    // A view into a larger buffer is checked where it is, and left as it is.
+    const big = new Uint8Array(64 + good.piece.length);
+    big.set(good.piece, 64);
+    const view = big.subarray(64);
+    const here = await pool.checkPiece(view);
+    assert.deepEqual(
+      [here.valid, here.piece === view, view.byteLength],
+      [true, true, good.piece.length]
+    );
   } finally {
     await pool.close();
   }
@@ -185,7 +246,7 @@ test('a rebuild asks k of the other positions and returns the catalog pieces', a
   }
 });
 
-test('a file hash kept on a worker equals BLAKE2b-256 of the blocks in order', async () => {
+test('a file hash kept on a worker equals SHA-256 of the blocks in order', async () => {
   const pool = new BlockPool(2);
   try {
     const blocks = [0, 1, 2, 3, 4].map((i) =>
@@ -193,17 +254,23 @@ test('a file hash kept on a worker equals BLAKE2b-256 of the blocks in order', a
     );
     const whole = Buffer.concat(blocks);
     const hash = pool.fileHash();
-    const params = { dataKey, backupId: 'b1', k, m, chunkBytes: 256 };
+    const params = { dataKey, backupId: 'b1', k, m };
     const encoded = blocks.map((b, i) =>
       i % 2 === 0
         ? pool.encode(params, i, b.slice(), true, hash)
         : (hash.update(b.slice(), true), null)
     );
     await Promise.all(encoded);
-    assert.deepEqual(await hash.digest(), blake2b256(whole));
+    assert.deepEqual(
+      await hash.digest(),
+      new Uint8Array(createHash('sha256').update(whole).digest())
+    );
     const inline = new BlockPool(0).fileHash();
     blocks.forEach((b) => inline.update(b));
-    assert.deepEqual(await inline.digest(), blake2b256(whole));
+    assert.deepEqual(
+      await inline.digest(),
+      new Uint8Array(createHash('sha256').update(whole).digest())
+    );
   } finally {
     await pool.close();
   }

@@ -12,7 +12,7 @@
  */
 import type { Clock } from '../clock.js';
 import { shardKey } from '../../machines/storage/keys.js';
-import type { BlockPool } from './block-pool.js';
+import type { BlockPool, PoolFailure } from './block-pool.js';
 import type { BlockRecord } from './catalog-types.js';
 import type { StorageClient } from './customer-client.js';
 import { StorageError } from './errors.js';
@@ -30,6 +30,8 @@ export interface FetcherOptions {
   readonly onShard?: (position: number, error?: unknown) => void;
   /** Least delay before the remaining positions are asked too (default 500 ms). */
   readonly hedgeMs?: number;
+  /** Once aborted, every block not yet asked for fails with ERR_STORAGE_CANCELLED at once. */
+  readonly signal?: AbortSignal;
 }
 
 type State = 'idle' | 'asked' | 'got' | 'failed';
@@ -90,13 +92,12 @@ export class BlockFetcher {
     k: number,
     block: BlockRecord,
     skip: readonly number[],
-    use: (
-      shards: (Uint8Array | null)[]
-    ) => Promise<
-      { ok: true; value: T } | { ok: false; error: StorageError; bad: readonly number[] }
-    >
+    use: (shards: (Uint8Array | null)[]) => Promise<{ ok: true; value: T } | PoolFailure>
   ): Promise<T> {
-    const { client, suppliers, clock, onShard } = this.o;
+    const { client, suppliers, clock, onShard, signal } = this.o;
+    if (signal?.aborted) {
+      return Promise.reject(new StorageError('ERR_STORAGE_CANCELLED', 'the job was cancelled'));
+    }
     const n = block.shards.length;
     const state: State[] = Array.from({ length: n }, (_, p) =>
       suppliers[p] && !skip.includes(p) ? 'idle' : 'failed'
@@ -157,6 +158,10 @@ export class BlockFetcher {
           if (out.ok) return finish(undefined, out);
           if (out.bad.length === 0) return finish(out.error);
           lastError = out.error;
+          // Ours were moved to the pool: the good ones come back for the next try.
+          out.shards?.forEach((s, p) => {
+            if (s) shards[p] = s;
+          });
           for (const p of out.bad) {
             state[p] = 'failed';
             shards[p] = null;

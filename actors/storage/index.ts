@@ -4,7 +4,7 @@
  * docs/storage.md.
  */
 export { StorageError, type StorageErrorCode } from './errors.js';
-export { blake2b256, Blake2bStream, HASH_BYTES } from './hash.js';
+export { blake2b256, HASH_BYTES, sha256, Sha256Stream } from './hash.js';
 export {
   BLOCK_FORMAT,
   DATA_KEY_BYTES,

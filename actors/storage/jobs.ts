@@ -12,7 +12,7 @@ import type { BlockRecord } from './catalog-types.js';
 import type { Catalog } from './catalog.js';
 import type { StorageClient } from './customer-client.js';
 import { StorageError } from './errors.js';
-import { DEFAULT_CHUNK_BYTES } from './merkle.js';
+import { SHARD_CHUNK_BYTES } from './merkle.js';
 import { SEAL_OVERHEAD } from './block-crypto.js';
 import { sharedBlockPool, type BlockPool } from './block-pool.js';
 import { cutBlocks, effectiveBlockSize, type EncodedBlock } from './pipeline.js';
@@ -121,7 +121,7 @@ export function runBackup(job: BackupJob): Promise<BackupOutput> {
             m: job.m,
             blockSize,
             blockCount: index,
-            chunkBytes: DEFAULT_CHUNK_BYTES
+            chunkBytes: SHARD_CHUNK_BYTES
           },
           records
         );

@@ -71,12 +71,17 @@ export interface RebuildProgress {
   readonly bytesTotal: number;
 }
 
-/** Rebuilds every shard missing at `positions` (all when empty); lists them first. */
+/**
+ * Rebuilds every shard missing at `positions` (all when empty); lists them first. Once `signal`
+ * is aborted no block is started: the rebuild fails with ERR_STORAGE_CANCELLED (what it sent is
+ * kept; the next rebuild lists again).
+ */
 export function runRebuild(
   ctx: UpkeepContext,
   positions: readonly number[],
   run: JobRunner = (logic, input) => runToEnd(logic, ctx.clock, input),
-  onProgress?: (p: RebuildProgress) => void
+  onProgress?: (p: RebuildProgress) => void,
+  signal?: AbortSignal
 ): Promise<RebuildOutput> {
   let work: MissingWork[] = [];
   let fetcher: BlockFetcher | undefined;
@@ -106,6 +111,7 @@ export function runRebuild(
         return { count: work.length };
       }),
       rebuildBlock: fromPromise<BlockRebuilt, { index: number }>(async ({ input }) => {
+        if (signal?.aborted) throw new StorageError('ERR_STORAGE_CANCELLED', 'rebuild cancelled');
         const end = Math.min(work.length, input.index + REBUILD_AHEAD);
         for (let i = input.index; i < end; i++) {
           if (ahead.has(i)) continue;

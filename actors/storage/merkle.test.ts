@@ -1,6 +1,7 @@
 // Merkle trees over shard chunks: every honest proof verifies, and nothing else does.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import {
   chunkCount,
@@ -9,7 +10,9 @@ import {
   encodeProof,
   merkleProof,
   merkleRoot,
+  shardDigest,
   shardHash,
+  shardHashOf,
   verifyProof
 } from './merkle.js';
 import { StorageError } from './errors.js';
@@ -102,4 +105,48 @@ test('out-of-range challenges are refused', () => {
     }),
     false
   );
+});
+
+/** The format-2 tree from its definition (docs/storage.md), with node:crypto alone. */
+function reference(shard: Uint8Array): { root: Buffer; hash: Buffer } {
+  const h = (...parts: Uint8Array[]) => parts.reduce((s, p) => s.update(p), createHash('sha256'));
+  const chunk = 16 * 1024;
+  let level: Buffer[] = [];
+  for (let at = 0; at === 0 || at < shard.length; at += chunk) {
+    level.push(h(Uint8Array.of(0), shard.subarray(at, at + chunk)).digest());
+  }
+  while (level.length > 1) {
+    const up: Buffer[] = [];
+    for (let i = 0; i < level.length; i += 2) {
+      up.push(
+        i + 1 < level.length ? h(Uint8Array.of(1), level[i]!, level[i + 1]!).digest() : level[i]!
+      );
+    }
+    level = up;
+  }
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64BE(BigInt(shard.length));
+  return { root: level[0]!, hash: h(Uint8Array.of(2), len, level[0]!).digest() };
+}
+
+test('shard hash and root are the SHA-256 tree of 16 KiB chunks, from one pass', () => {
+  const pattern = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 7 + 3) & 0xff);
+  for (const size of [0, 1, 16383, 16384, 16385, 3 * 16384 + 5, 420 * 1024]) {
+    const shard = pattern(size);
+    const ref = reference(shard);
+    const got = shardDigest(shard);
+    assert.deepEqual(Buffer.from(got.root), ref.root, `root of ${size} bytes`);
+    assert.deepEqual(Buffer.from(got.hash), ref.hash, `hash of ${size} bytes`);
+    assert.deepEqual(got.hash, shardHash(shard));
+    assert.deepEqual(got.root, merkleRoot(shard));
+    assert.deepEqual(got.hash, shardHashOf(got.root, size));
+    assert.notDeepEqual(got.hash, got.root);
+  }
+  // Pinned (also computed with Python hashlib): a change here is a shard format change.
+  assert.equal(
+    Buffer.from(shardHash(pattern(40_000))).toString('hex'),
+    'b7c2a13af1a3859f75b7d06fc4cc075b3be885ccd80d3c14945e93167d514bb3'
+  );
+  // Zero padding is part of the length the hash names.
+  assert.notDeepEqual(shardHash(new Uint8Array(100)), shardHash(new Uint8Array(101)));
 });

@@ -1,22 +1,27 @@
 /**
- * Shard hashes and Merkle proofs. The catalog keeps, for every shard, its BLAKE2b-256 hash (checked
- * on every transfer) and the root of a Merkle tree over its chunks, so an audit can ask a supplier
- * for one random chunk and check the answer against 32 bytes kept at home, without ever holding the
- * whole shard.
+ * Shard hashes and Merkle proofs. Every shard has one Merkle tree over its 16 KiB chunks; one pass
+ * over the shard gives both what the catalog keeps for it: the tree's root (what audits prove
+ * against: a supplier answers for one random chunk, checked against 32 bytes kept at home, without
+ * ever sending the whole shard) and the shard hash derived from that root and the shard's length
+ * (checked on every transfer and every supplier read).
  *
- * Tree: leaves are `H(0x00 ‖ chunk)`, inner nodes `H(0x01 ‖ left ‖ right)` (the prefixes keep a
- * leaf from passing for a node). Levels pair nodes left to right; an odd last node is carried up
- * unchanged, so a tree of n leaves has ⌈log2 n⌉ levels and proofs carry at most that many hashes.
+ * Hash: SHA-256 (shard format 2; format 1 used BLAKE2b-256 and hashed each shard a second time,
+ * whole). Tree: leaves are `H(0x00 ‖ chunk)`, inner nodes `H(0x01 ‖ left ‖ right)` (the prefixes
+ * keep a leaf from passing for a node). Levels pair nodes left to right; an odd last node is carried
+ * up unchanged, so a tree of n leaves has ⌈log2 n⌉ levels and proofs carry at most that many hashes.
+ * Shard hash: `H(0x02 ‖ u64 length ‖ root)` over the tree of {@link SHARD_CHUNK_BYTES} chunks, so it
+ * names the exact bytes (their length too) and is never equal to a root or a node.
  * A proof is `u32 index ‖ u32 leaves ‖ u8 count ‖ count × 32 bytes`, big-endian.
  *
- * The root does not commit to the leaf count on its own, so a verifier takes `leaves` from its own
- * records (the catalog's shard size), never from the prover.
+ * A verifier takes `leaves` from its own records (the catalog's shard size), never from the prover.
  */
 import { StorageError } from './errors.js';
-import { Blake2bStream, blake2b256, HASH_BYTES, sameBytes } from './hash.js';
+import { HASH_BYTES, sameBytes, sha256 } from './hash.js';
 
 /** Default chunk an audit challenges: 16 KiB (a 1 MiB shard has 64 leaves, proofs of 6 hashes). */
 export const DEFAULT_CHUNK_BYTES = 16 * 1024;
+/** The chunk of the tree a shard hash is derived from: fixed, so any holder can recompute it. */
+export const SHARD_CHUNK_BYTES = DEFAULT_CHUNK_BYTES;
 /** Most leaves a tree may have (a proof's count field is one byte; 2^24 leaves need 24 levels). */
 export const MAX_LEAVES = 1 << 24;
 
@@ -28,25 +33,28 @@ export interface MerkleProof {
   readonly siblings: readonly Uint8Array[];
 }
 
-const prefixed = (tag: number, ...parts: Uint8Array[]): Uint8Array => {
-  const out = new Uint8Array(1 + parts.reduce((n, p) => n + p.length, 0));
-  out[0] = tag;
-  let at = 1;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
-
-/** The BLAKE2b-256 hash of a shard. */
-export const shardHash = (shard: Uint8Array): Uint8Array => blake2b256(shard);
-
 const LEAF = Uint8Array.of(0);
-/** `H(0x00 ‖ chunk)`, streamed: no copy of the chunk. */
-const leafHash = (chunk: Uint8Array): Uint8Array =>
-  new Blake2bStream().update(LEAF).update(chunk).digest();
-const nodeHash = (l: Uint8Array, r: Uint8Array): Uint8Array => blake2b256(prefixed(1, l, r));
+const NODE = Uint8Array.of(1);
+const SHARD = Uint8Array.of(2);
+/** `H(0x00 ‖ chunk)`: no copy of the chunk. */
+const leafHash = (chunk: Uint8Array): Uint8Array => sha256(LEAF, chunk);
+const nodeHash = (l: Uint8Array, r: Uint8Array): Uint8Array => sha256(NODE, l, r);
+
+/** The shard hash of a shard of `length` bytes whose tree has root `root`. */
+export function shardHashOf(root: Uint8Array, length: number): Uint8Array {
+  const len = new Uint8Array(8);
+  new DataView(len.buffer).setBigUint64(0, BigInt(length));
+  return sha256(SHARD, len, root);
+}
+
+/** A shard's hash and Merkle root, from one pass over it. */
+export function shardDigest(shard: Uint8Array): { hash: Uint8Array; root: Uint8Array } {
+  const root = merkleRoot(shard, SHARD_CHUNK_BYTES);
+  return { hash: shardHashOf(root, shard.length), root };
+}
+
+/** The hash of a shard (see the module comment). */
+export const shardHash = (shard: Uint8Array): Uint8Array => shardDigest(shard).hash;
 
 /** Number of chunks of a shard of `size` bytes (an empty shard has one empty chunk). */
 export function chunkCount(size: number, chunkBytes = DEFAULT_CHUNK_BYTES): number {

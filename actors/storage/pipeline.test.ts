@@ -40,7 +40,7 @@ test('any k of k + m shards decode; fewer name the block', () => {
       fc.uint8Array({ maxLength: 3000 }),
       fc.array(fc.nat(), { minLength: 10, maxLength: 10 }),
       (k, m, plain, draws) => {
-        const p = { dataKey, backupId: 'b1', k, m, chunkBytes: 256 };
+        const p = { dataKey, backupId: 'b1', k, m };
         const { record, shards } = encodeBlock(p, 5, plain);
         const order = shards.map((_, i) => i).sort((a, b) => (draws[a]! % 97) - (draws[b]! % 97));
         const lost = new Set(order.slice(0, m));

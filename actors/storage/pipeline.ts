@@ -1,7 +1,7 @@
 /**
  * The storage pipeline, both ways. Backup: bytes → blocks (4 MiB by default) → sealed with the
  * block's key → zero-padded to k equal data shards → m parity shards through the WASM Reed-Solomon
- * coder → k + m shards, each with its hash and Merkle root. Restore: any k shards whose hashes
+ * coder → k + m shards, each with its Merkle root and the shard hash derived from it (one pass). Restore: any k shards whose hashes
  * match → reconstruct → strip padding → open → plaintext.
  *
  * Memory stays bounded: a job holds its window of blocks (plus their shards). A block is cut small
@@ -13,8 +13,8 @@ import { STORAGE_LIMITS } from '../../machines/storage/keys.js';
 import { openBlock, sealBlock, SEAL_OVERHEAD } from './block-crypto.js';
 import type { BlockRecord } from './catalog-types.js';
 import { StorageError } from './errors.js';
-import { Blake2bStream, HASH_BYTES, sameBytes } from './hash.js';
-import { DEFAULT_CHUNK_BYTES, merkleRoot, shardHash } from './merkle.js';
+import { HASH_BYTES, sameBytes, Sha256Stream } from './hash.js';
+import { shardDigest, shardHash } from './merkle.js';
 
 /** Default block size: 4 MiB, as the original. */
 export const DEFAULT_BLOCK_SIZE = 4 * 1024 * 1024;
@@ -25,7 +25,6 @@ export interface EncodeParams {
   readonly backupId: string;
   readonly k: number;
   readonly m: number;
-  readonly chunkBytes?: number;
 }
 
 /**
@@ -72,11 +71,11 @@ export function encodeBlock(params: EncodeParams, index: number, plain: Uint8Arr
     shards[i]!.set(sealed.subarray(i * shardSize, Math.min(sealed.length, (i + 1) * shardSize)));
   }
   rsEncode(shards.slice(0, k), m).forEach((parity, j) => shards[k + j]!.set(parity));
-  const chunk = params.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+  // One pass per shard: its Merkle tree gives the root and, from it, the shard hash.
   const infos = shards.map((s, i) => {
-    const hash = shardHash(s);
-    pieces[i]!.set(hash);
-    return { hash, root: merkleRoot(s, chunk) };
+    const info = shardDigest(s);
+    pieces[i]!.set(info.hash);
+    return info;
   });
   return {
     record: { index, plainSize: plain.length, sealedSize: sealed.length, shardSize, shards: infos },
@@ -211,7 +210,7 @@ export async function* cutBlocks(
   else if (block && fill > 0) yield block.slice(0, fill);
 }
 
-/** Size and BLAKE2b-256 of a whole stream, known once it is consumed. */
+/** Size and SHA-256 of a whole stream, known once it is consumed. */
 export interface StreamSummary {
   size: number;
   hash: Uint8Array;
@@ -226,7 +225,7 @@ export async function* encodeStream(
   source: AsyncIterable<Uint8Array>,
   params: EncodeParams & { blockSize?: number }
 ): AsyncGenerator<EncodedBlock, StreamSummary> {
-  const hash = new Blake2bStream();
+  const hash = new Sha256Stream();
   let size = 0;
   let index = 0;
   for await (const block of cutBlocks(source, effectiveBlockSize(params.k, params.blockSize))) {

@@ -13,7 +13,8 @@ import { STORAGE_SERVICE } from '../../machines/storage/messages.js';
 import { StorageError } from './errors.js';
 import type { SupplierStore } from './supplier-store.js';
 import { serveAudits } from './audit-proof.js';
-import { decodeServiceRequest, packPiece, splitPiece } from './wire.js';
+import { decodeServiceRequest } from './wire.js';
+import { HASH_BYTES } from './hash.js';
 
 const ack = (note?: string) => ({
   type: 'cmd.ack' as const,
@@ -59,17 +60,20 @@ export function serveStorage(
     router.handle('cmd.data', async (env) => {
       const refused = hooks.admit?.(env.from);
       if (refused) throw new StorageError('ERR_STORAGE_UNPAID', refused);
-      // The store checks the shard against the hash before writing: one hash per shard.
-      const { hash, shard } = splitPiece(env.body.data);
-      await supplier.put(env.from, shardKeyOf(env.body.key), hash, shard);
+      // The store checks the shard against the hash before writing (one hash per shard) and
+      // keeps the piece as it came: the envelope's bytes are this request's own.
+      const piece = env.body.data;
+      const bytes = piece.length - HASH_BYTES; // the store may move the piece to its pool
+      await supplier.putPiece(env.from, shardKeyOf(env.body.key), piece);
       hooks.stored?.(env.from);
-      hooks.transferred?.(env.from, shard.length);
+      hooks.transferred?.(env.from, bytes);
       return ack('durable');
     }),
     router.handle('cmd.retrieve', async (env) => {
-      const { hash, shard } = await supplier.get(env.from, shardKeyOf(env.body.key));
-      hooks.transferred?.(env.from, shard.length);
-      return { type: 'cmd.data', body: { v: 1, key: env.body.key, data: packPiece(shard, hash) } };
+      // The piece as stored, checked against its hash and copied once out of the store.
+      const data = await supplier.getPiece(env.from, shardKeyOf(env.body.key));
+      hooks.transferred?.(env.from, data.length - HASH_BYTES);
+      return { type: 'cmd.data', body: { v: 1, key: env.body.key, data } };
     }),
     router.handle('cmd.list-files', async (env) => {
       const { files, more } = await supplier.listFiles(

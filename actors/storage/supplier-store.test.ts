@@ -10,12 +10,18 @@ import { TestClock } from '../clock.js';
 import { openLmdbStore, type KvStore } from '../store/index.js';
 import { routerNet, testId } from '../router/fixtures.js';
 import { shardKey } from '../../machines/storage/keys.js';
-import { blake2b256 } from './hash.js';
+
 import { checkProof } from './audit-proof.js';
-import { merkleRoot } from './merkle.js';
-import { diskFull, openSupplierStore, type SupplierPolicy } from './supplier-store.js';
+import { merkleRoot, shardHash } from './merkle.js';
+import {
+  diskFull,
+  openSupplierStore,
+  SUPPLIER_FORMAT,
+  type SupplierPolicy
+} from './supplier-store.js';
 import { serveStorage } from './supplier-service.js';
-import { IoGate, pump } from './test-kit.js';
+import { alterStoredPieces, IoGate, pump } from './test-kit.js';
+import { BlockPool } from './block-pool.js';
 import { encodeServiceRequest, packPiece, unpackPiece } from './wire.js';
 
 const policy: SupplierPolicy = { capacityBytes: 10_000, maxCustomerBytes: 6_000 };
@@ -26,7 +32,7 @@ const req = (neededBytes: number) => ({
   profile: 'rs/4+2'
 });
 
-async function setup(t: { after: (fn: () => unknown) => void }, p = policy) {
+async function setup(t: { after: (fn: () => unknown) => void }, p = policy, pool?: BlockPool) {
   const dir = mkdtempSync(join(tmpdir(), 'bd-supplier-'));
   const store: KvStore = openLmdbStore({ path: dir });
   t.after(async () => {
@@ -39,7 +45,8 @@ async function setup(t: { after: (fn: () => unknown) => void }, p = policy) {
     store,
     clock,
     policy: p,
-    onCorrupt: (c, k) => corrupt.push(`${c}:${k}`)
+    onCorrupt: (c, k) => corrupt.push(`${c}:${k}`),
+    ...(pool ? { pool } : {})
   });
   return { dir, store, clock, supplier, corrupt };
 }
@@ -55,77 +62,84 @@ test('service is granted within quota and capacity, refused beyond or by policy'
   await assert.rejects(supplier.requestService('bob', req(4_001)), { code: 'ERR_STORAGE_QUOTA' });
   await supplier.requestService('bob', req(4_000));
   await assert.rejects(
-    supplier.put('carol', 'b/00000000/000', blake2b256(bytes(1, 1)), bytes(1, 1)),
+    supplier.put('carol', 'b/00000000/000', shardHash(bytes(1, 1)), bytes(1, 1)),
     {
       code: 'ERR_STORAGE_NO_SERVICE'
     }
   );
 });
 
-test('puts are durable and accounted; reads verify; overwrites and deletes adjust', async (t) => {
-  const { supplier, store, clock, dir } = await setup(t);
-  await supplier.requestService('alice', req(5_000));
-  const k0 = shardKey('b1', 0, 0);
-  const k1 = shardKey('b1', 1, 0);
-  await supplier.put('alice', k0, blake2b256(bytes(1000, 1)), bytes(1000, 1));
-  clock.increment(50);
-  await supplier.put('alice', k1, blake2b256(bytes(2000, 2)), bytes(2000, 2));
-  await assert.rejects(supplier.put('alice', k1, blake2b256(bytes(9, 9)), bytes(2000, 2)), {
-    code: 'ERR_STORAGE_HASH_MISMATCH'
-  });
-  await assert.rejects(
-    supplier.put('alice', shardKey('b1', 2, 0), blake2b256(bytes(2001, 3)), bytes(2001, 3)),
-    {
-      code: 'ERR_STORAGE_QUOTA'
-    }
-  );
-  await supplier.put('alice', k1, blake2b256(bytes(500, 4)), bytes(500, 4));
-  assert.deepEqual(
-    { used: supplier.account('alice')?.usedBytes, n: supplier.account('alice')?.shards },
-    { used: 1500, n: 2 }
-  );
-  assert.equal(supplier.account('alice')?.lastActivity, 1050);
-  assert.deepEqual((await supplier.get('alice', k1)).shard, bytes(500, 4));
-  await assert.rejects(supplier.get('alice', shardKey('b9', 0, 0)), {
-    code: 'ERR_STORAGE_NOT_FOUND'
-  });
-  assert.deepEqual(await supplier.listFiles('alice', 'b1/', 1), {
-    files: [{ key: k0, size: 1000 }],
-    more: true
-  });
-  assert.deepEqual([...(await supplier.summary('alice')).get('b1')!.keys()], [0, 1]);
-  await supplier.delete('alice', [k0, 'b1/00000007/000']);
-  assert.equal(supplier.account('alice')?.usedBytes, 500);
+for (const workers of [0, 1]) {
+  test(`puts are durable and accounted; reads verify; overwrites and deletes adjust (${workers} workers)`, async (t) => {
+    const pool = new BlockPool(workers);
+    t.after(() => pool.close());
+    const { supplier, store, clock, dir } = await setup(t, policy, pool);
+    await supplier.requestService('alice', req(5_000));
+    const k0 = shardKey('b1', 0, 0);
+    const k1 = shardKey('b1', 1, 0);
+    await supplier.put('alice', k0, shardHash(bytes(1000, 1)), bytes(1000, 1));
+    clock.increment(50);
+    await supplier.put('alice', k1, shardHash(bytes(2000, 2)), bytes(2000, 2));
+    await assert.rejects(supplier.put('alice', k1, shardHash(bytes(9, 9)), bytes(2000, 2)), {
+      code: 'ERR_STORAGE_HASH_MISMATCH'
+    });
+    await assert.rejects(
+      supplier.put('alice', shardKey('b1', 2, 0), shardHash(bytes(2001, 3)), bytes(2001, 3)),
+      {
+        code: 'ERR_STORAGE_QUOTA'
+      }
+    );
+    await supplier.put('alice', k1, shardHash(bytes(500, 4)), bytes(500, 4));
+    assert.deepEqual(
+      { used: supplier.account('alice')?.usedBytes, n: supplier.account('alice')?.shards },
+      { used: 1500, n: 2 }
+    );
+    assert.equal(supplier.account('alice')?.lastActivity, 1050);
+    assert.deepEqual((await supplier.get('alice', k1)).shard, bytes(500, 4));
+    await assert.rejects(supplier.get('alice', shardKey('b9', 0, 0)), {
+      code: 'ERR_STORAGE_NOT_FOUND'
+    });
+    assert.deepEqual(await supplier.listFiles('alice', 'b1/', 1), {
+      files: [{ key: k0, size: 1000 }],
+      more: true
+    });
+    assert.deepEqual([...(await supplier.summary('alice')).get('b1')!.keys()], [0, 1]);
+    await supplier.delete('alice', [k0, 'b1/00000007/000']);
+    assert.equal(supplier.account('alice')?.usedBytes, 500);
 
-  // What a reopened store sees is what was acknowledged.
-  await store.close();
-  const again = openLmdbStore({ path: dir });
-  const reopened = await openSupplierStore({ store: again, clock, policy });
-  assert.equal(reopened.account('alice')?.usedBytes, 500);
-  assert.deepEqual((await reopened.get('alice', k1)).shard, bytes(500, 4));
-  await again.close();
-});
+    // What a reopened store sees is what was acknowledged.
+    await store.close();
+    const again = openLmdbStore({ path: dir });
+    const reopened = await openSupplierStore({ store: again, clock, policy });
+    assert.equal(reopened.account('alice')?.usedBytes, 500);
+    assert.deepEqual((await reopened.get('alice', k1)).shard, bytes(500, 4));
+    await again.close();
+  });
 
-test('a shard corrupted at rest is reported and removed, never served', async (t) => {
-  const { supplier, store, corrupt } = await setup(t);
-  await supplier.requestService('alice', req(5_000));
-  const key = shardKey('b1', 0, 3);
-  await supplier.put('alice', key, blake2b256(bytes(100, 1)), bytes(100, 1));
-  const raw = store.sub('shards');
-  const stored = await raw.get<{ h: Uint8Array; d: Uint8Array; t: number }>(`alice/${key}`);
-  stored!.d[7]! ^= 0xff;
-  await raw.put(`alice/${key}`, stored);
-  await assert.rejects(supplier.get('alice', key), { code: 'ERR_STORAGE_CORRUPT' });
-  assert.deepEqual(corrupt, [`alice:${key}`]);
-  assert.equal(supplier.corrupt, 1);
-  await assert.rejects(supplier.get('alice', key), { code: 'ERR_STORAGE_NOT_FOUND' });
-  assert.equal(supplier.account('alice')?.usedBytes, 0);
-});
+  test(`a shard corrupted at rest is reported and removed, never served (${workers} workers)`, async (t) => {
+    const pool = new BlockPool(workers);
+    t.after(() => pool.close());
+    const { supplier, store, corrupt } = await setup(t, policy, pool);
+    await supplier.requestService('alice', req(5_000));
+    const key = shardKey('b1', 0, 3);
+    await supplier.put('alice', key, shardHash(bytes(100, 1)), bytes(100, 1));
+    const altered = await alterStoredPieces(store, `alice/${key}`, (piece) => {
+      piece[32 + 7]! ^= 0xff;
+      return piece;
+    });
+    assert.equal(altered, 1);
+    await assert.rejects(supplier.get('alice', key), { code: 'ERR_STORAGE_CORRUPT' });
+    assert.deepEqual(corrupt, [`alice:${key}`]);
+    assert.equal(supplier.corrupt, 1);
+    await assert.rejects(supplier.get('alice', key), { code: 'ERR_STORAGE_NOT_FOUND' });
+    assert.equal(supplier.account('alice')?.usedBytes, 0);
+  });
+}
 
 test('dropping a customer with a reason refuses it later', async (t) => {
   const { supplier } = await setup(t);
   await supplier.requestService('alice', req(5_000));
-  await supplier.put('alice', shardKey('b1', 0, 0), blake2b256(bytes(10, 1)), bytes(10, 1));
+  await supplier.put('alice', shardKey('b1', 0, 0), shardHash(bytes(10, 1)), bytes(10, 1));
   await supplier.dropCustomer('alice', 'idle: 15 days');
   assert.equal(supplier.account('alice'), undefined);
   assert.equal(supplier.usedBytes(), 0);
@@ -209,7 +223,7 @@ test('a full disk refuses the shard as ERR_STORAGE_QUOTA (over the router too), 
   await supplier.requestService(testId('cust'), req(100_000));
   full = true;
   const key = shardKey('b1', 0, 0);
-  await assert.rejects(supplier.put(testId('cust'), key, blake2b256(bytes(10, 1)), bytes(10, 1)), {
+  await assert.rejects(supplier.put(testId('cust'), key, shardHash(bytes(10, 1)), bytes(10, 1)), {
     code: 'ERR_STORAGE_QUOTA',
     message: /supplier disk full \(ENOSPC/
   });
@@ -228,4 +242,29 @@ test('a full disk refuses the shard as ERR_STORAGE_QUOTA (over the router too), 
     diskFull(new Error('MDB_MAP_FULL: Environment mapsize limit reached'))?.code,
     'ERR_STORAGE_QUOTA'
   );
+});
+
+test('a store of shard format 1 is refused at open and left as it is', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'bd-supplier-old-'));
+  const store: KvStore = openLmdbStore({ path: dir });
+  t.after(async () => {
+    await store.close().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const clock = new TestClock(1000);
+  // Format 1 kept `{ h, d, t }` per shard and no format key.
+  const old = { h: new Uint8Array(32), d: bytes(10, 1), t: 1 };
+  await store.sub('shards').put('alice/b1/00000000/000', old, { durable: true });
+  await assert.rejects(openSupplierStore({ store, clock, policy }), {
+    code: 'ERR_STORAGE_FORMAT',
+    message: /format 1/
+  });
+  assert.deepEqual(await store.sub('shards').get('alice/b1/00000000/000'), old);
+  assert.equal(await store.get('format'), undefined);
+
+  const fresh = openLmdbStore({ path: join(dir, 'fresh') });
+  t.after(() => fresh.close());
+  await openSupplierStore({ store: fresh, clock, policy });
+  assert.equal(await fresh.get('format'), SUPPLIER_FORMAT);
+  await openSupplierStore({ store: fresh, clock, policy });
 });

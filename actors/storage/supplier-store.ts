@@ -4,15 +4,21 @@
  * only then, so an acknowledgement always means "on disk". Every read re-hashes the shard: one that
  * no longer matches is removed, counted and reported through `onCorrupt`, and never served.
  *
- * Namespaces under the given store: `shards` (`<customer>/<shard key>` → `{ h, d, t }`),
- * `customers` (account per customer), `rejected` (customers refused for good, with the reason).
+ * Under the given store: `format` ({@link SUPPLIER_FORMAT}); namespaces `pieces`
+ * (`<customer>/<shard key>` → the piece `hash ‖ shard` exactly as the customer sent it and as it is
+ * served, stored as bytes: no encoding, one copy into LMDB on write, one out of its map on read),
+ * `shards` (same keys → `{ n: shard bytes, t: written at }`, so listing and accounting never touch
+ * the data), `customers` (account per customer), `rejected` (customers refused for good, with the
+ * reason).
  */
 import type { Clock } from '../clock.js';
 import type { KvOp, KvStore } from '../store/index.js';
-import { STORAGE_LIMITS, summarize, type HoldingsSummary } from '../../machines/storage/keys.js';
+import { summarize, type HoldingsSummary } from '../../machines/storage/keys.js';
 import type { ServiceRequest } from '../../machines/storage/messages.js';
 import { StorageError } from './errors.js';
-import { blake2b256, sameBytes, toHex } from './hash.js';
+import type { BlockPool } from './block-pool.js';
+import { HASH_BYTES, toHex } from './hash.js';
+import { checkPiece, packPiece, pieceMatches } from './wire.js';
 
 /** What the supplier offers. */
 export interface SupplierPolicy {
@@ -36,9 +42,9 @@ export interface CustomerAccount {
   readonly position: number;
 }
 
-interface StoredShard {
-  h: Uint8Array;
-  d: Uint8Array;
+/** What `shards` keeps per shard: its size and when it was written (supplier clock). */
+interface ShardMeta {
+  n: number;
   t: number;
 }
 
@@ -49,10 +55,37 @@ export interface SupplierStoreOptions {
   policy: SupplierPolicy;
   /** A stored shard failed its hash on read (disk corruption, tampering): it has been removed. */
   onCorrupt?: (customer: string, key: string) => void;
+  /**
+   * Where pieces are checked against their hashes (the block pool: off the event loop); here
+   * when absent.
+   */
+  pool?: Pick<BlockPool, 'checkPiece'>;
 }
 
-/** Opens the supplier store: loads the accounts (they are kept in memory too). */
+/**
+ * Shard format of the stores this release keeps (the `format` key; merkle.ts): 2 = shard hashes
+ * from SHA-256 Merkle trees. A store of format 1 (BLAKE2b, no key) is refused, not read: every
+ * shard in it would fail its hash on read and be dropped as corrupt.
+ */
+export const SUPPLIER_FORMAT = 2;
+
+/**
+ * Opens the supplier store: checks its format (marking an empty store), loads the accounts (they
+ * are kept in memory too). ERR_STORAGE_FORMAT for a store of another format, left as it is.
+ */
 export async function openSupplierStore(options: SupplierStoreOptions): Promise<SupplierStore> {
+  const format = await options.store.get<number>('format');
+  if (format !== SUPPLIER_FORMAT) {
+    const used = (await options.store.sub('shards').range({ limit: 1 })).length > 0;
+    if (format !== undefined || used) {
+      throw new StorageError(
+        'ERR_STORAGE_FORMAT',
+        `supplier store of shard format ${format ?? 1}; this release reads format ` +
+          `${SUPPLIER_FORMAT} only`
+      );
+    }
+    await options.store.put('format', SUPPLIER_FORMAT, { durable: true });
+  }
   const accounts = await options.store.sub('customers').range<CustomerAccount>();
   return new SupplierStore(options, new Map(accounts.map((a) => [a.key, a.value])));
 }
@@ -60,6 +93,7 @@ export async function openSupplierStore(options: SupplierStoreOptions): Promise<
 /** See the module comment. Create with {@link openSupplierStore}. */
 export class SupplierStore {
   private readonly shards: KvStore;
+  private readonly pieces: KvStore;
   private readonly customers: KvStore;
   private queue: Promise<unknown> = Promise.resolve();
   /** Shards found corrupt on read since start. */
@@ -70,6 +104,7 @@ export class SupplierStore {
     private readonly accounts: Map<string, CustomerAccount>
   ) {
     this.shards = options.store.sub('shards');
+    this.pieces = options.store.sub('pieces');
     this.customers = options.store.sub('customers');
   }
 
@@ -81,6 +116,11 @@ export class SupplierStore {
   }
 
   private now = (): number => Math.floor(this.options.clock.now());
+
+  private check(piece: Uint8Array): Promise<{ valid: boolean; piece: Uint8Array }> {
+    const pool = this.options.pool;
+    return pool ? pool.checkPiece(piece) : Promise.resolve({ valid: pieceMatches(piece), piece });
+  }
 
   /** Every account. */
   list(): CustomerAccount[] {
@@ -142,23 +182,33 @@ export class SupplierStore {
     });
   }
 
+  /** Stores `shard` under the hash the customer announced; see {@link putPiece}. */
+  put(customer: string, key: string, hash: Uint8Array, shard: Uint8Array): Promise<void> {
+    return this.putPiece(customer, key, packPiece(shard, hash));
+  }
+
   /**
-   * Stores a shard whose hash the customer announced; resolves once durable. The checks and the
-   * account update happen in turn (serial), but the durable write is only started there: writes
-   * of concurrent puts then share one LMDB commit (group commit) instead of one fsync each.
+   * Stores a piece `hash ‖ shard` (as `cmd.data` carries it; kept as it is, so it must not change
+   * until this resolves) once the shard matches the hash; resolves once durable. The checks and
+   * the account update happen in turn (serial), but the durable write is only started there:
+   * writes of concurrent puts then share one LMDB commit (group commit) instead of one fsync each.
    */
-  async put(customer: string, key: string, hash: Uint8Array, shard: Uint8Array): Promise<void> {
+  async putPiece(customer: string, key: string, given: Uint8Array): Promise<void> {
+    checkPiece(given);
+    const size = given.length - HASH_BYTES;
+    // Checked meanwhile (on the pool `given` may move there: `piece` is the one to keep), and
+    // taken in turn below, so writes still apply in the order they came.
+    const checked = this.check(given);
+    checked.catch(() => undefined);
     const written = await this.serial(async () => {
       const a = this.active(customer);
-      if (shard.length > STORAGE_LIMITS.maxShardBytes) {
-        throw new StorageError('ERR_STORAGE_ARGUMENT', `shard of ${shard.length} bytes`);
-      }
-      if (!sameBytes(blake2b256(shard), hash)) {
+      const { valid, piece } = await checked;
+      if (!valid) {
         throw new StorageError('ERR_STORAGE_HASH_MISMATCH', `${key} does not match its hash`);
       }
       const id = `${customer}/${key}`;
-      const old = await this.shards.get<StoredShard>(id);
-      const delta = shard.length - (old?.d.length ?? 0);
+      const old = await this.shards.get<ShardMeta>(id);
+      const delta = size - (old?.n ?? 0);
       if (a.usedBytes + delta > a.grantedBytes) {
         throw new StorageError('ERR_STORAGE_QUOTA', `quota of ${a.grantedBytes} bytes exhausted`);
       }
@@ -169,10 +219,16 @@ export class SupplierStore {
       const touched = { ...next, lastActivity: this.now() };
       this.accounts.set(customer, touched);
       const ops: KvOp[] = [
-        { type: 'put', key: id, value: { h: hash, d: shard, t: this.now() }, sub: 'shards' },
+        { type: 'put-bytes', key: id, bytes: piece, sub: 'pieces' },
+        {
+          type: 'put',
+          key: id,
+          value: { n: size, t: this.now() } satisfies ShardMeta,
+          sub: 'shards'
+        },
         { type: 'put', key: customer, value: touched, sub: 'customers' }
       ];
-      return { done: this.options.store.batch(ops, { durable: true }) };
+      return { done: this.options.store.batch(ops, { durable: true }), delta };
     });
     try {
       await written.done;
@@ -180,8 +236,8 @@ export class SupplierStore {
       // Not stored: give the bytes back (later puts' accounts were computed on top of ours).
       const now = this.accounts.get(customer);
       if (now) {
-        const delta = shard.length;
-        this.accounts.set(customer, { ...now, usedBytes: Math.max(0, now.usedBytes - delta) });
+        const usedBytes = Math.max(0, now.usedBytes - written.delta);
+        this.accounts.set(customer, { ...now, usedBytes });
       }
       throw diskFull(err) ?? err;
     }
@@ -195,22 +251,37 @@ export class SupplierStore {
     this.accounts.set(account.customer, touched);
   }
 
-  /** A stored shard, verified against its hash; ERR_STORAGE_NOT_FOUND / ERR_STORAGE_CORRUPT. */
-  async get(customer: string, key: string): Promise<{ hash: Uint8Array; shard: Uint8Array }> {
+  /**
+   * A stored piece `hash ‖ shard` (a fresh buffer, the one copy out of the store), its shard
+   * verified against its hash first; ERR_STORAGE_NOT_FOUND / ERR_STORAGE_CORRUPT.
+   */
+  async getPiece(customer: string, key: string): Promise<Uint8Array> {
     this.active(customer);
     const id = `${customer}/${key}`;
-    const stored = await this.shards.get<StoredShard>(id);
-    if (!stored) throw new StorageError('ERR_STORAGE_NOT_FOUND', `no shard ${key}`);
-    if (!sameBytes(blake2b256(stored.d), stored.h)) {
+    const pool = this.options.pool;
+    // Without a pool: checked on the store's own view of the bytes, only a good piece copied
+    // out. With one: copied out (the view is valid only now), then checked there.
+    const read = await this.pieces.readBytes(id, (b) => {
+      const hash = toHex(b.subarray(0, HASH_BYTES)).slice(0, 16);
+      if (pool) return { hash, piece: b.slice() };
+      const valid = pieceMatches(b);
+      return { hash, valid, piece: valid ? b.slice() : b };
+    });
+    if (!read) throw new StorageError('ERR_STORAGE_NOT_FOUND', `no shard ${key}`);
+    const { valid, piece } = 'valid' in read ? read : await pool!.checkPiece(read.piece);
+    if (!valid) {
       this.corrupt++;
       await this.delete(customer, [key]);
       this.options.onCorrupt?.(customer, key);
-      throw new StorageError(
-        'ERR_STORAGE_CORRUPT',
-        `shard ${key} failed its hash (${toHex(stored.h).slice(0, 16)})`
-      );
+      throw new StorageError('ERR_STORAGE_CORRUPT', `shard ${key} failed its hash (${read.hash})`);
     }
-    return { hash: stored.h, shard: stored.d };
+    return piece;
+  }
+
+  /** A stored shard and its hash (views of one {@link getPiece}). */
+  async get(customer: string, key: string): Promise<{ hash: Uint8Array; shard: Uint8Array }> {
+    const piece = await this.getPiece(customer, key);
+    return { hash: piece.subarray(0, HASH_BYTES), shard: piece.subarray(HASH_BYTES) };
   }
 
   /**
@@ -219,14 +290,14 @@ export class SupplierStore {
    */
   async listFiles(customer: string, prefix: string, limit: number, start?: string) {
     this.active(customer);
-    const rows = await this.shards.range<StoredShard>({
+    const rows = await this.shards.range<ShardMeta>({
       prefix: `${customer}/${prefix}`,
       ...(start !== undefined ? { start: `${customer}/${start}` } : {}),
       limit: limit + 1
     });
     const files = rows
       .slice(0, limit)
-      .map((r) => ({ key: r.key.slice(customer.length + 1), size: r.value.d.length }));
+      .map((r) => ({ key: r.key.slice(customer.length + 1), size: r.value.n }));
     return { files, more: rows.length > limit };
   }
 
@@ -241,15 +312,18 @@ export class SupplierStore {
     return this.serial(async () => {
       const a = this.active(customer);
       const ids = keys.map((k) => `${customer}/${k}`);
-      const found = await this.shards.getMany<StoredShard>(ids);
+      const found = await this.shards.getMany<ShardMeta>(ids);
       let bytes = 0;
       let count = 0;
       const ops: KvOp[] = [];
       found.forEach((s, i) => {
         if (!s) return;
-        bytes += s.d.length;
+        bytes += s.n;
         count++;
-        ops.push({ type: 'remove', key: ids[i]!, sub: 'shards' });
+        ops.push(
+          { type: 'remove', key: ids[i]!, sub: 'shards' },
+          { type: 'remove', key: ids[i]!, sub: 'pieces' }
+        );
       });
       await this.commit({ ...a, usedBytes: a.usedBytes - bytes, shards: a.shards - count }, ops);
     });
@@ -259,7 +333,10 @@ export class SupplierStore {
   dropCustomer(customer: string, reason?: string): Promise<void> {
     return this.serial(async () => {
       const rows = await this.shards.range({ prefix: `${customer}/` });
-      const ops: KvOp[] = rows.map((r) => ({ type: 'remove', key: r.key, sub: 'shards' }));
+      const ops: KvOp[] = rows.flatMap((r): KvOp[] => [
+        { type: 'remove', key: r.key, sub: 'shards' },
+        { type: 'remove', key: r.key, sub: 'pieces' }
+      ]);
       ops.push({ type: 'remove', key: customer, sub: 'customers' });
       if (reason)
         ops.push({

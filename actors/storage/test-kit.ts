@@ -86,3 +86,29 @@ export function tempStores(prefix = 'bd-storage-') {
     }
   };
 }
+
+/**
+ * Rewrites the pieces (`hash ‖ shard`) a supplier store holds under `prefix` behind its back, as
+ * a failing disk or a cheating supplier would: `alter` returns the new piece, or `null` to drop
+ * the shard. The account is left as it is. Returns how many pieces were found.
+ */
+export async function alterStoredPieces(
+  supplierStore: KvStore,
+  prefix: string,
+  alter: (piece: Uint8Array) => Uint8Array | null
+): Promise<number> {
+  const rows = await supplierStore.sub('shards').range({ prefix });
+  for (const { key } of rows) {
+    const piece = await supplierStore.sub('pieces').readBytes(key, (b) => b.slice());
+    const next = piece && alter(piece);
+    await supplierStore.batch(
+      next
+        ? [{ type: 'put-bytes', key, bytes: next, sub: 'pieces' }]
+        : [
+            { type: 'remove', key, sub: 'pieces' },
+            { type: 'remove', key, sub: 'shards' }
+          ]
+    );
+  }
+  return rows.length;
+}

@@ -7,10 +7,11 @@ import { packPlain, unpackPlain } from '../wire/index.js';
 import { ServiceRequestSchema, type ServiceRequest } from '../../machines/storage/messages.js';
 import { STORAGE_LIMITS } from '../../machines/storage/keys.js';
 import { StorageError } from './errors.js';
-import { blake2b256, HASH_BYTES, sameBytes } from './hash.js';
+import { HASH_BYTES, sameBytes } from './hash.js';
+import { shardHash } from './merkle.js';
 
 /** `hash ‖ shard`, the hash computed here. */
-export function packPiece(shard: Uint8Array, hash = blake2b256(shard)): Uint8Array {
+export function packPiece(shard: Uint8Array, hash = shardHash(shard)): Uint8Array {
   if (shard.length > STORAGE_LIMITS.maxShardBytes) {
     throw new StorageError('ERR_STORAGE_ARGUMENT', `shard of ${shard.length} bytes is too large`);
   }
@@ -37,6 +38,14 @@ export function splitPiece(data: Uint8Array): { hash: Uint8Array; shard: Uint8Ar
   return { hash: data.slice(0, HASH_BYTES), shard: data.subarray(HASH_BYTES) };
 }
 
+/** Whether a piece `hash ‖ shard` holds the shard its hash names (false when too short). */
+export function pieceMatches(piece: Uint8Array): boolean {
+  return (
+    piece.length >= HASH_BYTES &&
+    sameBytes(shardHash(piece.subarray(HASH_BYTES)), piece.subarray(0, HASH_BYTES))
+  );
+}
+
 /**
  * Splits a piece into its announced hash and shard and checks that they match:
  * ERR_STORAGE_FORMAT when too short, ERR_STORAGE_HASH_MISMATCH when they differ.
@@ -45,7 +54,7 @@ export function unpackPiece(data: Uint8Array): { hash: Uint8Array; shard: Uint8A
   if (data.length < HASH_BYTES) throw new StorageError('ERR_STORAGE_FORMAT', 'piece too short');
   const hash = data.slice(0, HASH_BYTES);
   const shard = data.subarray(HASH_BYTES);
-  if (!sameBytes(blake2b256(shard), hash)) {
+  if (!sameBytes(shardHash(shard), hash)) {
     throw new StorageError('ERR_STORAGE_HASH_MISMATCH', 'piece does not match its hash');
   }
   return { hash, shard };

@@ -109,6 +109,36 @@ export function storeCompliance(name: string, hooks: StoreComplianceHooks): void
       assert.equal(await s.sub('index').get('i'), 2);
     });
 
+    it('stores bytes as they are with put-bytes, atomically with other writes', async () => {
+      const blob = Uint8Array.from({ length: 70_000 }, (_, i) => (i * 31) & 0xff);
+      const sum = (b: Uint8Array) => b.reduce((n, x) => n + x, 0);
+      await s.batch(
+        [
+          { type: 'put-bytes', key: 'blob', bytes: blob, sub: 'data' },
+          { type: 'put', key: 'blob', value: { n: blob.length }, sub: 'meta' }
+        ],
+        { durable: true }
+      );
+      const read = await s.sub('data').readBytes('blob', (b) => ({ copy: b.slice(), sum: sum(b) }));
+      assert.deepStrictEqual(read?.copy, blob);
+      assert.equal(read?.sum, sum(blob));
+      assert.deepStrictEqual(await s.sub('meta').get('blob'), { n: blob.length });
+      assert.equal(await s.sub('data').readBytes('none', (b) => b.length), undefined);
+      await s.sub('data').batch([{ type: 'put-bytes', key: 'empty', bytes: new Uint8Array(0) }]);
+      assert.equal(await s.sub('data').readBytes('empty', (b) => b.length), 0);
+      // Bytes that are not bytes reject the whole batch.
+      await rejectsWith(
+        s.batch([
+          { type: 'put', key: 'x', value: 1 },
+          { type: 'put-bytes', key: 'y', bytes: 'no' as unknown as Uint8Array }
+        ]),
+        'ERR_STORE_VALUE'
+      );
+      assert.equal(await s.get('x'), undefined);
+      await s.sub('data').remove('blob');
+      assert.equal(await s.sub('data').readBytes('blob', (b) => b.length), undefined);
+    });
+
     it('validates keys', async () => {
       for (const key of ['', 'x'.repeat(1025), '\uD800', 'a\uDC00b', 42 as unknown as string]) {
         await rejectsWith(s.put(key, 1), 'ERR_STORE_KEY');
@@ -190,9 +220,12 @@ export function storeCompliance(name: string, hooks: StoreComplianceHooks): void
       if (!h.reopen) return t.skip('not a persistent store');
       await s.put('a', { x: new Uint8Array([7]) }, { durable: true });
       await s.sub('shards').batch([{ type: 'put', key: 'b', value: 2 }], { durable: true });
+      const blob = Uint8Array.of(9, 8, 7);
+      await s.batch([{ type: 'put-bytes', key: 'c', bytes: blob }], { durable: true });
       s = await h.reopen();
       h.store = s;
       assert.deepStrictEqual(await s.get('a'), { x: new Uint8Array([7]) });
+      assert.deepStrictEqual(await s.readBytes('c', (b) => b.slice()), blob);
       assert.equal(await s.sub('shards').get('b'), 2);
     });
   });

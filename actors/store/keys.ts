@@ -3,7 +3,7 @@
  */
 import { packPlain, unpackPlain } from '../wire/plain-msgpack.js';
 import { StoreError } from './errors.js';
-import { MAX_KEY_BYTES, type KvRangeOptions, type KvValue } from './types.js';
+import { MAX_KEY_BYTES, type KvOp, type KvRangeOptions, type KvValue } from './types.js';
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -38,6 +38,25 @@ export function encodeValue(value: KvValue): Uint8Array {
   } catch (err) {
     throw new StoreError('ERR_STORE_VALUE', 'value is not msgpack-able', { cause: err });
   }
+}
+
+/**
+ * The bytes a batch op writes (a copy for `put-bytes`: the memory store keeps no caller's buffer),
+ * `undefined` for a removal; ERR_STORE_VALUE for an unknown op or bytes that are not bytes.
+ */
+export function encodeOp(op: KvOp, copy = true): Uint8Array | undefined {
+  if (op.type === 'put') return encodeValue(op.value);
+  if (op.type === 'remove') return undefined;
+  if (op.type === 'put-bytes') {
+    if (!(op.bytes instanceof Uint8Array)) {
+      throw new StoreError('ERR_STORE_VALUE', 'put-bytes takes a Uint8Array');
+    }
+    return copy ? op.bytes.slice() : op.bytes;
+  }
+  throw new StoreError(
+    'ERR_STORE_VALUE',
+    `unknown op type ${String((op as { type: unknown }).type)}`
+  );
 }
 
 /** Decodes a stored value; ERR_STORE_CORRUPT when the bytes are not ours. */

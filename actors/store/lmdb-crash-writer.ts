@@ -22,7 +22,8 @@ async function writer(): Promise<never> {
       await store.batch(
         [
           { type: 'put', key, value: 'index' },
-          { type: 'put', key, value: { payload, key }, sub: 'shards' }
+          { type: 'put', key, value: { payload, key }, sub: 'shards' },
+          { type: 'put-bytes', key, bytes: payload, sub: 'blobs' }
         ],
         { durable: true }
       );

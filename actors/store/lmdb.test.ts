@@ -79,6 +79,14 @@ describe('lmdb store: crash', () => {
         index.every((v) => v === 'index'),
         'batched index entries lost'
       );
+      const blobs = store.sub('blobs');
+      for (const k of batched) {
+        const blob = await blobs.readBytes(
+          k,
+          (b) => b.length === 4096 && b.every((x) => x === 0xab)
+        );
+        assert.equal(blob, true, `batched bytes of ${k} lost`);
+      }
     } finally {
       await store.close();
     }

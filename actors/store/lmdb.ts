@@ -2,7 +2,7 @@
  * The LMDB store (lmdb-js): one environment per data dir, one named database per namespace. Keys
  * are stored as their raw UTF-8 bytes (`keyEncoding: 'binary'`) so LMDB's memcmp order is exactly
  * the code point order the memory store uses; values are our own plain msgpack, stored as bytes, so
- * both stores return identical values.
+ * both stores return identical values (`put-bytes` values are stored as they are).
  *
  * Durability: a write's promise resolves when its transaction is committed (visible). With
  * lmdb-js's default `overlappingSync` the fsync happens after the commit, so "durable" additionally
@@ -10,7 +10,7 @@
  */
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { StoreError } from './errors.js';
-import { checkKey, checkName, checkRange, decodeValue, encodeValue } from './keys.js';
+import { checkKey, checkName, checkRange, decodeValue, encodeOp } from './keys.js';
 import type { KvEntry, KvOp, KvStore } from './types.js';
 
 /** Options for {@link openLmdbStore}. */
@@ -74,6 +74,12 @@ async function ioAsync<T>(fn: () => PromiseLike<T>): Promise<T> {
 
 const utf8 = (key: string): Buffer => Buffer.from(key, 'utf8');
 
+/** Marks a write's own promise as handled (its batch reports the outcome). */
+function ignore(result: unknown): void {
+  const p = result as PromiseLike<unknown> | undefined;
+  if (typeof p?.then === 'function') p.then(undefined, () => undefined);
+}
+
 /** The smallest byte string above every string starting with `prefix` (UTF-8 has no 0xff). */
 function successor(prefix: Buffer): Buffer {
   const out = Buffer.from(prefix);
@@ -122,6 +128,17 @@ function handle(env: Env, namespace: string): KvStore {
       const bytes = io(() => db().get(utf8(key)));
       return bytes === undefined ? undefined : decodeValue<T>(bytes);
     },
+    async readBytes(key, read) {
+      checkKey(key);
+      const d = db();
+      // getBinaryFast: a view of the map (or of lmdb-js's shared buffer), valid until the next
+      // read; `read` runs before anything else can read.
+      const bytes = io(() => d.getBinaryFast(utf8(key)));
+      // A plain Uint8Array view (lmdb-js's shared buffer reports the value's length as its own).
+      return bytes === undefined
+        ? undefined
+        : read(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length));
+    },
     async getMany<T>(keys: readonly string[]) {
       keys.forEach(checkKey);
       const d = db();
@@ -130,7 +147,7 @@ function handle(env: Env, namespace: string): KvStore {
     },
     async put(key, value, options) {
       checkKey(key);
-      const bytes = encodeValue(value);
+      const bytes = encodeOp({ type: 'put', key, value })!;
       const d = db();
       await ioAsync(() =>
         d.put(utf8(key), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
@@ -148,22 +165,20 @@ function handle(env: Env, namespace: string): KvStore {
       // inside it, nothing can fail halfway.
       const prepared = ops.map((op) => {
         checkKey(op.key);
-        if (op.type !== 'put' && op.type !== 'remove') {
-          throw new StoreError(
-            'ERR_STORE_VALUE',
-            `unknown op type ${String((op as { type: unknown }).type)}`
-          );
-        }
-        const bytes = op.type === 'put' ? encodeValue(op.value) : undefined;
+        // put-bytes: no copy here, LMDB copies them into the transaction (the caller waits).
+        const bytes = encodeOp(op, false);
         return { d: db(joinPath(namespace, op.sub)), key: utf8(op.key), bytes };
       });
       db();
+      // One lmdb-js batch: its writes commit together, in call order with every other write,
+      // and run on lmdb-js's write thread (the values are copied there, not on the event loop;
+      // a transaction callback with putSync would hold the event loop for every byte).
       await ioAsync(() =>
-        env.root.transaction(() => {
+        env.root.batch(() => {
+          // The batch's promise carries the outcome; the single writes' own are not awaited.
           for (const { d, key, bytes } of prepared) {
-            if (bytes)
-              d.putSync(key, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-            else d.removeSync(key);
+            const value = bytes && Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+            ignore(value ? d.put(key, value) : d.remove(key));
           }
         })
       );

@@ -4,7 +4,7 @@
  * "done" because there is no disk. Values are kept encoded, so nothing aliases the caller's objects.
  */
 import { StoreError } from './errors.js';
-import { checkKey, checkName, checkRange, compareKeys, decodeValue, encodeValue } from './keys.js';
+import { checkKey, checkName, checkRange, compareKeys, decodeValue, encodeOp } from './keys.js';
 import type { KvEntry, KvOp, KvStore } from './types.js';
 
 /** One namespace: keys kept sorted for ranges, encoded values by key. */
@@ -35,13 +35,9 @@ function lowerBound(keys: string[], pred: (k: string) => boolean): number {
   return lo;
 }
 
-function apply(
-  space: Space,
-  op: { type: 'put' | 'remove'; key: string },
-  bytes?: Uint8Array
-): void {
+function apply(space: Space, op: { type: KvOp['type']; key: string }, bytes?: Uint8Array): void {
   const exists = space.values.has(op.key);
-  if (op.type === 'put') {
+  if (op.type !== 'remove') {
     if (!exists) {
       space.keys.splice(
         lowerBound(space.keys, (k) => compareKeys(k, op.key) < 0),
@@ -84,6 +80,11 @@ function handle(env: Env, namespace: string): KvStore {
     namespace,
     get: async (key) => read(key),
     getMany: async (keys) => keys.map((k) => read(k)),
+    async readBytes(key, use) {
+      checkKey(key);
+      const bytes = space().values.get(key);
+      return bytes === undefined ? undefined : use(bytes);
+    },
     put: (key, value) => store.batch([{ type: 'put', key, value }]),
     remove: (key) => store.batch([{ type: 'remove', key }]),
     async batch(ops: readonly KvOp[]) {
@@ -91,14 +92,8 @@ function handle(env: Env, namespace: string): KvStore {
       // Validate and encode everything first: a bad op anywhere means nothing is written.
       const prepared = ops.map((op) => {
         checkKey(op.key);
-        if (op.type !== 'put' && op.type !== 'remove') {
-          throw new StoreError(
-            'ERR_STORE_VALUE',
-            `unknown op type ${String((op as { type: unknown }).type)}`
-          );
-        }
         const path = joinPath(namespace, op.sub);
-        return { op, path, bytes: op.type === 'put' ? encodeValue(op.value) : undefined };
+        return { op, path, bytes: encodeOp(op) };
       });
       for (const { op, path, bytes } of prepared) apply(space(path), op, bytes);
     },

@@ -24,9 +24,15 @@ export interface KvEntry<T = KvValue> {
   value: T;
 }
 
-/** One write of a batch; `sub` addresses a namespace below the store the batch runs on. */
+/**
+ * One write of a batch; `sub` addresses a namespace below the store the batch runs on. `put-bytes`
+ * stores `bytes` as they are, without msgpack (large blobs: one copy fewer each way); such a key is
+ * read back with `readBytes`, not `get` or `range`. The store may keep `bytes` until the batch's
+ * promise settles: the caller must not change them before.
+ */
 export type KvOp =
   | { type: 'put'; key: KvKey; value: KvValue; sub?: string }
+  | { type: 'put-bytes'; key: KvKey; bytes: Uint8Array; sub?: string }
   | { type: 'remove'; key: KvKey; sub?: string };
 
 /**
@@ -56,6 +62,12 @@ export interface KvStore {
   readonly namespace: string;
   /** The value, or `undefined` when absent. */
   get<T = KvValue>(key: KvKey): Promise<T | undefined>;
+  /**
+   * The bytes stored under `key` (by `put-bytes`) handed to `read`, whose result is returned;
+   * `undefined` when absent. `bytes` is valid only during the call (LMDB: a view of its memory
+   * map, no copy): `read` copies what it keeps and must not modify them.
+   */
+  readBytes<R>(key: KvKey, read: (bytes: Uint8Array) => R): Promise<R | undefined>;
   /** Values in the order of `keys`, `undefined` where absent. */
   getMany<T = KvValue>(keys: readonly KvKey[]): Promise<Array<T | undefined>>;
   /** Writes one value; resolves once committed and visible to reads. */

@@ -8,7 +8,7 @@ import { TestClock } from '../../actors/clock.js';
 import { createMemoryStore } from '../../actors/store/index.js';
 import { openSupplierStore } from '../../actors/storage/supplier-store.js';
 import { rejectorLogic } from '../../actors/storage/rejector.js';
-import { blake2b256 } from '../../actors/storage/hash.js';
+import { shardHash } from '../../actors/storage/merkle.js';
 import { shardKey } from '../storage/keys.js';
 import {
   customerRejectorMachine,
@@ -105,7 +105,7 @@ test('the machine patrols on the clock and drops an idle customer with its reaso
   await supplier.put(
     'alice',
     shardKey('b1', 0, 0),
-    blake2b256(new Uint8Array(10)),
+    shardHash(new Uint8Array(10)),
     new Uint8Array(10)
   );
   const rejected: string[] = [];

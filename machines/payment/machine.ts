@@ -26,6 +26,9 @@
  *
  * Failure and retry: every retry re-sends the same ids (invoice id, payment id), and the supplier
  * answers a payment it already countersigned with the same receipt, so retries never pay twice.
+ * A machine that ends `failed` is run again by its owner (actors/payment/customer.ts) with
+ * bounded backoff, from `verifying`, with the same accept and payment; the input `deadlineMs` is
+ * then what is left of the first run's deadline.
  */
 import { assign, fromPromise, raise, setup } from 'xstate';
 import type { SettledPayment, SignedInvoice } from './records.js';

@@ -29,7 +29,8 @@ test('integrates bytes × ms from the first report', () => {
     bytes: 0,
     since: 4_000,
     byteMs: 500_000n,
-    transferBytes: 0n
+    transferBytes: 0n,
+    start: 1_000
   });
 });
 

@@ -19,6 +19,8 @@ export interface Usage {
   /** Byte-ms integrated up to `since`. */
   byteMs: bigint;
   transferBytes: bigint;
+  /** When bytes were first held (absent until then): where a first bill's period starts. */
+  start?: number;
 }
 
 /** All usage, keyed `${role}:${peer}`. */
@@ -41,11 +43,13 @@ export function meterApply(state: MeterState, e: MeterEvent): MeterState {
     // Time never runs backwards here: a late report is integrated from the last one.
     const at = Math.max(e.at, u.since);
     const since = u.bytes === 0 && u.byteMs === 0n ? at : u.since;
+    const start = u.start ?? (e.bytes > 0 ? at : undefined);
     next.set(k, {
       ...u,
       byteMs: u.byteMs + BigInt(u.bytes) * BigInt(at - since),
       bytes: e.bytes,
-      since: at
+      since: at,
+      ...(start !== undefined ? { start } : {})
     });
   }
   return next;

@@ -6,14 +6,21 @@
  * States
  * - `running`: the `work` actor does the job; it reports progress to this machine with
  *   `tree.progress` events, which replace `progress` (counts never go back; older ones are
- *   ignored).
- * - `done` (final): `work` finished.
+ *   ignored). Substates: `working`, then `cancelling` once `tree.cancel` came: `work` watches
+ *   for it, stops starting anything new and winds down what it started (a backup keeps what its
+ *   suppliers acknowledged, a restore removes its partial files).
+ * - `done` (final): `work` finished (also when a cancel came too late to stop it).
+ * - `cancelled` (final): `work` gave up with ERR_STORAGE_CANCELLED; `error` holds it.
  * - `failed` (final): `work` threw; `error` holds its code and message.
  *
+ * Events: `tree.progress { progress }`, `tree.cancel`.
  * Nothing is retried here: the job's own steps retry what can be retried, and a failed job is
  * reported to whoever started it.
  */
 import { assign, fromPromise, setup, type AnyActorRef } from 'xstate';
+
+/** The code a job that gave up after `tree.cancel` throws. */
+export const CANCELLED = 'ERR_STORAGE_CANCELLED';
 
 /** How far a job has come. */
 export interface TreeJobProgress {
@@ -41,7 +48,7 @@ export const treeJobMachine = setup({
   types: {
     input: {} as TreeJobInput,
     context: {} as TreeJobContext,
-    events: {} as { type: 'tree.progress'; progress: TreeJobProgress },
+    events: {} as { type: 'tree.progress'; progress: TreeJobProgress } | { type: 'tree.cancel' },
     output: {} as { ok: boolean }
   },
   actors: {
@@ -51,9 +58,22 @@ export const treeJobMachine = setup({
   },
   guards: {
     forward: ({ context, event }) =>
-      !context.progress ||
-      (event.progress.bytesDone >= context.progress.bytesDone &&
-        event.progress.itemsDone >= context.progress.itemsDone)
+      event.type === 'tree.progress' &&
+      (!context.progress ||
+        (event.progress.bytesDone >= context.progress.bytesDone &&
+          event.progress.itemsDone >= context.progress.itemsDone)),
+    gaveUp: ({ event }) => (event as { error?: { code?: unknown } }).error?.code === CANCELLED
+  },
+  actions: {
+    keepError: assign({
+      error: ({ event }) => {
+        const e = (event as { error?: unknown }).error as { code?: unknown; message?: unknown };
+        return {
+          code: typeof e?.code === 'string' ? e.code : 'ERR_STORAGE_FAILED',
+          message: typeof e?.message === 'string' ? e.message : String(e)
+        };
+      }
+    })
   }
 }).createMachine({
   id: 'tree-job',
@@ -61,31 +81,32 @@ export const treeJobMachine = setup({
   initial: 'running',
   states: {
     running: {
+      initial: 'working',
+      states: {
+        working: { on: { 'tree.cancel': 'cancelling' } },
+        cancelling: {}
+      },
       on: {
         'tree.progress': {
           guard: 'forward',
-          actions: assign({ progress: ({ event }) => event.progress })
+          actions: assign({
+            progress: ({ event, context }) =>
+              event.type === 'tree.progress' ? event.progress : context.progress
+          })
         }
       },
       invoke: {
         src: 'work',
         input: ({ self }) => ({ parent: self }),
         onDone: 'done',
-        onError: {
-          target: 'failed',
-          actions: assign({
-            error: ({ event }) => {
-              const e = event.error as { code?: unknown; message?: unknown };
-              return {
-                code: typeof e?.code === 'string' ? e.code : 'ERR_STORAGE_FAILED',
-                message: typeof e?.message === 'string' ? e.message : String(event.error)
-              };
-            }
-          })
-        }
+        onError: [
+          { guard: 'gaveUp', target: 'cancelled', actions: 'keepError' },
+          { target: 'failed', actions: 'keepError' }
+        ]
       }
     },
     done: { type: 'final' },
+    cancelled: { type: 'final' },
     failed: { type: 'final' }
   },
   output: ({ context }) => ({ ok: context.error === undefined })

@@ -99,6 +99,7 @@ Usage
   bitdust ls | versions <path> | suppliers | rm <path>
   bitdust retention [n]          versions kept of each file (n sets it)
   bitdust jobs [id]              storage jobs of the node; with an id, follow one to its end
+  bitdust jobs cancel <id>       ask a running storage job to stop
   bitdust ledger [balance]       credits: balance, grants, contracts, customers' standing
   bitdust ledger entries | audit | balances   the chain's entries, its audit, every node
   bitdust identity show          show this node's identity document

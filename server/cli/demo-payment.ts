@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { storageOf } from '../../actors/storage/services.js';
 import { backupTree } from '../../actors/storage/customer-files.js';
 import { ledgerSummary } from '../../actors/ledger/index.js';
-import { blake2b256 } from '../../actors/storage/hash.js';
+import { shardHash } from '../../actors/storage/merkle.js';
 import type { PaymentServiceOptions } from '../../actors/payment/service.js';
 import { decideStanding } from '../../machines/payment/fairness.js';
 import { UsageError } from './args.js';
@@ -90,7 +90,7 @@ export const paymentDemo = {
       say(`3. ${refused.node.config.name} refuses new data: ${standing(refused.rt)?.detail}`);
       const shard = new Uint8Array(1000).fill(1);
       const err = await c.options.client
-        .putShard(refused.node.id, 'more/00000000/000', shard, blake2b256(shard))
+        .putShard(refused.node.id, 'more/00000000/000', shard, shardHash(shard))
         .then(
           () => undefined,
           (e: unknown) => e as Error

@@ -123,6 +123,13 @@ export function printBalance(v: LedgerView, io: Io): number {
   for (const c of v.customers) {
     io.out(`  customer   ${short(c.customer)}  owes ${credits(c.owed)}  ${c.standing}`);
   }
+  for (const o of v.owing) {
+    const why = o.reason ? `: ${o.reason}` : '';
+    const runs = o.failedRuns > 0 ? ` after ${o.failedRuns} failed runs` : '';
+    io.out(
+      `  owing      ${credits(String(o.amount))} to ${short(o.supplier)}  ${o.stage}, ${o.state}${runs}${why}`
+    );
+  }
   for (const f of v.forks) {
     const to = f.payments.map((p) => short(p.payee)).join(' and ');
     io.out(`  FORK       ${short(f.payer)} signed two payments at position ${f.n} (to ${to})`);

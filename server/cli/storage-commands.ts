@@ -48,13 +48,16 @@ export interface StorageBackend {
   jobs?(): Promise<JobSummary[]>;
   /** Follows job `id` to its end (a running node's only). */
   follow?(id: string, onProgress?: (p: Progress) => void): Promise<unknown>;
+  /** Asks job `id` to stop (a running node's only); the job as it is then. */
+  cancelJob?(id: string): Promise<JobSummary>;
 }
 
 /** A job as `GET /api/storage/jobs` lists it. */
 export interface JobSummary {
   readonly id: string;
   readonly kind: 'backup' | 'restore' | 'rebuild';
-  readonly state: 'running' | 'done' | 'failed';
+  readonly state: 'running' | 'done' | 'failed' | 'cancelled';
+  readonly cancelling?: boolean;
   readonly progress?: Progress;
   readonly result?: unknown;
   readonly error?: { code: string; message: string };
@@ -118,7 +121,9 @@ export function remoteBackend(
       error?: { code: string; message: string };
     };
     if (view.state === 'done') return view.result as R;
-    if (view.state === 'failed') throw new Error(`${view.error?.code}: ${view.error?.message}`);
+    if (view.state === 'failed' || view.state === 'cancelled') {
+      throw new Error(`${view.error?.code}: ${view.error?.message}`);
+    }
     throw new Error(`job ${job.id} is still running; its event stream ended`);
   };
   return {
@@ -145,6 +150,8 @@ export function remoteBackend(
         ? call('GET', '/api/storage/policy')
         : call('PUT', '/api/storage/policy', { keepVersions }))) as { keepVersions: number },
     jobs: async () => ((await call('GET', '/api/storage/jobs')) as { jobs: JobSummary[] }).jobs,
+    cancelJob: async (id) =>
+      ((await call('DELETE', `/api/storage/jobs/${q(id)}`)) as { job: JobSummary }).job,
     ...(events ? { follow: (id: string, on?: (p: Progress) => void) => follow(id, on) } : {})
   };
 }
@@ -243,23 +250,41 @@ export async function rebuildCommand(b: StorageBackend, args: string[], io: Io):
 
 /**
  * `bitdust jobs` lists the node's storage jobs; `bitdust jobs <id>` follows one to its end (a
- * job outlives the command that started it) and prints its summary.
+ * job outlives the command that started it) and prints its summary; `bitdust jobs cancel <id>`
+ * asks a running one to stop (it ends `cancelled` at its next step).
  */
 export async function jobsCommand(b: StorageBackend, args: string[], io: Io): Promise<number> {
-  if (args.length > 1) return usage(io, 'jobs [id]');
-  if (!b.jobs || !b.follow) {
+  const cancelling = args[0] === 'cancel';
+  if (cancelling ? args.length !== 2 : args.length > 1) return usage(io, 'jobs [id | cancel <id>]');
+  if (!b.jobs || !b.follow || !b.cancelJob) {
     io.err('bitdust: jobs live in a running node');
     return EXIT.notRunning;
   }
   const all = await b.jobs();
+  if (cancelling) {
+    const known = all.find((j) => j.id === args[1]);
+    if (known?.state !== 'running') {
+      io.err(
+        `bitdust: ${known ? `job ${known.id} has already ended (${known.state})` : `no job ${args[1]}`}`
+      );
+      return EXIT.failure;
+    }
+    const job = await b.cancelJob(known.id);
+    io.out(`${job.id}  ${job.kind.padEnd(7)}  cancelling (it stops at its next step)`);
+    return EXIT.ok;
+  }
   if (args.length === 0) {
     for (const j of all) {
       const state =
         j.state === 'failed'
           ? `failed ${j.error?.code}: ${j.error?.message}`
-          : j.progress
-            ? `${j.state}  ${progressLine('', j.progress, j.progress.elapsedMs ?? 0).trim()}`
-            : j.state;
+          : j.state === 'cancelled' || j.cancelling
+            ? j.state === 'cancelled'
+              ? 'cancelled'
+              : 'cancelling'
+            : j.progress
+              ? `${j.state}  ${progressLine('', j.progress, j.progress.elapsedMs ?? 0).trim()}`
+              : j.state;
       io.out(`${j.id}  ${j.kind.padEnd(7)}  ${state}`);
     }
     if (all.length === 0) io.out('no storage jobs');

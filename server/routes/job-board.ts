@@ -2,7 +2,9 @@
  * Storage jobs started through the API and followed while they run: each job has an id, its
  * latest progress, and once it ends its result or its error. Followers get every progress update
  * and then one final event. Bounded: at most `maxRunning` at once (more is refused) and the
- * `keepFinished` newest finished jobs are remembered for late followers.
+ * `keepFinished` newest finished jobs are remembered for late followers. `cancel` aborts a running
+ * job's signal; a job that then gives up with ERR_STORAGE_CANCELLED ends `cancelled` (its final
+ * event is `failed` with that code, so followers need no new case).
  */
 import { randomBytes } from 'node:crypto';
 
@@ -32,7 +34,9 @@ export type JobEvent =
 export interface JobView {
   readonly id: string;
   readonly kind: JobKind;
-  readonly state: 'running' | 'done' | 'failed';
+  readonly state: 'running' | 'done' | 'failed' | 'cancelled';
+  /** A cancel was asked for (the job may still finish: it stops at its next step). */
+  readonly cancelling?: boolean;
   readonly startedAt: number;
   readonly progress: JobProgress | undefined;
   readonly result?: unknown;
@@ -45,7 +49,11 @@ export type ReportProgress = (p: Omit<JobProgress, 'elapsedMs'>) => void;
 interface Job {
   view: JobView;
   followers: Set<(e: JobEvent) => void>;
+  abort: AbortController;
 }
+
+/** The code a job that gave up after a cancel throws. */
+const CANCELLED = 'ERR_STORAGE_CANCELLED';
 
 /** Options of {@link JobBoard}. */
 export interface JobBoardOptions {
@@ -72,13 +80,17 @@ export class JobBoard {
    * Starts `body` as a job; `undefined` when `maxRunning` jobs already run. Progress that would go
    * backwards (a late update from a parallel file) is dropped, so followers see it only grow.
    */
-  start(kind: JobKind, body: (report: ReportProgress) => Promise<unknown>): JobView | undefined {
+  start(
+    kind: JobKind,
+    body: (report: ReportProgress, signal: AbortSignal) => Promise<unknown>
+  ): JobView | undefined {
     if (this.running() >= (this.options.maxRunning ?? 4)) return undefined;
     const id = randomBytes(8).toString('hex');
     const startedAt = this.now();
     const job: Job = {
       view: { id, kind, state: 'running', startedAt, progress: undefined },
-      followers: new Set()
+      followers: new Set(),
+      abort: new AbortController()
     };
     this.jobs.set(id, job);
     const emit = (e: JobEvent) => {
@@ -94,7 +106,7 @@ export class JobBoard {
     };
     void (async () => {
       try {
-        const result = await body(report);
+        const result = await body(report, job.abort.signal);
         job.view = { ...job.view, state: 'done', result };
         emit({ type: 'done', result });
       } catch (err) {
@@ -103,12 +115,26 @@ export class JobBoard {
           code: typeof e.code === 'string' ? e.code : 'ERR_API_INTERNAL',
           message: typeof e.message === 'string' ? e.message : String(err)
         };
-        job.view = { ...job.view, state: 'failed', error };
+        const cancelled = job.abort.signal.aborted && error.code === CANCELLED;
+        job.view = { ...job.view, state: cancelled ? 'cancelled' : 'failed', error };
         emit({ type: 'failed', ...error });
       }
       job.followers.clear();
       this.forgetOld();
     })();
+    return job.view;
+  }
+
+  /**
+   * Asks job `id` to stop: the job as it is now (still running, `cancelling`), `undefined` for an
+   * unknown job, `'finished'` for one that has already ended.
+   */
+  cancel(id: string): JobView | 'finished' | undefined {
+    const job = this.jobs.get(id);
+    if (!job) return undefined;
+    if (job.view.state !== 'running') return 'finished';
+    job.view = { ...job.view, cancelling: true };
+    job.abort.abort();
     return job.view;
   }
 
@@ -133,7 +159,8 @@ export class JobBoard {
     const v = job.view;
     if (v.progress) onEvent({ type: 'progress', progress: v.progress });
     if (v.state === 'done') onEvent({ type: 'done', result: v.result });
-    else if (v.state === 'failed') onEvent({ type: 'failed', ...v.error! });
+    else if (v.state === 'failed' || v.state === 'cancelled')
+      onEvent({ type: 'failed', ...v.error! });
     if (v.state !== 'running') return () => undefined;
     job.followers.add(onEvent);
     return () => job.followers.delete(onEvent);

@@ -68,6 +68,31 @@ export const LedgerView = Type.Object({
       detail: Type.String()
     })
   ),
+  /**
+   * Invoices we received and have not settled: how far each got, whether its machine runs, waits
+   * to be retried or was given up on, and why the last run failed.
+   */
+  owing: Type.Array(
+    Type.Object({
+      invoice: Type.String(),
+      supplier: Type.String(),
+      amount: Type.Integer(),
+      periodEnd: Type.Integer(),
+      stage: Type.Union([
+        Type.Literal('received'),
+        Type.Literal('accepted'),
+        Type.Literal('signed')
+      ]),
+      state: Type.Union([
+        Type.Literal('running'),
+        Type.Literal('retrying'),
+        Type.Literal('given-up')
+      ]),
+      failedRuns: Type.Integer(),
+      retryAt: Type.Optional(Type.Integer()),
+      reason: Type.Optional(Type.String())
+    })
+  ),
   /** Payers caught signing two payments at one spend position (refused from then on). */
   forks: Type.Array(
     Type.Object({
@@ -186,6 +211,7 @@ export async function ledgerRoutes(app: FastifyInstance, options: LedgerRoutesOp
         };
       }),
       customers: v.customers,
+      owing: rt.pay.customer.owing(),
       forks: rt.pay.supplier.forks().map((f) => ({
         payer: f.payer,
         n: f.n,

@@ -2,7 +2,8 @@
  * Storage jobs that run in the background and can be followed: `POST /api/storage/jobs` starts a
  * backup, restore or rebuild (a tree-job actor the inspector shows, actors/storage/tree-job.ts)
  * and answers at once with the job's id; `GET /api/storage/jobs[/:id]`
- * shows them; `GET /api/storage/jobs/:id/events` streams the job as server-sent events — progress
+ * shows them; `DELETE /api/storage/jobs/:id` cancels a running one (it stops at its next step and
+ * ends `cancelled`, as its tree-job actor does); `GET /api/storage/jobs/:id/events` streams the job as server-sent events — progress
  * (never going backwards, at most one every `progressIntervalMs`), then one `done` with the
  * result or `failed` with the error code, and the stream ends (or when the API closes: the job
  * goes on and can be followed again). Every route passes the same
@@ -12,6 +13,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { CustomerStorage } from '../../actors/storage/customer.js';
 import { backupTree, restoreTree, type TreeProgress } from '../../actors/storage/customer-files.js';
+import { StorageError } from '../../actors/storage/errors.js';
 import { runTreeJob } from '../../actors/storage/tree-job.js';
 import { ApiError } from '../errors.js';
 import { SECURITY_HEADERS } from '../plugins/security-headers.js';
@@ -90,34 +92,69 @@ export function storageJobRoutes(app: FastifyInstance, options: StorageJobRoutes
       const target =
         b.kind === 'rebuild' ? `positions ${b.positions?.join(',') || 'all'}` : b.path!;
       // The job is a tree-job actor (visible in the inspector); progress goes to both.
-      const job = board.start(b.kind, (toBoard) =>
-        runTreeJob(c, { kind: b.kind, target }, (toActor): Promise<unknown> => {
-          const report: ReportProgress = (p) => {
-            toBoard(p);
-            toActor(p);
-          };
-          if (b.kind === 'backup') return backupTree(c, b.path!, fromTree(report));
-          if (b.kind === 'restore') {
-            return restoreTree(c, {
-              path: b.path!,
-              into: b.into!,
-              ...(b.overwrite !== undefined ? { overwrite: b.overwrite } : {}),
-              ...(b.version !== undefined ? { version: b.version } : {}),
-              onProgress: fromTree(report)
-            });
-          }
-          return c.rebuild(b.positions ?? [], (p) =>
-            report({
-              bytesDone: p.bytesDone,
-              bytesTotal: p.bytesTotal,
-              itemsDone: p.blocksDone,
-              itemsTotal: p.blocksTotal,
-              items: 'blocks'
-            })
-          );
-        })
+      const job = board.start(b.kind, (toBoard, cancel) =>
+        runTreeJob(
+          c,
+          { kind: b.kind, target },
+          async (toActor, signal): Promise<unknown> => {
+            const report: ReportProgress = (p) => {
+              toBoard(p);
+              toActor(p);
+            };
+            if (b.kind === 'backup') return backupTree(c, b.path!, fromTree(report), signal);
+            if (b.kind === 'restore') {
+              return restoreTree(c, {
+                path: b.path!,
+                into: b.into!,
+                ...(b.overwrite !== undefined ? { overwrite: b.overwrite } : {}),
+                ...(b.version !== undefined ? { version: b.version } : {}),
+                onProgress: fromTree(report),
+                signal
+              });
+            }
+            const out = await c.rebuild(
+              b.positions ?? [],
+              (p) =>
+                report({
+                  bytesDone: p.bytesDone,
+                  bytesTotal: p.bytesTotal,
+                  itemsDone: p.blocksDone,
+                  itemsTotal: p.blocksTotal,
+                  items: 'blocks'
+                }),
+              signal
+            );
+            // A rebuild reports its failures in its output; a cancelled one ends the job so.
+            if (!out.ok && out.code === 'ERR_STORAGE_CANCELLED') {
+              throw new StorageError('ERR_STORAGE_CANCELLED', out.message);
+            }
+            return out;
+          },
+          cancel
+        )
       );
       if (!job) throw new ApiError('ERR_API_BUSY', 429, `${board.running()} jobs are running`);
+      return reply.code(202).send({ job });
+    }
+  );
+
+  app.delete<{ Params: Static<typeof IdParams> }>(
+    '/api/storage/jobs/:id',
+    {
+      schema: {
+        params: IdParams,
+        querystring: TokenOnly,
+        response: { 202: JobReply, ...errors, 409: ErrorReply }
+      }
+    },
+    async (request, reply) => {
+      const id = request.params.id;
+      const job = board.cancel(id);
+      if (job === undefined) notFound(id);
+      if (job === 'finished') {
+        const state = board.get(id)?.state;
+        throw new ApiError('ERR_API_JOB_FINISHED', 409, `job ${id} has already ended (${state})`);
+      }
       return reply.code(202).send({ job });
     }
   );

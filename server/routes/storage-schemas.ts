@@ -124,7 +124,13 @@ const Progress = Type.Object({
 const Job = Type.Object({
   id: Str,
   kind: Type.Union([Type.Literal('backup'), Type.Literal('restore'), Type.Literal('rebuild')]),
-  state: Type.Union([Type.Literal('running'), Type.Literal('done'), Type.Literal('failed')]),
+  state: Type.Union([
+    Type.Literal('running'),
+    Type.Literal('done'),
+    Type.Literal('failed'),
+    Type.Literal('cancelled')
+  ]),
+  cancelling: Opt(Type.Boolean()),
   startedAt: Int,
   progress: Opt(Progress),
   /** The same report the answering route (backup, restore, rebuild) gives. */

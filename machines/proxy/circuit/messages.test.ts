@@ -50,6 +50,26 @@ describe('proxy wire', () => {
     );
   });
 
+  it('a padded command has exactly its size and gives the command back', () => {
+    fc.assert(
+      fc.property(relay, fc.nat({ max: 400 }), (c, extra) => {
+        const parts = wire.encodeRelayParts(c);
+        const bare = Buffer.concat(parts).byteLength;
+        const size = 5 + bare + extra;
+        const padded = new Uint8Array(Buffer.concat(wire.paddedParts(parts, size)));
+        assert.equal(padded.byteLength, size);
+        const outer = wire.decodeRelay(padded);
+        assert.equal(outer.cmd, 'padded');
+        if (outer.cmd === 'padded') assert.deepEqual(wire.decodeRelay(outer.inner), { ...c });
+        assert.throws(() => wire.paddedParts(parts, size - extra - 1), RangeError);
+      })
+    );
+    // Padding inside padding is malformed.
+    const inner = Buffer.concat(wire.paddedParts(wire.encodeRelayParts({ cmd: 'register' }), 10));
+    const twice = Buffer.concat(wire.paddedParts([inner], 20));
+    assert.throws(() => wire.decodeRelay(twice), wire.ProxyDecodeError);
+  });
+
   it('cells and routed frames round-trip', () => {
     const type = fc.constantFrom<wire.CellType>(
       'create',

@@ -46,7 +46,9 @@ export type RelayCommand =
   | { cmd: 'data'; peer: string; payload: Uint8Array } // to a peer (fwd), from a peer (back)
   | { cmd: 'ping'; seq: number }
   | { cmd: 'pong'; seq: number }
-  | { cmd: 'failed'; reason: string };
+  | { cmd: 'failed'; reason: string }
+  /** Another command (`inner`, encoded) followed by zeros up to a fixed size (padded circuits). */
+  | { cmd: 'padded'; inner: Uint8Array };
 
 const RELAY_CMDS = [
   'forward',
@@ -57,7 +59,8 @@ const RELAY_CMDS = [
   'data',
   'ping',
   'pong',
-  'failed'
+  'failed',
+  'padded'
 ] as const;
 
 /** A frame for (or from) a node behind a proxy router. */
@@ -219,6 +222,34 @@ export function dataHead(peer: string): Uint8Array {
   return new Writer().u8(RELAY_CMDS.indexOf('data')).str(peer).done();
 }
 
+/**
+ * Size of the innermost layer's plaintext of a padded circuit, for a command to or from the first
+ * hop; one hop further in, 25 B less (the size of a layer), so that every relay cell on a link has
+ * the same size whichever hop it is for. Room for the largest data command (a 64,000 B frame and a
+ * 1 KiB address) at 17 hops, and under one Noise message.
+ */
+export const PADDED_SIZE = 65_500;
+/** What one layer adds: its 8-byte number, its 16-byte tag and the 1-byte `forward` head. */
+export const LAYER_BYTES = 25;
+const ZEROS = new Uint8Array(PADDED_SIZE);
+
+/**
+ * `command` (in pieces) wrapped in a `padded` command of exactly `size` bytes: the pieces are
+ * the caller's views, the zeros a shared read-only buffer (a layer is only sealed from them).
+ */
+export function paddedParts(command: readonly Uint8Array[], size: number): Uint8Array[] {
+  let n = 0;
+  for (const p of command) n += p.byteLength;
+  const zeros = size - 5 - n;
+  if (zeros < 0 || size > PADDED_SIZE) {
+    throw new RangeError(`a ${n} B relay command does not fit a ${size} B padded cell`);
+  }
+  const head = new Uint8Array(5);
+  head[0] = RELAY_CMDS.indexOf('padded');
+  new DataView(head.buffer).setUint32(1, n);
+  return [head, ...command, ZEROS.subarray(0, zeros)];
+}
+
 /** The 1-byte head of a `forward` command: followed by the inner layer, it is the command. */
 export function forwardHead(): Uint8Array {
   return Uint8Array.of(RELAY_CMDS.indexOf('forward'));
@@ -244,6 +275,8 @@ function relayWriter(c: RelayCommand): Writer {
       return w.u32(c.seq);
     case 'failed':
       return w.str(c.reason);
+    case 'padded':
+      return w.u32(c.inner.byteLength).bytes(c.inner);
   }
 }
 
@@ -269,6 +302,15 @@ export function decodeRelay(b: Uint8Array): RelayCommand {
       return { cmd, seq: r.u32() };
     case 'failed':
       return { cmd, reason: r.str() };
+    case 'padded': {
+      const n = r.u32();
+      r.need(n);
+      const inner = r.rest().subarray(0, n);
+      if (inner[0] === RELAY_CMDS.indexOf('padded')) {
+        throw new ProxyDecodeError('ERR_PROXY_DECODE_COMMAND', 'padding inside padding');
+      }
+      return { cmd, inner };
+    }
     default:
       throw new ProxyDecodeError('ERR_PROXY_DECODE_COMMAND', 'unknown relay command');
   }
