@@ -108,3 +108,26 @@ export function open(key: Uint8Array, n: number, sealed: Uint8Array): Buffer {
   }
   return plaintext;
 }
+
+/**
+ * DECRYPT(k, n, ad = "", ciphertext ‖ tag) with libsodium into `into` (at least the plaintext's
+ * length), for a caller that recycles its buffers instead of taking a fresh one per message (a
+ * proxy router, whose 48 KiB fresh buffers cost more in garbage collection than OpenSSL's faster
+ * cipher saves). Returns the view of `into` that holds the plaintext, or ERR_NOISE_DECRYPT.
+ * libsodium checks the tag before it decrypts, so on failure no unauthenticated byte was written.
+ * `sealed` and `into` must not overlap.
+ */
+export function openInto(key: Uint8Array, n: number, sealed: Uint8Array, into: Uint8Array): Buffer {
+  if (sealed.byteLength < TAGLEN) {
+    throw new BitDustError('ERR_NOISE_DECRYPT', 'ciphertext shorter than its tag');
+  }
+  const split = sealed.byteLength - TAGLEN;
+  if (into.byteLength < split) throw new RangeError(`${into.byteLength} B cannot hold ${split} B`);
+  const out = Buffer.from(into.buffer, into.byteOffset, split);
+  try {
+    sodium.crypto_aead_chacha20poly1305_ietf_decrypt(out, null, sealed, null, nonceFor(n), key);
+  } catch (cause) {
+    throw new BitDustError('ERR_NOISE_DECRYPT', 'authentication failed', { cause });
+  }
+  return out;
+}

@@ -14,7 +14,7 @@
  */
 import { BitDustError } from '../errors.js';
 import type { HandshakeResult } from './handshake-state.js';
-import { BULK_BYTES, open, sealJoined, sealParts } from './bulk-aead.js';
+import { BULK_BYTES, open as fresh, openInto, sealJoined, sealParts } from './bulk-aead.js';
 import { MAX_MESSAGE, rekey, TAGLEN, wipe } from './primitives.js';
 import { ReplayWindow } from './replay-window.js';
 
@@ -141,8 +141,11 @@ export class Session {
   /**
    * Decrypt one frame. Rejects with ERR_NOISE_REPLAY (seen or older than the window),
    * ERR_NOISE_FRAME (malformed) or ERR_NOISE_DECRYPT (forged or corrupted); none changes state.
+   * With `into` (at least `frame.byteLength - 24` bytes, not overlapping `frame`) the plaintext is
+   * written there and a view of it returned, instead of a fresh buffer: for a caller that recycles
+   * its buffers. Nothing is written to `into` unless the frame authenticates.
    */
-  receive(frame: Uint8Array): Uint8Array {
+  receive(frame: Uint8Array, into?: Uint8Array): Uint8Array {
     this.#open();
     if (frame.byteLength < HEADER_BYTES + TAGLEN || frame.byteLength > HEADER_BYTES + MAX_MESSAGE) {
       throw new BitDustError('ERR_NOISE_FRAME', `frame of ${frame.byteLength} B`);
@@ -158,6 +161,9 @@ export class Session {
     if (verdict !== 'ok') throw new BitDustError('ERR_NOISE_REPLAY', `message ${n} is ${verdict}`);
     const epoch = Math.floor(n / this.#interval);
     const body = frame.subarray(HEADER_BYTES);
+    const open = into
+      ? (k: Uint8Array, m: number, b: Uint8Array) => openInto(k, m, b, into)
+      : fresh;
     let plaintext: Uint8Array;
     if (epoch === this.#recvEpoch) plaintext = open(this.#recvKey, n, body);
     else if (epoch === this.#recvEpoch - 1 && this.#recvPrev) {

@@ -9,6 +9,7 @@ import { Session } from '../crypto/session.js';
 import type { KeyPair } from '../crypto/primitives.js';
 import type { Transport } from '../transports/types.js';
 import * as wire from '../../machines/proxy/circuit/messages.js';
+import { LayerPool } from './layer-pool.js';
 import type { RelayCommand } from '../../machines/proxy/circuit/messages.js';
 
 /** Noise protocol of every hop: the builder knows our static key, we do not learn theirs. */
@@ -39,16 +40,20 @@ const ignore = () => {};
  * Sends the cell (or routed frame) `head ‖ parts` to `to`, lending the pieces to a transport that
  * writes them with one writev ({@link Transport.sendParts}) rather than copying them into one
  * buffer first; a transport without it gets them joined. The pieces are lent read-only: nobody
- * may write them afterwards (they may be sent again, as a cached head is).
+ * may write them until `released` is called (see Transport.sendParts), if ever (they may be sent
+ * again, as a cached head is).
  */
 export function sendCell(
   transport: Transport,
   to: string,
   head: Uint8Array,
-  parts: readonly Uint8Array[]
+  parts: readonly Uint8Array[],
+  released?: () => void
 ): Promise<void> {
-  if (transport.sendParts) return transport.sendParts(to, [head, ...parts]);
-  return transport.send(to, Buffer.concat([head, ...parts]));
+  if (transport.sendParts) return transport.sendParts(to, [head, ...parts], released);
+  const joined = Buffer.concat([head, ...parts]);
+  released?.();
+  return transport.send(to, joined);
 }
 
 /** The hop table and cell handling of one router. */
@@ -58,6 +63,8 @@ export class RouterHops {
   readonly #down = new Map<string, Hop>();
   readonly #tokens = new Map<string, Hop>();
   readonly #pending = new Map<string, Uint8Array>();
+  /** Where layers are opened: recycled once the cell they are forwarded in is written. */
+  readonly layers = new LayerPool();
 
   constructor(
     readonly transport: Transport,
@@ -68,8 +75,9 @@ export class RouterHops {
   /**
    * Handles one frame from the transport; anything not ours is left to other handlers. The frame
    * is only borrowed (router-node.ts subscribes with `borrow`): every byte kept past this call is
-   * copied (a pending `create`) or decrypted into a fresh buffer (a layer), and every byte sent
-   * on is sealed or framed before this returns.
+   * copied (a pending `create`) or decrypted into a pooled buffer (a layer, given back once
+   * the cell it is forwarded in is written), and every byte sent on is sealed or framed before
+   * this returns.
    */
   onFrame(from: string, frame: Uint8Array): void {
     try {
@@ -165,10 +173,27 @@ export class RouterHops {
     }
   }
 
+  /**
+   * Opens our layer into a pooled buffer and acts on the command inside. The buffer goes back to
+   * the pool when the cell or frame that carries a view of it has been written (`release` passed
+   * as the transport's `released`), or at once when nothing sent references it.
+   */
   #relayFwd(hop: Hop, body: Uint8Array): void {
+    const buf = this.layers.take();
+    const release = this.layers.giver(buf);
+    let handed = false;
+    try {
+      handed = this.#openLayer(hop, body, buf, release);
+    } finally {
+      if (!handed) release();
+    }
+  }
+
+  /** True when `release` was handed to a send, which calls it once the send is done with `buf`. */
+  #openLayer(hop: Hop, body: Uint8Array, buf: Buffer, release: () => void): boolean {
     let cmd: RelayCommand;
     try {
-      const plain = hop.session.receive(body);
+      const plain = hop.session.receive(body, buf);
       cmd = wire.decodeRelay(plain);
       if (cmd.cmd === 'padded') {
         hop.pad = plain.byteLength;
@@ -181,13 +206,15 @@ export class RouterHops {
         depth: 0,
         reason: 'authentication failed'
       });
-      return this.#drop(hop, 'forward');
+      this.#drop(hop, 'forward');
+      return false;
     }
     if (cmd.cmd === 'forward' && hop.next) {
       this.counters.relayed++;
-      // `inner` is a view into the plaintext just decrypted for us alone: ours to hand over.
+      // `inner` is a view into our pooled buffer: lent to the transport until it is written.
       const head = wire.cellHead('relay-fwd', hop.next.circId);
-      sendCell(this.transport, hop.next.addr, head, [cmd.inner]).catch(ignore);
+      sendCell(this.transport, hop.next.addr, head, [cmd.inner], release).catch(ignore);
+      return true;
     } else if (cmd.cmd === 'extend' && !hop.next) {
       const circId = randomInt(1, 2 ** 32 - 1);
       hop.next = { addr: cmd.address, circId };
@@ -200,24 +227,31 @@ export class RouterHops {
       hop.token = randomBytes(12).toString('base64url');
       this.#tokens.set(hop.token, hop);
       this.#back(hop, { cmd: 'registered', address: this.#publicAddress(hop) });
-    } else if (cmd.cmd === 'data' && hop.token !== null) this.#exit(hop, cmd.peer, cmd.payload);
-    else if (cmd.cmd === 'ping') this.#back(hop, { cmd: 'pong', seq: cmd.seq });
+    } else if (cmd.cmd === 'data' && hop.token !== null) {
+      return this.#exit(hop, cmd.peer, cmd.payload, release);
+    } else if (cmd.cmd === 'ping') this.#back(hop, { cmd: 'pong', seq: cmd.seq });
     else this.#back(hop, { cmd: 'failed', reason: `unexpected ${cmd.cmd}` });
+    return false; // whatever was sent was sealed or copied from the layer already
   }
 
-  /** A frame the builder sends to `peer`: it leaves from this router's address. */
-  #exit(hop: Hop, peer: string, payload: Uint8Array): void {
+  /**
+   * A frame the builder sends to `peer`: it leaves from this router's address. `payload` is a
+   * view of a pooled layer; true when `release` went with the send that now holds it.
+   */
+  #exit(hop: Hop, peer: string, payload: Uint8Array, release: () => void): boolean {
     this.counters.exitFrames++;
     const p = wire.parseProxyAddress(peer);
     if (p && p.router === this.transport.address) {
       const from = this.#publicAddress(hop);
-      return this.#routedIn(this.transport.address, { token: p.token, from, payload });
+      this.#routedIn(this.transport.address, { token: p.token, from, payload });
+      return false; // sealed before #routedIn returned: nothing holds the layer
     }
     const h = this.#heads(hop, peer);
-    // The cached head is lent read-only, as every frame to this peer lends it. `payload` is a
-    // view into the plaintext just decrypted for us alone: nobody else writes it.
+    // The cached head is lent read-only, as every frame to this peer lends it; `payload` until
+    // the transport has written it.
     const routed = h.routed ?? wire.routedHead(p?.token ?? '', this.#publicAddress(hop));
-    sendCell(this.transport, h.to, routed, [payload]).catch(ignore);
+    sendCell(this.transport, h.to, routed, [payload], release).catch(ignore);
+    return true;
   }
 
   /** The cached heads of `hop` for `peer` (see {@link Hop.heads}). */

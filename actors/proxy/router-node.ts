@@ -44,6 +44,9 @@ export interface ProxyRouterStats extends RouterContext {
   badFrames: number;
   relayed: number;
   exitFrames: number;
+  /** Layer buffers lent to a send and not given back yet, and allocated in all (layer-pool.ts). */
+  layersOut: number;
+  layersAllocated: number;
 }
 
 /** A running proxy router. */
@@ -104,7 +107,9 @@ export function createProxyRouter(options: ProxyRouterOptions): ProxyRouter {
     stats: () => ({
       ...(actor as Actor<typeof routerMachine>).getSnapshot().context,
       state: JSON.stringify((actor as Actor<typeof routerMachine>).getSnapshot().value),
-      ...hops.counters
+      ...hops.counters,
+      layersOut: hops.layers.outstanding,
+      layersAllocated: hops.layers.allocated
     }),
     announceIn(next) {
       dht = next;

@@ -54,9 +54,13 @@ export function recorded(t: Transport): Recorded {
     // is recorded or faulted is joined first, so `seen` and `fault` see whole frames.
     ...(t.sendParts
       ? {
-          sendParts(to: string, parts: readonly Uint8Array[]) {
-            if (r.record || r.fault) return r.send(to, Buffer.concat(parts));
-            return (t.sendParts as NonNullable<Transport['sendParts']>)(to, parts);
+          sendParts(to: string, parts: readonly Uint8Array[], released?: () => void) {
+            if (r.record || r.fault) {
+              const joined = Buffer.concat(parts);
+              released?.();
+              return r.send(to, joined);
+            }
+            return (t.sendParts as NonNullable<Transport['sendParts']>)(to, parts, released);
           }
         }
       : {}),

@@ -160,12 +160,16 @@ export function createMemoryNetwork(options: MemoryNetworkOptions): MemoryNetwor
           throw TransportError.tooLarge(frame.byteLength, maxFrameBytes);
         accept(to, () => new Uint8Array(frame)); // no aliasing with the sender's buffer
       },
-      async sendParts(to, parts) {
-        let size = 0;
-        for (const p of parts) size += p.byteLength;
-        if (size > maxFrameBytes) throw TransportError.tooLarge(size, maxFrameBytes);
-        // The one copy of the frame: the pieces are joined straight into the frame delivered.
-        accept(to, () => (parts.length === 1 ? new Uint8Array(parts[0]!) : joined(parts, size)));
+      async sendParts(to, parts, released) {
+        try {
+          let size = 0;
+          for (const p of parts) size += p.byteLength;
+          if (size > maxFrameBytes) throw TransportError.tooLarge(size, maxFrameBytes);
+          // The one copy of the frame: the pieces are joined straight into the frame delivered.
+          accept(to, () => (parts.length === 1 ? new Uint8Array(parts[0]!) : joined(parts, size)));
+        } finally {
+          released?.(); // copied (or refused) at once: the pieces are free again
+        }
       },
       async sendOwned(to, frame) {
         if (frame.byteLength > maxFrameBytes)

@@ -95,14 +95,18 @@ export class TcpConnection {
     return this.sendParts([Buffer.from(frame)]);
   }
 
-  /** Writes the data frame `parts` make, handed over (never copied, never modified). */
-  sendParts(parts: readonly Uint8Array[]): Promise<void> {
+  /**
+   * Writes the data frame `parts` make, handed over (never copied, never modified); `released`
+   * is called once the socket no longer holds them (see Transport.sendParts).
+   */
+  sendParts(parts: readonly Uint8Array[], released?: () => void): Promise<void> {
     const to = this.peer ?? 'peer';
-    if (this.#reason) return Promise.reject(TransportError.unreachable(to, 'connection closed'));
-    if (this.#socket.writableLength > this.#cfg.maxQueuedBytes) {
+    if (this.#reason || this.#socket.writableLength > this.#cfg.maxQueuedBytes) {
+      released?.();
+      if (this.#reason) return Promise.reject(TransportError.unreachable(to, 'connection closed'));
       return Promise.reject(TransportError.unreachable(to, 'send queue full; peer not reading'));
     }
-    this.#write(FrameKind.data, parts);
+    this.#write(FrameKind.data, parts, released);
     if (this.#socket.writableLength <= this.#cfg.highWaterMark) return Promise.resolve();
     if (this.#waiters.length === 0) {
       this.#stallTimer = this.#cfg.clock.setTimeout(
@@ -139,17 +143,26 @@ export class TcpConnection {
    * The frame header, then each part: corked, so the socket gets them in one writev and no
    * bytes are copied together in user space (a small frame is simply joined).
    */
-  #write(kind: FrameKind, parts: readonly Uint8Array[]): void {
+  #write(kind: FrameKind, parts: readonly Uint8Array[], released?: () => void): void {
     this.#lastOut = this.#cfg.clock.now();
     const socket = this.#socket;
     const bytes = frameHeader(kind, parts);
     if (bytes.body < JOIN_BELOW) {
       // Small: one copy and one write are cheaper than a stream write per piece.
       socket.write(Buffer.concat([bytes.header, ...parts]));
+      released?.(); // copied: the parts are free again
     } else {
       socket.cork();
+      // The header last-but-one: the stream calls a write's callback once that chunk, and so
+      // every chunk before it, is written (or with an error once the socket is destroyed and
+      // drops them), so the last part's callback frees them all.
       socket.write(bytes.header);
-      for (const p of parts) if (p.byteLength > 0) socket.write(p);
+      const last = parts.findLastIndex((p) => p.byteLength > 0);
+      for (let i = 0; i <= last; i++) {
+        const p = parts[i]!;
+        if (p.byteLength > 0) socket.write(p, i === last ? released : undefined);
+      }
+      if (last < 0) released?.();
       socket.uncork();
     }
     if (kind === FrameKind.data) this.#events.count('out', bytes.body);

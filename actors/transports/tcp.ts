@@ -131,17 +131,31 @@ export async function createTcpTransport(options: TcpTransportOptions): Promise<
     for (const h of [...downs]) h(peer, reason);
   });
 
-  const sendParts = (to: string, parts: readonly Uint8Array[]): Promise<void> => {
+  const sendParts = (
+    to: string,
+    parts: readonly Uint8Array[],
+    released?: () => void
+  ): Promise<void> => {
     let bytes = 0;
     for (const p of parts) bytes += p.byteLength;
     if (bytes > o.maxFrameBytes) {
+      released?.();
       return Promise.reject(TransportError.tooLarge(bytes, o.maxFrameBytes));
     }
-    if (closed) return Promise.reject(TransportError.closed(address));
+    if (closed) {
+      released?.();
+      return Promise.reject(TransportError.closed(address));
+    }
     // The fast path stays synchronous, so back-to-back sends hit the socket in call order.
     const conn = peers.ready(to);
-    if (conn) return conn.sendParts(parts);
-    return peers.connect(to).then((c) => c.sendParts(parts));
+    if (conn) return conn.sendParts(parts, released);
+    return peers.connect(to).then(
+      (c) => c.sendParts(parts, released),
+      (err: unknown) => {
+        released?.();
+        throw err;
+      }
+    );
   };
 
   return {

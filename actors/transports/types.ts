@@ -56,8 +56,14 @@ export interface Transport {
    * as its own frame (memory joins them into the one copy it delivers). The caller must not
    * write them after the call; it may send them again. Same limits, errors and ordering as
    * `send`, with which it may be interleaved.
+   *
+   * `released`, if given, is called once the medium holds no reference to any part any more
+   * (written to the kernel, copied, or dropped by an error), so the caller may write them again:
+   * how a caller recycles its buffers. It is called at most once, possibly before this returns,
+   * and possibly after the promise settles (the promise resolves once the frame is queued). A
+   * medium that does not support it never calls it; the caller must then never reuse the parts.
    */
-  sendParts?(to: string, parts: readonly Uint8Array[]): Promise<void>;
+  sendParts?(to: string, parts: readonly Uint8Array[], released?: () => void): Promise<void>;
   /**
    * Optional: `send` of a frame the caller gives up: it never reads or writes `frame` again, so
    * the medium may deliver this very buffer as a receiver's own frame (memory does: the frame
