@@ -14,7 +14,15 @@
  * stays owed and shown. The meter history is kept in the same namespace (meter-history.ts). */
 import { createActor, fromPromise, type AnyActorRef } from 'xstate';
 import { BitDustError } from '../errors.js';
-import { hashOf, settle, signAccept, signPayment, verifyInvoice } from '../ledger/index.js';
+import {
+  hashOf,
+  settle,
+  signAccept,
+  signDispute,
+  signPayment,
+  verifyInvoice
+} from '../ledger/index.js';
+import { meteredOver } from '../../machines/payment/dispute.js';
 import type {
   Receipt,
   SettledPayment,
@@ -175,8 +183,21 @@ export function createCustomer(
       }),
       sendDispute: fromPromise(async ({ input }) => {
         const v = input.verdict as { code: string; reason: string };
-        const body = { invoiceId: input.invoice.invoice.id, code: v.code, reason: v.reason };
-        await sendPayment(c, input.invoice.invoice.supplier, { kind: 'dispute', body });
+        const inv = input.invoice.invoice;
+        // Our own figure for exactly its period, which the supplier may re-bill at.
+        const ours = meteredOver(c.history.get(inv.supplier) ?? [], inv.periodStart, inv.periodEnd);
+        const body = signDispute(c.keys, {
+          v: 1,
+          invoiceId: inv.id,
+          invoiceHash: hashOf(inv),
+          supplier: inv.supplier,
+          customer: c.id,
+          code: v.code.slice(0, 64),
+          reason: v.reason.slice(0, 256),
+          storedByteMs: ours.toString(),
+          ts: c.clock.now()
+        });
+        await sendPayment(c, inv.supplier, { kind: 'dispute', body });
       }),
       pay: fromPromise(async ({ input }) => pay(input.invoice))
     }

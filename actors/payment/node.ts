@@ -195,7 +195,7 @@ export function createPaymentNode(o: PaymentNodeOptions) {
       if (m.kind === 'invoice') await customer.onInvoice(from, m.body);
       else if (m.kind === 'receipt') customer.onReceipt(from, m.body);
       else if (m.kind === 'payment') await supplier.onPayment(from, m.body);
-      else if (m.kind === 'dispute') await supplier.onDispute(from, String(m.body.invoiceId));
+      else if (m.kind === 'dispute') await supplier.onDispute(from, m.body);
       else {
         await supplier.onAccept(from, m.body);
         customer.addDonation(m.body);

@@ -446,8 +446,14 @@ export function paymentService(o: PaymentServiceOptions, deps: PaymentDeps): Pay
     runtime: () => rt,
     storageHooks,
     rejector: {
+      // Dropped for debt, or for cause after a dispute (reason `disputed`): the same path.
       unpaid: () =>
-        rt ? unpaidRejections([...rt.pay.supplier.debts.values()], now(), fairness) : [],
+        rt
+          ? [
+              ...unpaidRejections([...rt.pay.supplier.debts.values()], now(), fairness),
+              ...rt.pay.supplier.forCause()
+            ]
+          : [],
       onReject: (r) => {
         const pay = rt?.pay;
         if (!pay) return;
