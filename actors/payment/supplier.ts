@@ -97,7 +97,10 @@ export function createSupplier(c: PaymentCtx, kv?: KvStore) {
       const total =
         storageCharge(use.byteMs, t.pricePerGBHour) +
         transferCharge(use.transferBytes, t.transferPricePerGB);
-      const amount = total - before.charged;
+      let amount = total - before.charged;
+      const billed = c.alterUsage ? c.alterUsage(stored, t.customer) : stored;
+      if (billed !== stored)
+        amount += storageCharge(billed, t.pricePerGBHour) - storageCharge(stored, t.pricePerGBHour);
       if (!isAmount(Number(amount))) throw new RangeError(`invoice amount ${amount} out of range`);
       // The period is exactly what the usage billed covers (the customer checks it against its
       // meter's history for that period): from the end of the last bill, or from the first byte
@@ -117,7 +120,7 @@ export function createSupplier(c: PaymentCtx, kv?: KvStore) {
         customer: t.customer,
         periodStart: from,
         periodEnd,
-        storedByteMs: stored.toString(),
+        storedByteMs: billed.toString(),
         transferBytes: Number(use.transferBytes - before.transferBytes),
         amount: Number(amount),
         issuedAt: c.clock.now()

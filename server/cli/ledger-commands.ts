@@ -130,6 +130,14 @@ export function printBalance(v: LedgerView, io: Io): number {
       `  owing      ${credits(String(o.amount))} to ${short(o.supplier)}  ${o.stage}, ${o.state}${runs}${why}`
     );
   }
+  for (const d of v.disputes) {
+    const what =
+      d.status === 'superseded'
+        ? `superseded by ${short(d.correctedBy ?? '?')}`
+        : 'disputed, still owed';
+    const why = d.reason ? `: ${d.reason}` : '';
+    io.out(`  dispute    ${credits(String(d.amount))} from ${short(d.customer)}  ${what}${why}`);
+  }
   for (const f of v.forks) {
     const to = f.payments.map((p) => short(p.payee)).join(' and ');
     io.out(`  FORK       ${short(f.payer)} signed two payments at position ${f.n} (to ${to})`);

@@ -93,6 +93,24 @@ export const LedgerView = Type.Object({
       reason: Type.Optional(Type.String())
     })
   ),
+  /**
+   * Invoices of ours a customer disputed, and how each was resolved: `superseded` (re-issued at the
+   * customer's figure as `correctedBy`) or `disputed` (still owed; the customer is dropped for
+   * cause).
+   */
+  disputes: Type.Array(
+    Type.Object({
+      invoice: Type.String(),
+      customer: Type.String(),
+      status: Type.Union([Type.Literal('superseded'), Type.Literal('disputed')]),
+      amount: Type.Integer(),
+      periodEnd: Type.Integer(),
+      billedByteMs: Type.String(),
+      claimedByteMs: Type.Optional(Type.String()),
+      correctedBy: Type.Optional(Type.String()),
+      reason: Type.Optional(Type.String())
+    })
+  ),
   /** Payers caught signing two payments at one spend position (refused from then on). */
   forks: Type.Array(
     Type.Object({
@@ -212,6 +230,21 @@ export async function ledgerRoutes(app: FastifyInstance, options: LedgerRoutesOp
       }),
       customers: v.customers,
       owing: rt.pay.customer.owing(),
+      disputes: [...rt.pay.supplier.invoices.values()]
+        .filter((b) => b.status === 'superseded' || b.status === 'disputed')
+        .sort((a, b) => a.invoice.invoice.periodEnd - b.invoice.invoice.periodEnd)
+        .map((b) => ({
+          invoice: b.invoice.invoice.id,
+          customer: b.invoice.invoice.customer,
+          status: b.status as 'superseded' | 'disputed',
+          amount: b.invoice.invoice.amount,
+          periodEnd: b.invoice.invoice.periodEnd,
+          billedByteMs: b.invoice.invoice.storedByteMs,
+          ...(b.dispute
+            ? { claimedByteMs: b.dispute.claimedByteMs, reason: b.dispute.reason }
+            : {}),
+          ...(b.correctedBy ? { correctedBy: b.correctedBy } : {})
+        })),
       forks: rt.pay.supplier.forks().map((f) => ({
         payer: f.payer,
         n: f.n,
