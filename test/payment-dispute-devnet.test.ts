@@ -6,11 +6,16 @@
 // `greedy` for cause (`disputed`), and `greedy`'s fire-hire replaces s1 with s2. Σ paid = Σ
 // received and every chain audits clean.
 import { test } from 'node:test';
+import { Value } from '@sinclair/typebox/value';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { backupTree } from '../actors/storage/customer-files.js';
 import { ledgerSummary, type LedgerEntry } from '../actors/ledger/index.js';
+import { createInspectionBridge } from '../actors/inspection/create-inspection-bridge.js';
+import { buildApp } from '../server/app.js';
+import { LedgerView } from '../server/routes/ledger.js';
+import { printBalance } from '../server/cli/ledger-commands.js';
 import { seededBytes } from './support/storage-data.js';
 import { DEVNET_PAY_RICH, HOUR, MIN, paymentDevnet } from './support/payment-devnet.js';
 
@@ -108,6 +113,40 @@ test(
     assert.match(rejected?.reason ?? '', /^disputed: invoice \w+: claims \d+ byte-ms, billed \d+/);
     // fair, also on s1 and billed honestly there, is never dropped.
     assert.equal(await net.get('s1').services.supplier()!.rejection(id('fair')!), undefined);
+
+    // GET /api/ledger shows both outcomes within its schema; `bitdust ledger` prints them.
+    const token = 't'.repeat(43);
+    const app = await buildApp({
+      token,
+      nodes: () => ['s0', 's1'].map((n) => net.get(n).node),
+      bridge: createInspectionBridge({ clock: net.clock })
+    });
+    t.after(() => app.close());
+    const disputesOf = async (name: string) => {
+      const res = await app.inject({
+        url: `/api/ledger?node=${id(name)}`,
+        headers: { authorization: `Bearer ${token}` }
+      });
+      assert.equal(res.statusCode, 200, res.body);
+      const view: unknown = res.json();
+      assert.ok(Value.Check(LedgerView, view), `${name}: the answer fits its schema`);
+      const lines: string[] = [];
+      printBalance(view, { out: (l) => lines.push(l), err: (l) => lines.push(l) });
+      return { disputes: view.disputes, lines: lines.filter((l) => l.includes('dispute ')) };
+    };
+    const v0 = await disputesOf('s0');
+    assert.deepEqual(
+      v0.disputes.map((d) => [d.invoice, d.status, d.correctedBy, d.claimedByteMs]),
+      [[old.invoice.invoice.id, 'superseded', fix.invoice.invoice.id, String(claimed)]]
+    );
+    assert.equal(v0.lines.length, 1);
+    assert.match(v0.lines[0]!, /superseded by \w+: claims \d+ byte-ms, billed \d+; re-issued/);
+    const v1 = await disputesOf('s1');
+    assert.deepEqual(
+      v1.disputes.map((d) => [d.customer, d.status]),
+      [[id('greedy'), 'disputed']]
+    );
+    assert.match(v1.lines[0]!, /disputed, still owed: .*more than 10 % apart/);
 
     // Let the last bills settle, then: paid once, conserved, every chain clean.
     await net.advance(25 * MIN);
