@@ -370,6 +370,21 @@ export function createCustomer(
     }
   }
 
+  /**
+   * Runs again, by hand, the machine of invoice `id` that was given up on after {@link MAX_RUNS}
+   * failed runs (`POST /api/ledger/invoices/:id/retry`). One run: it sends the same accept and
+   * payment as before (the supplier and both ledgers see a retry), and if it fails too the invoice
+   * is given up on again. `unknown`: we owe no such invoice; `not-given-up`: its machine runs or
+   * waits for its next run already.
+   */
+  function retry(id: string): 'started' | 'unknown' | 'not-given-up' {
+    const p = pending.get(id);
+    if (!p) return 'unknown';
+    if (!givenUp(p) || live.has(id) || timers.has(id)) return 'not-given-up';
+    void start(p.invoice);
+    return 'started';
+  }
+
   /** What we still owe, oldest period first (the ledger view shows it). */
   const owing = (): Owing[] => owingOf(pending.values(), (id) => live.has(id));
 
@@ -390,6 +405,7 @@ export function createCustomer(
     resume,
     saveHistory,
     owing,
+    retry,
     stop
   };
 }

@@ -137,6 +137,21 @@ test('past the retry limit an invoice stays owed and shown with its reason', asy
     [[inv.id, 'given-up', MAX_RUNS]]
   );
   assert.equal(w.supplier.pay.supplier.invoices.get(inv.id)!.status, 'accepted', 'still owed');
+
+  // Retried by hand (POST /api/ledger/invoices/:id/retry): one run, which pays once the supplier
+  // is back; an unknown invoice or one already running is refused.
+  assert.equal(c.pay.customer.retry('f'.repeat(32)), 'unknown');
+  w.network.heal();
+  assert.equal(c.pay.customer.retry(inv.id), 'started');
+  assert.equal(c.pay.customer.retry(inv.id), 'not-given-up', 'its machine runs already');
+  assert.equal(c.pay.customer.owing()[0]?.state, 'running');
+  const status = () => w.supplier.pay.supplier.invoices.get(inv.id)!.status;
+  await w.drive(() => status() === 'paid', HOUR);
+  await w.drive(() => c.pay.customer.owing().length === 0, 10 * MIN);
+  assert.equal(c.pay.customer.retry(inv.id), 'unknown', 'settled: nothing owed');
+  const b = await w.books(inv.id);
+  assert.deepEqual(b.counts, [1, 1], 'recorded once in each ledger');
+  assert.equal(b.paid, b.received, 'Σ paid = Σ received');
 });
 
 test('a large write just before the period ends, timed seconds apart by the two parties, verifies', async (t) => {
