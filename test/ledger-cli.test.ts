@@ -49,7 +49,14 @@ it('bitdust ledger: balance, entries, audit and balances through the API', async
   assert.equal(all.trim().split('\n').length, 4, 'the operator and its three devnet peers');
   const json = JSON.parse(await run(['audit', '--json'])) as { ok: boolean; node: string };
   assert.deepEqual([json.ok, json.node], [true, view!.node]);
-  assert.match(await run(['bogus'], 2), /ledger: expected balance, entries, audit or balances/);
+  assert.match(
+    await run(['bogus'], 2),
+    /ledger: expected balance, entries, audit, balances or retry <invoice>/
+  );
+  assert.match(await run(['retry', 'NOT-HEX'], 2), /ledger retry: expected one invoice id/);
+  // An invoice the node does not owe: the route's 404, named, and a failing exit.
+  const none = await run(['retry', 'ab'.repeat(16)], 1);
+  assert.match(none, /owes no invoice abab/);
 
   // The routes: the token is required, input is validated, unknown nodes are named.
   assert.equal((await get('/api/ledger', false)).status, 401);
@@ -59,6 +66,20 @@ it('bitdust ledger: balance, entries, audit and balances through the API', async
     assert.equal(res.status, 400, bad);
     assert.equal(((await res.json()) as { code: string }).code.startsWith('ERR_'), true);
   }
+  const retry = (id: string, auth = true) =>
+    fetch(`${url}/api/ledger/invoices/${id}/retry`, {
+      method: 'POST',
+      ...(auth ? { headers: { authorization: `Bearer ${token}` } } : {})
+    });
+  assert.equal((await retry('ab'.repeat(16), false)).status, 401);
+  for (const bad of ['NOT_HEX', 'a'.repeat(65)]) {
+    const res = await retry(bad);
+    assert.equal(res.status, 400, bad);
+    assert.equal(((await res.json()) as { code: string }).code, 'ERR_API_BAD_REQUEST');
+  }
+  const owed = await retry('ab'.repeat(16));
+  assert.equal(owed.status, 404);
+  assert.equal(((await owed.json()) as { code: string }).code, 'ERR_API_NOT_FOUND');
   const unknown = await get(`/api/ledger?node=${'a'.repeat(32)}`);
   assert.equal(unknown.status, 404);
   const page = (await (await get('/api/ledger/entries?from=1&limit=1')).json()) as {

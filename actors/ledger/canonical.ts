@@ -11,7 +11,7 @@ import { packPlain } from '../wire/plain-msgpack.js';
 
 /** Signature domains: one per kind of signed statement. */
 export type SignContext =
-  'contract' | 'invoice' | 'accept' | 'payment' | 'receipt' | 'entry' | 'grant';
+  'contract' | 'invoice' | 'accept' | 'dispute' | 'payment' | 'receipt' | 'entry' | 'grant';
 
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);

@@ -7,11 +7,13 @@ import type { IdentityKeys } from '../identity/keys.js';
 import { nodeIdFromKey } from '../identity/keys.js';
 import type {
   Accept,
+  Dispute,
   Invoice,
   Payment,
   Receipt,
   SettledPayment,
   SignedAccept,
+  SignedDispute,
   SignedInvoice,
   SignedPayment
 } from '../../machines/payment/records.js';
@@ -22,6 +24,7 @@ import {
   type DateWindow,
   type Verdict
 } from '../../machines/payment/validate.js';
+import { isUintString } from '../../machines/payment/units.js';
 import { hashOf, signValue, verifyValue } from './canonical.js';
 
 const BAD_SIG: Verdict = { ok: false, code: 'ERR_PAYMENT_SIGNATURE', reason: 'bad signature' };
@@ -56,6 +59,19 @@ export function verifyAccept(x: unknown, w: DateWindow): Verdict {
   if (!v.ok) return v;
   const s = x as unknown as SignedAccept;
   return verifyValue(s.accept.customer, s.customerKey, 'accept', s.accept, s.sig) ? v : BAD_SIG;
+}
+
+/** Signs a dispute as its customer. */
+export function signDispute(keys: IdentityKeys, dispute: Dispute): SignedDispute {
+  return { dispute, customerKey: keys.identityPublic, sig: signValue(keys, 'dispute', dispute) };
+}
+
+/** Checks a signed dispute: the figure is a byte-ms string and the customer signed it. */
+export function verifyDispute(x: SignedDispute): Verdict {
+  const d = x.dispute;
+  if (!isUintString(d.storedByteMs))
+    return { ok: false, code: 'ERR_PAYMENT_MALFORMED', reason: 'storedByteMs is not a count' };
+  return verifyValue(d.customer, x.customerKey, 'dispute', d, x.sig) ? { ok: true } : BAD_SIG;
 }
 
 /** Signs a payment as its payer, attaching waiver evidence. */

@@ -2,7 +2,9 @@
  * The supplier's bills on disk, so a restart forgets nothing it is owed. Layout of the namespace
  * (`bills` in a node's store):
  *
- * - `i/<invoice id>`: `{ invoice, status }`, one per invoice we issued;
+ * - `i/<invoice id>`: `{ invoice, status, corrects?, correctedBy?, dispute? }`, one per invoice we
+ *   issued; a disputed one keeps how the dispute was resolved, a re-issued one names the invoice it
+ *   supersedes;
  * - `c/<customer>`: `{ charged, byteMs, transferBytes, overSince?, to? }`, what was billed so far
  *   (cumulative, decimal strings), since when the debt has been over the credit limit, and where
  *   the last period billed ended;
@@ -17,12 +19,28 @@ import type { DebtState } from '../../machines/payment/fairness.js';
 import type { Usage } from '../../machines/payment/meter.js';
 import type { SignedInvoice } from '../../machines/payment/records.js';
 
-export type BillStatus = 'sent' | 'accepted' | 'paid' | 'waived' | 'disputed';
+export type BillStatus = 'sent' | 'accepted' | 'paid' | 'waived' | 'disputed' | 'superseded';
+
+/** How a dispute of one of our invoices was resolved (machines/payment/dispute.ts). */
+export interface DisputeRecord {
+  code: string;
+  /** The customer's figure for the period (byte-ms, decimal string). */
+  claimedByteMs: string;
+  /** `corrected`: re-issued at that figure; `dropped`: service ends for cause. */
+  outcome: 'corrected' | 'dropped';
+  reason: string;
+  at: number;
+}
 
 /** One invoice we issued and where it stands. */
 export interface Billed {
   invoice: SignedInvoice;
   status: BillStatus;
+  /** The disputed invoice this one re-issues. */
+  corrects?: string;
+  /** The invoice that re-issued this one (status `superseded`). */
+  correctedBy?: string;
+  dispute?: DisputeRecord;
 }
 
 /** What was billed to one customer so far (cumulative). */
@@ -95,6 +113,18 @@ export function billStore(kv: KvStore | undefined) {
       await kv.batch(ops, DURABLE);
     },
 
+    /**
+     * A dispute resolved by re-issuing: the disputed invoice (now superseded) and its correction
+     * in one durable batch, before the dispute is acknowledged.
+     */
+    async superseded(old: Billed, fresh: Billed): Promise<void> {
+      if (!kv) return;
+      await kv.batch(
+        [old, fresh].map((b) => ({ type: 'put', key: `i/${b.invoice.invoice.id}`, value: b })),
+        DURABLE
+      );
+    },
+
     /** The supplier-side meter, one row per customer. */
     async meter(rows: Array<[string, Usage]>): Promise<void> {
       if (!kv || rows.length === 0) return;
@@ -113,7 +143,7 @@ export function billStore(kv: KvStore | undefined) {
     },
 
     /**
-     * Reads everything back (empty without a store). Settled invoices (paid, waived) issued before
+     * Reads everything back (empty without a store). Settled invoices (paid, waived, superseded) issued before
      * `pruneBefore` are deleted instead: a payment that old is refused by the date window anyway,
      * and without this the namespace would grow by one row per customer per period for ever.
      */
@@ -127,7 +157,7 @@ export function billStore(kv: KvStore | undefined) {
       if (!kv) return out;
       const pruned: KvOp[] = [];
       for (const { key, value } of await kv.range<Billed>({ prefix: 'i/' })) {
-        const settled = value.status === 'paid' || value.status === 'waived';
+        const settled = ['paid', 'waived', 'superseded'].includes(value.status);
         if (settled && value.invoice.invoice.issuedAt < pruneBefore) {
           pruned.push({ type: 'remove', key });
         } else out.invoices.set(value.invoice.invoice.id, value);

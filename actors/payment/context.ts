@@ -77,6 +77,11 @@ export interface PaymentCtx {
   /** Statements older than this or further ahead than the skew are refused. */
   maxAgeMs: number;
   maxSkewMs: number;
+  /**
+   * Tests only: alters the byte-ms we bill `customer` for a period (a supplier running altered
+   * code, or one whose meter is off); the amount follows, the cumulative totals do not.
+   */
+  alterUsage?: (byteMs: bigint, customer: string) => bigint;
   /** Tests only: alters each spend position we sign (a payer running altered code). */
   alterSpend?: (s: Spend, payee: string, amount: number) => Spend;
   /** Where payees publish accepted payments by spend position (the DHT layer `spends`). */

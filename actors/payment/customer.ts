@@ -14,7 +14,15 @@
  * stays owed and shown. The meter history is kept in the same namespace (meter-history.ts). */
 import { createActor, fromPromise, type AnyActorRef } from 'xstate';
 import { BitDustError } from '../errors.js';
-import { hashOf, settle, signAccept, signPayment, verifyInvoice } from '../ledger/index.js';
+import {
+  hashOf,
+  settle,
+  signAccept,
+  signDispute,
+  signPayment,
+  verifyInvoice
+} from '../ledger/index.js';
+import { meteredOver } from '../../machines/payment/dispute.js';
 import type {
   Receipt,
   SettledPayment,
@@ -175,8 +183,21 @@ export function createCustomer(
       }),
       sendDispute: fromPromise(async ({ input }) => {
         const v = input.verdict as { code: string; reason: string };
-        const body = { invoiceId: input.invoice.invoice.id, code: v.code, reason: v.reason };
-        await sendPayment(c, input.invoice.invoice.supplier, { kind: 'dispute', body });
+        const inv = input.invoice.invoice;
+        // Our own figure for exactly its period, which the supplier may re-bill at.
+        const ours = meteredOver(c.history.get(inv.supplier) ?? [], inv.periodStart, inv.periodEnd);
+        const body = signDispute(c.keys, {
+          v: 1,
+          invoiceId: inv.id,
+          invoiceHash: hashOf(inv),
+          supplier: inv.supplier,
+          customer: c.id,
+          code: v.code.slice(0, 64),
+          reason: v.reason.slice(0, 256),
+          storedByteMs: ours.toString(),
+          ts: c.clock.now()
+        });
+        await sendPayment(c, inv.supplier, { kind: 'dispute', body });
       }),
       pay: fromPromise(async ({ input }) => pay(input.invoice))
     }
@@ -349,6 +370,21 @@ export function createCustomer(
     }
   }
 
+  /**
+   * Runs again, by hand, the machine of invoice `id` that was given up on after {@link MAX_RUNS}
+   * failed runs (`POST /api/ledger/invoices/:id/retry`). One run: it sends the same accept and
+   * payment as before (the supplier and both ledgers see a retry), and if it fails too the invoice
+   * is given up on again. `unknown`: we owe no such invoice; `not-given-up`: its machine runs or
+   * waits for its next run already.
+   */
+  function retry(id: string): 'started' | 'unknown' | 'not-given-up' {
+    const p = pending.get(id);
+    if (!p) return 'unknown';
+    if (!givenUp(p) || live.has(id) || timers.has(id)) return 'not-given-up';
+    void start(p.invoice);
+    return 'started';
+  }
+
   /** What we still owe, oldest period first (the ledger view shows it). */
   const owing = (): Owing[] => owingOf(pending.values(), (id) => live.has(id));
 
@@ -369,6 +405,7 @@ export function createCustomer(
     resume,
     saveHistory,
     owing,
+    retry,
     stop
   };
 }

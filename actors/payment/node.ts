@@ -44,6 +44,8 @@ export interface PaymentNodeOptions {
   board?: PaymentCtx['board'];
   /** See PaymentCtx.recheckMs. */
   recheckMs?: number;
+  /** Tests only (see PaymentCtx.alterUsage). */
+  alterUsage?: PaymentCtx['alterUsage'];
   /** Tests only (see PaymentCtx.alterSpend). */
   alterSpend?: PaymentCtx['alterSpend'];
   /** Starts machines under the node's supervisor (see PaymentCtx.spawn). */
@@ -109,7 +111,8 @@ export function createPaymentNode(o: PaymentNodeOptions) {
     ...(o.spawn ? { spawn: o.spawn } : {}),
     ...(o.board ? { board: o.board } : {}),
     ...(o.recheckMs ? { recheckMs: o.recheckMs } : {}),
-    ...(o.alterSpend ? { alterSpend: o.alterSpend } : {})
+    ...(o.alterSpend ? { alterSpend: o.alterSpend } : {}),
+    ...(o.alterUsage ? { alterUsage: o.alterUsage } : {})
   };
   const addContract = (sc: SignedContract) => {
     if (!verifyContract(sc)) throw new BitDustError('ERR_PAYMENT_SIGNATURE', 'bad contract');
@@ -195,7 +198,7 @@ export function createPaymentNode(o: PaymentNodeOptions) {
       if (m.kind === 'invoice') await customer.onInvoice(from, m.body);
       else if (m.kind === 'receipt') customer.onReceipt(from, m.body);
       else if (m.kind === 'payment') await supplier.onPayment(from, m.body);
-      else if (m.kind === 'dispute') await supplier.onDispute(from, String(m.body.invoiceId));
+      else if (m.kind === 'dispute') await supplier.onDispute(from, m.body);
       else {
         await supplier.onAccept(from, m.body);
         customer.addDonation(m.body);

@@ -166,7 +166,48 @@ test('malformed payloads are refused by the wire schema, naming the field', asyn
       { kind: 'propose', body: { ...good, terms: { ...t, pricePerGBHour: 'free' } } },
       /pricePerGBHour/
     ],
-    [{ kind: 'dispute', body: { invoiceId: 'x', code: 'E', reason: 'r'.repeat(300) } }, /reason/],
+    [
+      {
+        kind: 'dispute',
+        body: {
+          dispute: {
+            v: 1,
+            invoiceId: 'x',
+            invoiceHash: 'h',
+            supplier: 's',
+            customer: 'c',
+            code: 'E',
+            reason: 'r'.repeat(300),
+            storedByteMs: '1',
+            ts: 1
+          },
+          customerKey: new Uint8Array(32),
+          sig: new Uint8Array(64)
+        }
+      },
+      /reason/
+    ],
+    [
+      {
+        kind: 'dispute',
+        body: {
+          dispute: {
+            v: 1,
+            invoiceId: 'x',
+            invoiceHash: 'h',
+            supplier: 's',
+            customer: 'c',
+            code: 'E',
+            reason: 'r',
+            storedByteMs: '-1',
+            ts: 1
+          },
+          customerKey: new Uint8Array(32),
+          sig: new Uint8Array(64)
+        }
+      },
+      /storedByteMs/
+    ],
     [
       { kind: 'payment', body: { evidence: Array.from({ length: 33 }, () => ({})) } },
       /not a payment message/

@@ -66,6 +66,8 @@ export interface PaymentServiceOptions {
   readonly timing?: Partial<PaymentTiming>;
   /** How often the upkeep re-checks a payer we accepted from lately for forks (10 minutes). */
   readonly spendRecheckMs?: number;
+  /** Tests only: alters the usage we bill (see PaymentCtx.alterUsage). */
+  readonly alterUsage?: PaymentCtx['alterUsage'];
   /** Tests only: alters our spend positions, as a payer running altered code would. */
   readonly alterSpend?: PaymentCtx['alterSpend'];
   /** Billing period; bills are cut at multiples of it on the node's clock (default 1 day). */
@@ -367,6 +369,7 @@ export function paymentService(o: PaymentServiceOptions, deps: PaymentDeps): Pay
         board: dhtBoard(node.network()!.dht, clock),
         ...(o.timing ? { timing: o.timing } : {}),
         ...(o.alterSpend ? { alterSpend: o.alterSpend } : {}),
+        ...(o.alterUsage ? { alterUsage: o.alterUsage } : {}),
         // Exact at every billing boundary (the bucket divides the period); eight periods kept,
         // a day at least.
         history: { bucketMs: gcd(periodMs, 60_000), keepMs: Math.max(8 * periodMs, DAY) },
@@ -446,8 +449,14 @@ export function paymentService(o: PaymentServiceOptions, deps: PaymentDeps): Pay
     runtime: () => rt,
     storageHooks,
     rejector: {
+      // Dropped for debt, or for cause after a dispute (reason `disputed`): the same path.
       unpaid: () =>
-        rt ? unpaidRejections([...rt.pay.supplier.debts.values()], now(), fairness) : [],
+        rt
+          ? [
+              ...unpaidRejections([...rt.pay.supplier.debts.values()], now(), fairness),
+              ...rt.pay.supplier.forCause()
+            ]
+          : [],
       onReject: (r) => {
         const pay = rt?.pay;
         if (!pay) return;

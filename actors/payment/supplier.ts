@@ -6,7 +6,15 @@
  * `bills` namespace, see bills.ts) invoices, totals, debts and the meter survive a restart.
  */
 import { BitDustError } from '../errors.js';
-import { hashOf, signReceipt, verifyAccept, verifyPayment, signInvoice } from '../ledger/index.js';
+import {
+  hashOf,
+  signReceipt,
+  verifyAccept,
+  verifyDispute,
+  verifyPayment,
+  signInvoice
+} from '../ledger/index.js';
+import { correctedAmount, resolveDispute } from '../../machines/payment/dispute.js';
 import { meterKey, usageAt, type Usage } from '../../machines/payment/meter.js';
 import { cumulativeAt } from '../../machines/payment/history.js';
 import {
@@ -19,6 +27,7 @@ import {
 import type {
   Invoice,
   SignedAccept,
+  SignedDispute,
   SignedInvoice,
   SignedPayment
 } from '../../machines/payment/records.js';
@@ -88,7 +97,10 @@ export function createSupplier(c: PaymentCtx, kv?: KvStore) {
       const total =
         storageCharge(use.byteMs, t.pricePerGBHour) +
         transferCharge(use.transferBytes, t.transferPricePerGB);
-      const amount = total - before.charged;
+      let amount = total - before.charged;
+      const billed = c.alterUsage ? c.alterUsage(stored, t.customer) : stored;
+      if (billed !== stored)
+        amount += storageCharge(billed, t.pricePerGBHour) - storageCharge(stored, t.pricePerGBHour);
       if (!isAmount(Number(amount))) throw new RangeError(`invoice amount ${amount} out of range`);
       // The period is exactly what the usage billed covers (the customer checks it against its
       // meter's history for that period): from the end of the last bill, or from the first byte
@@ -108,7 +120,7 @@ export function createSupplier(c: PaymentCtx, kv?: KvStore) {
         customer: t.customer,
         periodStart: from,
         periodEnd,
-        storedByteMs: stored.toString(),
+        storedByteMs: billed.toString(),
         transferBytes: Number(use.transferBytes - before.transferBytes),
         amount: Number(amount),
         issuedAt: c.clock.now()
@@ -206,12 +218,89 @@ export function createSupplier(c: PaymentCtx, kv?: KvStore) {
     void sendPayment(c, from, { kind: 'receipt', body: receipt }).catch(() => undefined);
   }
 
-  async function onDispute(from: string, invoiceId: string): Promise<void> {
-    const b = invoices.get(invoiceId);
-    if (b && b.invoice.invoice.customer === from && b.status === 'sent') {
-      b.status = 'disputed';
-      await disk.changed(b, undefined, undefined);
+  /**
+   * A customer disputes one of our invoices, with its own figure for the period. Decided once per
+   * invoice (machines/payment/dispute.ts) and durable before the dispute is acknowledged: within
+   * the margin, the invoice is re-issued at the customer's figure (a new id; the disputed one is
+   * `superseded` and owed no more); otherwise it stays owed, `disputed`, and the customer is
+   * dropped for cause ({@link forCause}). A re-sent dispute changes nothing: a superseded invoice's
+   * correction is sent again, a dropped one stays dropped.
+   */
+  async function onDispute(from: string, sd: SignedDispute): Promise<void> {
+    const d = sd.dispute;
+    if (d.customer !== from || d.supplier !== c.id)
+      throw new BitDustError('ERR_PAYMENT_MISMATCH', 'dispute is not between us');
+    must(verifyDispute(sd));
+    const b = invoices.get(d.invoiceId);
+    if (!b || b.invoice.invoice.customer !== from || d.invoiceHash !== hashOf(b.invoice.invoice))
+      throw new BitDustError('ERR_PAYMENT_MISMATCH', 'dispute does not match an invoice of ours');
+    if (b.status === 'superseded') {
+      const fresh = b.correctedBy ? invoices.get(b.correctedBy) : undefined;
+      if (fresh?.status === 'sent') deliver(from, [fresh.invoice]);
+      return;
     }
+    // Only an unanswered invoice can be disputed: the customer disputes instead of accepting.
+    if (b.status !== 'sent') return;
+    const inv = b.invoice.invoice;
+    const billed = big(inv.storedByteMs);
+    const decided = resolveDispute(billed, big(d.storedByteMs), b.corrects !== undefined);
+    const record = {
+      code: d.code,
+      claimedByteMs: d.storedByteMs,
+      outcome: decided.kind === 'correct' ? ('corrected' as const) : ('dropped' as const),
+      reason: decided.reason,
+      at: c.clock.now()
+    };
+    if (decided.kind === 'drop') {
+      b.status = 'disputed';
+      b.dispute = record;
+      refreshDebt(from);
+      await disk.changed(b, undefined, undefined);
+      return;
+    }
+    const price = c.contracts.get(inv.contractId)?.terms.pricePerGBHour;
+    const amount =
+      price !== undefined
+        ? correctedAmount(inv.amount, billed, decided.claimed, price)
+        : billed > 0n
+          ? Number((BigInt(inv.amount) * decided.claimed) / billed)
+          : 0;
+    const id = hashOf({ corrects: inv.id, storedByteMs: d.storedByteMs }).slice(0, 32);
+    const corrected: Invoice = {
+      ...inv,
+      id,
+      storedByteMs: d.storedByteMs,
+      amount: Math.min(amount, Number.MAX_SAFE_INTEGER),
+      issuedAt: c.clock.now()
+    };
+    const fresh: Billed = {
+      invoice: signInvoice(c.keys, corrected),
+      status: 'sent',
+      corrects: inv.id
+    };
+    b.status = 'superseded';
+    b.correctedBy = id;
+    b.dispute = record;
+    invoices.set(id, fresh);
+    refreshDebt(from);
+    // Durable before the dispute is acknowledged: a re-sent one finds it and issues nothing new.
+    await disk.superseded(b, fresh);
+    deliver(from, [fresh.invoice]);
+  }
+
+  /**
+   * Customers to drop for cause: a dispute of ours ended with them too far apart (the
+   * customer-rejector drops them with reason `disputed`, like `unpaid`). Sorted by customer id.
+   */
+  function forCause(): Array<{ customer: string; reason: 'disputed'; detail: string }> {
+    const out = new Map<string, string>();
+    for (const b of invoices.values()) {
+      if (b.status === 'disputed' && b.dispute?.outcome === 'dropped')
+        out.set(b.invoice.invoice.customer, `invoice ${b.invoice.invoice.id}: ${b.dispute.reason}`);
+    }
+    return [...out]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([customer, detail]) => ({ customer, reason: 'disputed' as const, detail }));
   }
 
   /** Saves the supplier-side meter of every customer (each upkeep tick). */
@@ -252,6 +341,7 @@ export function createSupplier(c: PaymentCtx, kv?: KvStore) {
     onAccept,
     onPayment,
     onDispute,
+    forCause,
     standings,
     forks: spends.forks,
     /** One bounded round of fork re-checks and republishing on the DHT (spend.ts). */

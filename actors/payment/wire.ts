@@ -13,6 +13,7 @@ import type {
   ContractTerms,
   Receipt,
   SignedAccept,
+  SignedDispute,
   SignedInvoice,
   SignedPayment
 } from '../../machines/payment/records.js';
@@ -24,7 +25,7 @@ export const PAYMENT_SERVICE = 'payment';
 export type PaymentMessage =
   | { kind: 'invoice'; body: SignedInvoice }
   | { kind: 'accept'; body: SignedAccept }
-  | { kind: 'dispute'; body: { invoiceId: string; code: string; reason: string } }
+  | { kind: 'dispute'; body: SignedDispute }
   | { kind: 'payment'; body: SignedPayment }
   | { kind: 'receipt'; body: Receipt }
   | { kind: 'propose'; body: ContractProposal };

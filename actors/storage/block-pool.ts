@@ -26,7 +26,6 @@ import {
   type EncodedBlock
 } from './pipeline.js';
 import { HASH_BYTES, Sha256Stream } from './hash.js';
-import { pieceMatches } from './wire.js';
 
 /**
  * Why a block could not be decoded or rebuilt: the error, the positions that sent shards that fail
@@ -137,25 +136,6 @@ export class BlockPool {
       throw new StorageError('ERR_STORAGE_ARGUMENT', `block pool of ${size} workers`);
     }
     this.slots = Array.from({ length: size }, () => undefined);
-  }
-
-  /**
-   * Whether a piece `hash ‖ shard` holds the shard its hash names (a supplier's check before
-   * writing and on every read), and the piece: a piece that is all of its buffer is moved to a
-   * worker and back (the caller's view is detached; use the one returned), any other is checked
-   * here (posting a view would clone all of its buffer).
-   */
-  async checkPiece(piece: Uint8Array): Promise<{ valid: boolean; piece: Uint8Array }> {
-    const alone =
-      piece.buffer instanceof ArrayBuffer &&
-      piece.byteOffset === 0 &&
-      piece.byteLength === piece.buffer.byteLength &&
-      piece.byteLength >= HASH_BYTES;
-    if (this.size === 0 || !alone) return { valid: pieceMatches(piece), piece };
-    const reply = await this.run({ op: 'check', piece }, [piece.buffer as ArrayBuffer]);
-    if (!reply.ok) throw errorOf(reply);
-    if (!('valid' in reply)) throw new Error('block worker: not a check');
-    return { valid: reply.valid, piece: reply.piece };
   }
 
   /**

@@ -1,7 +1,6 @@
 /**
  * A block-pool worker (block-pool.ts): seals, codes and hashes a block for backup, or checks,
- * reconstructs and opens one for restore (or rebuilds some of its shards), or checks a supplier's
- * piece against its hash, off the node's event loop. Results travel back as
+ * reconstructs and opens one for restore (or rebuilds some of its shards), off the node's event loop. Results travel back as
  * transferred buffers; a StorageError travels as its code, message, blocks and bad positions.
  */
 import { parentPort } from 'node:worker_threads';
@@ -9,7 +8,6 @@ import type { BlockRecord } from './catalog-types.js';
 import { StorageError } from './errors.js';
 import { movableShards } from './block-pool.js';
 import { Sha256Stream } from './hash.js';
-import { pieceMatches } from './wire.js';
 import {
   checkShards,
   decodeBlock,
@@ -30,7 +28,6 @@ export type BlockJob = { id: number } & (
     }
   | { op: 'hash'; stream: number; fresh: boolean; data: Uint8Array }
   | { op: 'digest'; stream: number; fresh: boolean }
-  | { op: 'check'; piece: Uint8Array }
   | {
       op: 'decode';
       dataKey: Uint8Array;
@@ -54,7 +51,6 @@ export type BlockReply = { id: number } & (
   | { ok: true; plain: Uint8Array }
   | { ok: true; digest?: Uint8Array }
   | { ok: true; rebuilt: (Uint8Array | null)[] }
-  | { ok: true; valid: boolean; piece: Uint8Array }
   | {
       ok: false;
       code: string;
@@ -96,9 +92,6 @@ function run(job: BlockJob): BlockReply {
     streams.delete(job.stream);
     return { id: job.id, ok: true, digest };
   }
-  if (job.op === 'check') {
-    return { id: job.id, ok: true, valid: pieceMatches(job.piece), piece: job.piece };
-  }
   if (job.op === 'encode') {
     if (job.stream !== undefined) streamOf(job.stream, job.fresh === true).update(job.plain);
     const { record, pieces } = encodeBlock(job.params, job.index, job.plain);
@@ -132,7 +125,6 @@ parentPort?.on('message', (job: BlockJob) => {
   const transfer: ArrayBuffer[] = [];
   if ('pieces' in reply) transfer.push(reply.pieces[0]!.buffer as ArrayBuffer);
   if ('plain' in reply) transfer.push(reply.plain.buffer as ArrayBuffer);
-  if ('piece' in reply) transfer.push(reply.piece.buffer as ArrayBuffer);
   if ('rebuilt' in reply) {
     for (const p of reply.rebuilt) if (p) transfer.push(p.buffer as ArrayBuffer);
   }

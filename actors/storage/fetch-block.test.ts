@@ -192,37 +192,6 @@ test('received pieces move to the worker without a copy, and come back for a ret
   }
 });
 
-test('a piece is checked against its hash on a worker, moved there and back', async () => {
-  const pool = new BlockPool(1);
-  try {
-    const piece = () => {
-      const p = new Uint8Array(32 + shards[2]!.length);
-      p.set(record.shards[2]!.hash);
-      p.set(shards[2]!, 32);
-      return p;
-    };
-    const given = piece();
-    const good = await pool.checkPiece(given);
-    assert.equal(good.valid, true);
-    assert.equal(given.byteLength, 0, 'moved, not copied');
-    assert.deepEqual(good.piece, piece());
-    const bad = piece();
-    bad[100]! ^= 1;
-    assert.equal((await pool.checkPiece(bad)).valid, false);
-    // A view into a larger buffer is checked where it is, and left as it is.
-    const big = new Uint8Array(64 + good.piece.length);
-    big.set(good.piece, 64);
-    const view = big.subarray(64);
-    const here = await pool.checkPiece(view);
-    assert.deepEqual(
-      [here.valid, here.piece === view, view.byteLength],
-      [true, true, good.piece.length]
-    );
-  } finally {
-    await pool.close();
-  }
-});
-
 test('a rebuild asks k of the other positions and returns the catalog pieces', async () => {
   for (const size of [0, 1]) {
     const pool = new BlockPool(size);

@@ -23,7 +23,6 @@ import { pullCatalog } from './catalog-backup.js';
 import { auditSpec, fireHireSpec } from './customer-specs.js';
 import { redundancySpec } from './redundancy-spec.js';
 import { rejectorChildSpec } from './rejector.js';
-import { sharedBlockPool } from './block-pool.js';
 import { openSupplierStore, type SupplierPolicy, type SupplierStore } from './supplier-store.js';
 import { serveStorage } from './supplier-service.js';
 import { StorageError } from './errors.js';
@@ -161,9 +160,7 @@ export function storageServices(options: StorageServicesOptions): StorageService
         supplier = await openSupplierStore({
           store: node.store()!.sub('supplier'),
           clock: node.clock,
-          policy: sp,
-          // Shards are checked against their hashes off the event loop.
-          pool: sharedBlockPool()
+          policy: sp
         });
         off = serveStorage(router(node), supplier, pay?.storageHooks);
         const dht = node.network()?.dht;

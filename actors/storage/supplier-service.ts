@@ -63,10 +63,9 @@ export function serveStorage(
       // The store checks the shard against the hash before writing (one hash per shard) and
       // keeps the piece as it came: the envelope's bytes are this request's own.
       const piece = env.body.data;
-      const bytes = piece.length - HASH_BYTES; // the store may move the piece to its pool
       await supplier.putPiece(env.from, shardKeyOf(env.body.key), piece);
       hooks.stored?.(env.from);
-      hooks.transferred?.(env.from, bytes);
+      hooks.transferred?.(env.from, piece.length - HASH_BYTES);
       return ack('durable');
     }),
     router.handle('cmd.retrieve', async (env) => {

@@ -21,7 +21,6 @@ import {
 } from './supplier-store.js';
 import { serveStorage } from './supplier-service.js';
 import { alterStoredPieces, IoGate, pump } from './test-kit.js';
-import { BlockPool } from './block-pool.js';
 import { encodeServiceRequest, packPiece, unpackPiece } from './wire.js';
 
 const policy: SupplierPolicy = { capacityBytes: 10_000, maxCustomerBytes: 6_000 };
@@ -32,7 +31,7 @@ const req = (neededBytes: number) => ({
   profile: 'rs/4+2'
 });
 
-async function setup(t: { after: (fn: () => unknown) => void }, p = policy, pool?: BlockPool) {
+async function setup(t: { after: (fn: () => unknown) => void }, p = policy) {
   const dir = mkdtempSync(join(tmpdir(), 'bd-supplier-'));
   const store: KvStore = openLmdbStore({ path: dir });
   t.after(async () => {
@@ -45,8 +44,7 @@ async function setup(t: { after: (fn: () => unknown) => void }, p = policy, pool
     store,
     clock,
     policy: p,
-    onCorrupt: (c, k) => corrupt.push(`${c}:${k}`),
-    ...(pool ? { pool } : {})
+    onCorrupt: (c, k) => corrupt.push(`${c}:${k}`)
   });
   return { dir, store, clock, supplier, corrupt };
 }
@@ -69,72 +67,66 @@ test('service is granted within quota and capacity, refused beyond or by policy'
   );
 });
 
-for (const workers of [0, 1]) {
-  test(`puts are durable and accounted; reads verify; overwrites and deletes adjust (${workers} workers)`, async (t) => {
-    const pool = new BlockPool(workers);
-    t.after(() => pool.close());
-    const { supplier, store, clock, dir } = await setup(t, policy, pool);
-    await supplier.requestService('alice', req(5_000));
-    const k0 = shardKey('b1', 0, 0);
-    const k1 = shardKey('b1', 1, 0);
-    await supplier.put('alice', k0, shardHash(bytes(1000, 1)), bytes(1000, 1));
-    clock.increment(50);
-    await supplier.put('alice', k1, shardHash(bytes(2000, 2)), bytes(2000, 2));
-    await assert.rejects(supplier.put('alice', k1, shardHash(bytes(9, 9)), bytes(2000, 2)), {
-      code: 'ERR_STORAGE_HASH_MISMATCH'
-    });
-    await assert.rejects(
-      supplier.put('alice', shardKey('b1', 2, 0), shardHash(bytes(2001, 3)), bytes(2001, 3)),
-      {
-        code: 'ERR_STORAGE_QUOTA'
-      }
-    );
-    await supplier.put('alice', k1, shardHash(bytes(500, 4)), bytes(500, 4));
-    assert.deepEqual(
-      { used: supplier.account('alice')?.usedBytes, n: supplier.account('alice')?.shards },
-      { used: 1500, n: 2 }
-    );
-    assert.equal(supplier.account('alice')?.lastActivity, 1050);
-    assert.deepEqual((await supplier.get('alice', k1)).shard, bytes(500, 4));
-    await assert.rejects(supplier.get('alice', shardKey('b9', 0, 0)), {
-      code: 'ERR_STORAGE_NOT_FOUND'
-    });
-    assert.deepEqual(await supplier.listFiles('alice', 'b1/', 1), {
-      files: [{ key: k0, size: 1000 }],
-      more: true
-    });
-    assert.deepEqual([...(await supplier.summary('alice')).get('b1')!.keys()], [0, 1]);
-    await supplier.delete('alice', [k0, 'b1/00000007/000']);
-    assert.equal(supplier.account('alice')?.usedBytes, 500);
-
-    // What a reopened store sees is what was acknowledged.
-    await store.close();
-    const again = openLmdbStore({ path: dir });
-    const reopened = await openSupplierStore({ store: again, clock, policy });
-    assert.equal(reopened.account('alice')?.usedBytes, 500);
-    assert.deepEqual((await reopened.get('alice', k1)).shard, bytes(500, 4));
-    await again.close();
+test('puts are durable and accounted; reads verify; overwrites and deletes adjust', async (t) => {
+  const { supplier, store, clock, dir } = await setup(t);
+  await supplier.requestService('alice', req(5_000));
+  const k0 = shardKey('b1', 0, 0);
+  const k1 = shardKey('b1', 1, 0);
+  await supplier.put('alice', k0, shardHash(bytes(1000, 1)), bytes(1000, 1));
+  clock.increment(50);
+  await supplier.put('alice', k1, shardHash(bytes(2000, 2)), bytes(2000, 2));
+  await assert.rejects(supplier.put('alice', k1, shardHash(bytes(9, 9)), bytes(2000, 2)), {
+    code: 'ERR_STORAGE_HASH_MISMATCH'
   });
-
-  test(`a shard corrupted at rest is reported and removed, never served (${workers} workers)`, async (t) => {
-    const pool = new BlockPool(workers);
-    t.after(() => pool.close());
-    const { supplier, store, corrupt } = await setup(t, policy, pool);
-    await supplier.requestService('alice', req(5_000));
-    const key = shardKey('b1', 0, 3);
-    await supplier.put('alice', key, shardHash(bytes(100, 1)), bytes(100, 1));
-    const altered = await alterStoredPieces(store, `alice/${key}`, (piece) => {
-      piece[32 + 7]! ^= 0xff;
-      return piece;
-    });
-    assert.equal(altered, 1);
-    await assert.rejects(supplier.get('alice', key), { code: 'ERR_STORAGE_CORRUPT' });
-    assert.deepEqual(corrupt, [`alice:${key}`]);
-    assert.equal(supplier.corrupt, 1);
-    await assert.rejects(supplier.get('alice', key), { code: 'ERR_STORAGE_NOT_FOUND' });
-    assert.equal(supplier.account('alice')?.usedBytes, 0);
+  await assert.rejects(
+    supplier.put('alice', shardKey('b1', 2, 0), shardHash(bytes(2001, 3)), bytes(2001, 3)),
+    {
+      code: 'ERR_STORAGE_QUOTA'
+    }
+  );
+  await supplier.put('alice', k1, shardHash(bytes(500, 4)), bytes(500, 4));
+  assert.deepEqual(
+    { used: supplier.account('alice')?.usedBytes, n: supplier.account('alice')?.shards },
+    { used: 1500, n: 2 }
+  );
+  assert.equal(supplier.account('alice')?.lastActivity, 1050);
+  assert.deepEqual((await supplier.get('alice', k1)).shard, bytes(500, 4));
+  await assert.rejects(supplier.get('alice', shardKey('b9', 0, 0)), {
+    code: 'ERR_STORAGE_NOT_FOUND'
   });
-}
+  assert.deepEqual(await supplier.listFiles('alice', 'b1/', 1), {
+    files: [{ key: k0, size: 1000 }],
+    more: true
+  });
+  assert.deepEqual([...(await supplier.summary('alice')).get('b1')!.keys()], [0, 1]);
+  await supplier.delete('alice', [k0, 'b1/00000007/000']);
+  assert.equal(supplier.account('alice')?.usedBytes, 500);
+
+  // What a reopened store sees is what was acknowledged.
+  await store.close();
+  const again = openLmdbStore({ path: dir });
+  const reopened = await openSupplierStore({ store: again, clock, policy });
+  assert.equal(reopened.account('alice')?.usedBytes, 500);
+  assert.deepEqual((await reopened.get('alice', k1)).shard, bytes(500, 4));
+  await again.close();
+});
+
+test('a shard corrupted at rest is reported and removed, never served', async (t) => {
+  const { supplier, store, corrupt } = await setup(t);
+  await supplier.requestService('alice', req(5_000));
+  const key = shardKey('b1', 0, 3);
+  await supplier.put('alice', key, shardHash(bytes(100, 1)), bytes(100, 1));
+  const altered = await alterStoredPieces(store, `alice/${key}`, (piece) => {
+    piece[32 + 7]! ^= 0xff;
+    return piece;
+  });
+  assert.equal(altered, 1);
+  await assert.rejects(supplier.get('alice', key), { code: 'ERR_STORAGE_CORRUPT' });
+  assert.deepEqual(corrupt, [`alice:${key}`]);
+  assert.equal(supplier.corrupt, 1);
+  await assert.rejects(supplier.get('alice', key), { code: 'ERR_STORAGE_NOT_FOUND' });
+  assert.equal(supplier.account('alice')?.usedBytes, 0);
+});
 
 test('dropping a customer with a reason refuses it later', async (t) => {
   const { supplier } = await setup(t);

@@ -16,9 +16,9 @@ import type { KvOp, KvStore } from '../store/index.js';
 import { summarize, type HoldingsSummary } from '../../machines/storage/keys.js';
 import type { ServiceRequest } from '../../machines/storage/messages.js';
 import { StorageError } from './errors.js';
-import type { BlockPool } from './block-pool.js';
-import { HASH_BYTES, toHex } from './hash.js';
-import { checkPiece, packPiece, pieceMatches } from './wire.js';
+import { HASH_BYTES, sameBytes, toHex } from './hash.js';
+import { shardHash } from './merkle.js';
+import { checkPiece, packPiece } from './wire.js';
 
 /** What the supplier offers. */
 export interface SupplierPolicy {
@@ -55,11 +55,6 @@ export interface SupplierStoreOptions {
   policy: SupplierPolicy;
   /** A stored shard failed its hash on read (disk corruption, tampering): it has been removed. */
   onCorrupt?: (customer: string, key: string) => void;
-  /**
-   * Where pieces are checked against their hashes (the block pool: off the event loop); here
-   * when absent.
-   */
-  pool?: Pick<BlockPool, 'checkPiece'>;
 }
 
 /**
@@ -116,11 +111,6 @@ export class SupplierStore {
   }
 
   private now = (): number => Math.floor(this.options.clock.now());
-
-  private check(piece: Uint8Array): Promise<{ valid: boolean; piece: Uint8Array }> {
-    const pool = this.options.pool;
-    return pool ? pool.checkPiece(piece) : Promise.resolve({ valid: pieceMatches(piece), piece });
-  }
 
   /** Every account. */
   list(): CustomerAccount[] {
@@ -193,17 +183,12 @@ export class SupplierStore {
    * the account update happen in turn (serial), but the durable write is only started there:
    * writes of concurrent puts then share one LMDB commit (group commit) instead of one fsync each.
    */
-  async putPiece(customer: string, key: string, given: Uint8Array): Promise<void> {
-    checkPiece(given);
-    const size = given.length - HASH_BYTES;
-    // Checked meanwhile (on the pool `given` may move there: `piece` is the one to keep), and
-    // taken in turn below, so writes still apply in the order they came.
-    const checked = this.check(given);
-    checked.catch(() => undefined);
+  async putPiece(customer: string, key: string, piece: Uint8Array): Promise<void> {
+    checkPiece(piece);
+    const size = piece.length - HASH_BYTES;
     const written = await this.serial(async () => {
       const a = this.active(customer);
-      const { valid, piece } = await checked;
-      if (!valid) {
+      if (!sameBytes(shardHash(piece.subarray(HASH_BYTES)), piece.subarray(0, HASH_BYTES))) {
         throw new StorageError('ERR_STORAGE_HASH_MISMATCH', `${key} does not match its hash`);
       }
       const id = `${customer}/${key}`;
@@ -258,22 +243,22 @@ export class SupplierStore {
   async getPiece(customer: string, key: string): Promise<Uint8Array> {
     this.active(customer);
     const id = `${customer}/${key}`;
-    const pool = this.options.pool;
-    // Without a pool: checked on the store's own view of the bytes, only a good piece copied
-    // out. With one: copied out (the view is valid only now), then checked there.
-    const read = await this.pieces.readBytes(id, (b) => {
-      const hash = toHex(b.subarray(0, HASH_BYTES)).slice(0, 16);
-      if (pool) return { hash, piece: b.slice() };
-      const valid = pieceMatches(b);
-      return { hash, valid, piece: valid ? b.slice() : b };
+    // Checked on the store's own view of the bytes; only a good piece is copied out.
+    const piece = await this.pieces.readBytes(id, (b) => {
+      const ok =
+        b.length >= HASH_BYTES &&
+        sameBytes(shardHash(b.subarray(HASH_BYTES)), b.subarray(0, HASH_BYTES));
+      return ok ? b.slice() : { corrupt: toHex(b.subarray(0, HASH_BYTES)).slice(0, 16) };
     });
-    if (!read) throw new StorageError('ERR_STORAGE_NOT_FOUND', `no shard ${key}`);
-    const { valid, piece } = 'valid' in read ? read : await pool!.checkPiece(read.piece);
-    if (!valid) {
+    if (!piece) throw new StorageError('ERR_STORAGE_NOT_FOUND', `no shard ${key}`);
+    if (!(piece instanceof Uint8Array)) {
       this.corrupt++;
       await this.delete(customer, [key]);
       this.options.onCorrupt?.(customer, key);
-      throw new StorageError('ERR_STORAGE_CORRUPT', `shard ${key} failed its hash (${read.hash})`);
+      throw new StorageError(
+        'ERR_STORAGE_CORRUPT',
+        `shard ${key} failed its hash (${piece.corrupt})`
+      );
     }
     return piece;
   }

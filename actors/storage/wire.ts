@@ -38,14 +38,6 @@ export function splitPiece(data: Uint8Array): { hash: Uint8Array; shard: Uint8Ar
   return { hash: data.slice(0, HASH_BYTES), shard: data.subarray(HASH_BYTES) };
 }
 
-/** Whether a piece `hash ‖ shard` holds the shard its hash names (false when too short). */
-export function pieceMatches(piece: Uint8Array): boolean {
-  return (
-    piece.length >= HASH_BYTES &&
-    sameBytes(shardHash(piece.subarray(HASH_BYTES)), piece.subarray(0, HASH_BYTES))
-  );
-}
-
 /**
  * Splits a piece into its announced hash and shard and checks that they match:
  * ERR_STORAGE_FORMAT when too short, ERR_STORAGE_HASH_MISMATCH when they differ.

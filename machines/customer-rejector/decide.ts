@@ -4,7 +4,7 @@
  */
 
 /** Why a customer is dropped. */
-export type RejectionReason = 'over-quota' | 'capacity' | 'idle' | 'unpaid';
+export type RejectionReason = 'over-quota' | 'capacity' | 'idle' | 'unpaid' | 'disputed';
 
 /** One customer as the patrol sees it. */
 export interface PatrolAccount {
@@ -23,7 +23,8 @@ export interface PatrolReport {
   readonly capacityBytes: number;
   /**
    * Customers the payment service says to drop (over the credit limit past the grace period,
-   * machines/payment/fairness.ts `unpaidRejections`); only those with an account here count.
+   * machines/payment/fairness.ts `unpaidRejections`, reason `unpaid`; or a dispute that ended
+   * with the parties too far apart, reason `disputed`); only those with an account here count.
    */
   readonly unpaid?: readonly Rejection[];
 }
@@ -49,7 +50,7 @@ export function decideRejections(report: PatrolReport, idleLimitMs: number): Rej
   for (const a of report.accounts) {
     const debt = unpaid.get(a.customer);
     if (debt) {
-      out.push({ customer: a.customer, reason: 'unpaid', detail: debt.detail });
+      out.push({ customer: a.customer, reason: debt.reason, detail: debt.detail });
     } else if (a.usedBytes > a.grantedBytes) {
       out.push({
         customer: a.customer,

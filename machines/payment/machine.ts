@@ -4,6 +4,9 @@
  * States
  * - `verifying`: the provided `verify` actor checks the invoice (signature, contract, usage against
  *   our own meter, dates, amounts); a bad one goes to `disputing`.
+ * - `disputing`: `sendDispute` sends our signed dispute with our own figure for the period, then
+ *   `disputed` (delivered or not). The supplier may answer with a corrected invoice (a new id,
+ *   hence a new machine) or end service to us (machines/payment/dispute.ts).
  * - `accepting`: `sendAccept` delivers our signed usage acknowledgement (the supplier's donation
  *   receipt), then `waiting`.
  * - `waiting`: `payDelayMs`, so the donation receipts our own customers send for the same period

@@ -94,7 +94,28 @@ export const PAYMENT_MESSAGE_SCHEMAS = {
   dispute: Type.Object(
     {
       kind: Type.Literal('dispute'),
-      body: Type.Object({ invoiceId: Str(), code: Str(64), reason: Str(256) }, closed)
+      body: Type.Object(
+        {
+          dispute: Type.Object(
+            {
+              v: Type.Literal(1),
+              invoiceId: Str(),
+              invoiceHash: Str(),
+              supplier: Str(),
+              customer: Str(),
+              code: Str(64),
+              reason: Str(256),
+              // The customer's figure: a byte-ms count, capped like every other.
+              storedByteMs: Type.String({ maxLength: 39, pattern: '^(0|[1-9][0-9]{0,38})$' }),
+              ts: Int
+            },
+            closed
+          ),
+          customerKey: Key,
+          sig: Sig
+        },
+        closed
+      )
     },
     closed
   ),

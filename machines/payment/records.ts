@@ -107,6 +107,31 @@ export interface SignedPayment {
 }
 
 /** The payee's countersignature over the payment's hash. */
+/**
+ * A customer's dispute of one invoice, signed by the customer: why its check failed and its own
+ * figure for the period (the byte-ms its meter history saw), which the supplier may re-bill at.
+ */
+export interface Dispute {
+  v: 1;
+  invoiceId: string;
+  /** Hash of the disputed invoice body: the dispute names exactly one invoice. */
+  invoiceHash: string;
+  supplier: string;
+  customer: string;
+  code: string;
+  reason: string;
+  /** Byte-ms over the invoice's period by the customer's meter (decimal string). */
+  storedByteMs: string;
+  ts: number;
+}
+
+/** A dispute with the customer's signature. */
+export interface SignedDispute {
+  dispute: Dispute;
+  customerKey: Uint8Array;
+  sig: Uint8Array;
+}
+
 export interface Receipt {
   paymentId: string;
   paymentHash: string;

@@ -1,5 +1,6 @@
 /**
- * `bitdust ledger [balance]`, `ledger entries`, `ledger audit`, `ledger balances`: the running
+ * `bitdust ledger [balance]`, `ledger entries`, `ledger audit`, `ledger balances`, `ledger retry
+ * <invoice>` (runs again the payment of an invoice given up on): the running
  * node's credits through its REST routes (server/routes/ledger.ts). Money shows in credits with
  * six decimals (the ledger counts integer µc); `--json` prints the route's answer as is. `audit`
  * exits 1 when the chain fails, naming the first bad entry.
@@ -45,9 +46,20 @@ export function ledgerCommand(
   io: Io
 ): Promise<number> {
   const action = args[0] ?? 'balance';
+  if (action === 'retry') {
+    const id = args[1];
+    if (!id || args.length > 2 || !/^[0-9a-f]{1,64}$/.test(id))
+      throw new UsageError(`ledger retry: expected one invoice id (hex), got '${args.join(' ')}'`);
+    return withNode(config, io, async (running) => {
+      const answer = await call(running, `/api/ledger/invoices/${id}/retry`, 'POST');
+      if (flags.json) io.out(JSON.stringify(answer));
+      else io.out(`invoice ${id}: its payment runs again (see bitdust ledger)`);
+      return EXIT.ok;
+    });
+  }
   if (!['balance', 'entries', 'audit', 'balances'].includes(action) || args.length > 1) {
     throw new UsageError(
-      `ledger: expected balance, entries, audit or balances, got '${args.join(' ')}'`
+      `ledger: expected balance, entries, audit, balances or retry <invoice>, got '${args.join(' ')}'`
     );
   }
   return withNode(config, io, async (running) => {
@@ -129,6 +141,14 @@ export function printBalance(v: LedgerView, io: Io): number {
     io.out(
       `  owing      ${credits(String(o.amount))} to ${short(o.supplier)}  ${o.stage}, ${o.state}${runs}${why}`
     );
+  }
+  for (const d of v.disputes) {
+    const what =
+      d.status === 'superseded'
+        ? `superseded by ${short(d.correctedBy ?? '?')}`
+        : 'disputed, still owed';
+    const why = d.reason ? `: ${d.reason}` : '';
+    io.out(`  dispute    ${credits(String(d.amount))} from ${short(d.customer)}  ${what}${why}`);
   }
   for (const f of v.forks) {
     const to = f.payments.map((p) => short(p.payee)).join(' and ');

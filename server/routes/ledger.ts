@@ -28,6 +28,11 @@ const EntriesQuery = Type.Object(
   closed
 );
 const Micro = Type.String({ pattern: '^-?[0-9]+$' });
+/** An invoice id: hex, as the supplier derives it. */
+const InvoiceParams = Type.Object(
+  { id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[0-9a-f]+$' }) },
+  closed
+);
 const errors = {
   400: ErrorReply,
   401: ErrorReply,
@@ -90,6 +95,24 @@ export const LedgerView = Type.Object({
       ]),
       failedRuns: Type.Integer(),
       retryAt: Type.Optional(Type.Integer()),
+      reason: Type.Optional(Type.String())
+    })
+  ),
+  /**
+   * Invoices of ours a customer disputed, and how each was resolved: `superseded` (re-issued at the
+   * customer's figure as `correctedBy`) or `disputed` (still owed; the customer is dropped for
+   * cause).
+   */
+  disputes: Type.Array(
+    Type.Object({
+      invoice: Type.String(),
+      customer: Type.String(),
+      status: Type.Union([Type.Literal('superseded'), Type.Literal('disputed')]),
+      amount: Type.Integer(),
+      periodEnd: Type.Integer(),
+      billedByteMs: Type.String(),
+      claimedByteMs: Type.Optional(Type.String()),
+      correctedBy: Type.Optional(Type.String()),
       reason: Type.Optional(Type.String())
     })
   ),
@@ -212,6 +235,21 @@ export async function ledgerRoutes(app: FastifyInstance, options: LedgerRoutesOp
       }),
       customers: v.customers,
       owing: rt.pay.customer.owing(),
+      disputes: [...rt.pay.supplier.invoices.values()]
+        .filter((b) => b.status === 'superseded' || b.status === 'disputed')
+        .sort((a, b) => a.invoice.invoice.periodEnd - b.invoice.invoice.periodEnd)
+        .map((b) => ({
+          invoice: b.invoice.invoice.id,
+          customer: b.invoice.invoice.customer,
+          status: b.status as 'superseded' | 'disputed',
+          amount: b.invoice.invoice.amount,
+          periodEnd: b.invoice.invoice.periodEnd,
+          billedByteMs: b.invoice.invoice.storedByteMs,
+          ...(b.dispute
+            ? { claimedByteMs: b.dispute.claimedByteMs, reason: b.dispute.reason }
+            : {}),
+          ...(b.correctedBy ? { correctedBy: b.correctedBy } : {})
+        })),
       forks: rt.pay.supplier.forks().map((f) => ({
         payer: f.payer,
         n: f.n,
@@ -309,6 +347,37 @@ export async function ledgerRoutes(app: FastifyInstance, options: LedgerRoutesOp
         entries: rows.slice(0, limit).map((r) => entryView(r.value, rt.pay.id)),
         more: rows.length > limit
       };
+    }
+  );
+
+  app.post<{ Querystring: Static<typeof NodeQuery>; Params: Static<typeof InvoiceParams> }>(
+    '/api/ledger/invoices/:id/retry',
+    {
+      schema: {
+        querystring: NodeQuery,
+        params: InvoiceParams,
+        response: {
+          202: Type.Object({ node: Type.String(), invoice: Type.String(), state: Type.String() }),
+          ...errors,
+          409: ErrorReply
+        }
+      }
+    },
+    async (req, reply) => {
+      const { node, rt } = pick(req.query.node);
+      const id = req.params.id;
+      const done = rt.pay.customer.retry(id);
+      if (done === 'unknown')
+        throw new ApiError('ERR_API_NOT_FOUND', 404, `${node.id} owes no invoice ${id}`);
+      if (done === 'not-given-up') {
+        const o = rt.pay.customer.owing().find((x) => x.invoice === id);
+        throw new ApiError(
+          'ERR_API_NOT_GIVEN_UP',
+          409,
+          `invoice ${id} was not given up on (${o?.state ?? 'running'}): nothing to retry`
+        );
+      }
+      return reply.code(202).send({ node: node.id, invoice: id, state: 'running' });
     }
   );
 
