@@ -14,7 +14,15 @@ import { ledgerSummary, type LedgerEntry } from '../actors/ledger/index.js';
 import { shardHash } from '../actors/storage/merkle.js';
 import { decideStanding } from '../machines/payment/fairness.js';
 import { seededBytes } from './support/storage-data.js';
-import { DEVNET_PAY, DEVNET_PAY_RICH, HOUR, MIN, paymentDevnet } from './support/payment-devnet.js';
+import {
+  auditedTotals,
+  transfersFor,
+  DEVNET_PAY,
+  DEVNET_PAY_RICH,
+  HOUR,
+  MIN,
+  paymentDevnet
+} from './support/payment-devnet.js';
 
 const T0 = Date.UTC(2026, 0, 5);
 const KiB = 1024;
@@ -145,22 +153,7 @@ test(
     assert.equal(standing('s3', 'payer'), 'good');
 
     // Conservation and the audit, on every node's ledger.
-    let balances = 0n;
-    let grants = 0n;
-    let paid = 0n;
-    let received = 0n;
-    for (const n of net.nodes.values()) {
-      const rt = n.services.payment()!;
-      await rt.ledger.idle();
-      const report = await rt.audit();
-      assert.ok(report.ok, `${n.name}: ${JSON.stringify(report.firstBad)}`);
-      const s = await ledgerSummary(rt.store);
-      assert.equal(s.balance, report.balance);
-      balances += BigInt(s.balance);
-      grants += BigInt(s.granted);
-      paid += BigInt(s.paid);
-      received += BigInt(s.received);
-    }
+    const { balances, grants, paid, received } = await auditedTotals(net.nodes.values());
     if (process.env.PAY_DEBUG) {
       for (const n of net.nodes.values())
         console.log(n.name, JSON.stringify(await ledgerSummary(n.services.payment()!.store)));
@@ -319,21 +312,11 @@ test(
       [],
       'no invoice disputed'
     );
-    let paid = 0n;
-    let received = 0n;
-    for (const name of ['s0', 's1', 'c']) {
-      const rt = net.get(name).services.payment()!;
-      await rt.ledger.idle();
-      const rows = await rt.store.range<LedgerEntry>({ prefix: 'e/' });
-      const forIt = rows.filter(
-        (e) => e.value.body.kind === 'transfer' && e.value.body.settled.payment.invoiceId === id
-      );
-      if (name !== 's1') assert.equal(forIt.length, 1, `${name}: the open bill recorded once`);
-      const s = await ledgerSummary(rt.store);
-      paid += BigInt(s.paid);
-      received += BigInt(s.received);
-      assert.ok((await rt.audit()).ok, `${name}: audit`);
+    for (const name of ['s0', 'c']) {
+      const n = await transfersFor(net.get(name).services.payment()!, id);
+      assert.equal(n, 1, `${name}: the open bill recorded once`);
     }
+    const { paid, received } = await auditedTotals(['s0', 's1', 'c'].map((x) => net.get(x)));
     assert.equal(paid, received, 'Σ paid = Σ received');
   }
 );
@@ -364,15 +347,9 @@ test(
     await net.advance(2 * MIN); // the receipt reaches the customer
 
     for (const name of ['s0', 'c']) {
-      const rt = net.get(name).services.payment()!;
-      await rt.ledger.idle();
-      const rows = await rt.store.range<LedgerEntry>({ prefix: 'e/' });
-      const forIt = rows.filter(
-        (e) => e.value.body.kind === 'transfer' && e.value.body.settled.payment.invoiceId === id
-      );
-      assert.equal(forIt.length, 1, `${name}: the bill paid once`);
-      assert.ok((await rt.audit()).ok, `${name}: audit`);
+      assert.equal(await transfersFor(net.get(name).services.payment()!, id), 1, `${name}: once`);
     }
+    await auditedTotals(['s0', 'c'].map((x) => net.get(x)));
     const left = await net.get('c').node.store()!.sub('pending').range({ prefix: 'p/' });
     assert.ok(
       left.every((r) => !r.key.includes(id)),

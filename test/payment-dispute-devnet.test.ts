@@ -11,13 +11,19 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { backupTree } from '../actors/storage/customer-files.js';
-import { ledgerSummary, type LedgerEntry } from '../actors/ledger/index.js';
 import { createInspectionBridge } from '../actors/inspection/create-inspection-bridge.js';
 import { buildApp } from '../server/app.js';
 import { LedgerView } from '../server/routes/ledger.js';
 import { printBalance } from '../server/cli/ledger-commands.js';
 import { seededBytes } from './support/storage-data.js';
-import { DEVNET_PAY_RICH, HOUR, MIN, paymentDevnet } from './support/payment-devnet.js';
+import {
+  auditedTotals,
+  transfersFor,
+  DEVNET_PAY_RICH,
+  HOUR,
+  MIN,
+  paymentDevnet
+} from './support/payment-devnet.js';
 
 const T0 = Date.UTC(2026, 0, 5);
 const KiB = 1024;
@@ -150,25 +156,11 @@ test(
 
     // Let the last bills settle, then: paid once, conserved, every chain clean.
     await net.advance(25 * MIN);
-    const transfers = async (name: string, invoice: string) =>
-      (await pay(name).store.range<LedgerEntry>({ prefix: 'e/' })).filter(
-        (e) =>
-          e.value.body.kind === 'transfer' && e.value.body.settled.payment.invoiceId === invoice
-      ).length;
+    const transfers = (name: string, invoice: string) => transfersFor(pay(name), invoice);
     assert.equal(await transfers('fair', fix.invoice.invoice.id), 1);
     assert.equal(await transfers('s0', fix.invoice.invoice.id), 1);
     assert.equal(await transfers('s0', old.invoice.invoice.id), 0);
-    let paid = 0n;
-    let received = 0n;
-    for (const n of net.nodes.values()) {
-      const rt = n.services.payment()!;
-      await rt.ledger.idle();
-      const report = await rt.audit();
-      assert.ok(report.ok, `${n.name}: ${JSON.stringify(report.firstBad)}`);
-      const s = await ledgerSummary(rt.store);
-      paid += BigInt(s.paid);
-      received += BigInt(s.received);
-    }
+    const { paid, received } = await auditedTotals(net.nodes.values());
     assert.equal(paid, received, 'Σ paid = Σ received');
     assert.ok(paid > 0n);
   }

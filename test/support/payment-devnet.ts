@@ -19,6 +19,7 @@ import {
   type StorageServicesOptions
 } from '../../actors/storage/services.js';
 import type { PaymentServiceOptions } from '../../actors/payment/service.js';
+import { ledgerSummary, type LedgerEntry } from '../../actors/ledger/index.js';
 import { settle } from './sim.js';
 import { up } from './storage-devnet.js';
 
@@ -193,4 +194,36 @@ export async function paymentDevnet(t0: number, seed = 5) {
       rmSync(base, { recursive: true, force: true });
     }
   };
+}
+
+type PaymentRuntime = NonNullable<ReturnType<StorageServices['payment']>>;
+
+/** How many transfers `rt`'s ledger records for invoice `invoiceId` (after its writes settle). */
+export async function transfersFor(rt: PaymentRuntime, invoiceId: string): Promise<number> {
+  await rt.ledger.idle();
+  const rows = await rt.store.range<LedgerEntry>({ prefix: 'e/' });
+  return rows.filter(
+    (e) => e.value.body.kind === 'transfer' && e.value.body.settled.payment.invoiceId === invoiceId
+  ).length;
+}
+
+/**
+ * Audits each node's ledger (every chain must verify) and sums what their summaries say, for the
+ * conservation checks: Σ balances = Σ grants, Σ paid = Σ received.
+ */
+export async function auditedTotals(nodes: Iterable<PayNode>) {
+  const sum = { balances: 0n, grants: 0n, paid: 0n, received: 0n };
+  for (const n of nodes) {
+    const rt = n.services.payment()!;
+    await rt.ledger.idle();
+    const report = await rt.audit();
+    assert.ok(report.ok, `${n.name}: ${JSON.stringify(report.firstBad)}`);
+    const s = await ledgerSummary(rt.store);
+    assert.equal(s.balance, report.balance, `${n.name}: summary and audit agree`);
+    sum.balances += BigInt(s.balance);
+    sum.grants += BigInt(s.granted);
+    sum.paid += BigInt(s.paid);
+    sum.received += BigInt(s.received);
+  }
+  return sum;
 }
