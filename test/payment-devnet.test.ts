@@ -198,10 +198,9 @@ test(
   async (t) => {
     const net = await paymentDevnet(T0, 9);
     t.after(() => net.stop());
-    for (const s of ['s0', 's1']) await net.add(s, { supplier: true, payment: PAY });
-    const spec = { customerOf: ['s0', 's1'], payment: RICH };
-    let c = await net.add('c', spec);
-    await net.drive(() => c.services.customer()?.ready() === true, 10 * MIN);
+    const two = await net.customerOfTwo(RICH);
+    const spec = two.spec;
+    let c = two.c;
     const own = () => {
       const rt = c.services.payment()!;
       return rt.pay.contracts().filter((k) => k.terms.customer === rt.pay.id);
@@ -210,8 +209,7 @@ test(
     const before = own()
       .map((k) => k.terms.id)
       .sort();
-    const dir = file(join(net.base, 'src-c'), 'f.bin', 256 * KiB, 3);
-    assert.deepEqual((await net.run(backupTree(c.services.customer()!, dir))).problems, []);
+    await net.backUp(c, 3);
 
     const payments = async () => {
       const rt = c.services.payment()!;
@@ -269,11 +267,8 @@ test(
   async (t) => {
     const net = await paymentDevnet(T0, 10);
     t.after(() => net.stop());
-    for (const s of ['s0', 's1']) await net.add(s, { supplier: true, payment: PAY });
-    const c = await net.add('c', { customerOf: ['s0', 's1'], payment: RICH });
-    await net.drive(() => c.services.customer()?.ready() === true, 10 * MIN);
-    const dir = file(join(net.base, 'src-c'), 'f.bin', 256 * KiB, 4);
-    assert.deepEqual((await net.run(backupTree(c.services.customer()!, dir))).problems, []);
+    const { c } = await net.customerOfTwo(RICH);
+    await net.backUp(c, 4);
     const sup = () => net.get('s0').services.payment()!.pay.supplier;
     const mine = () =>
       [...sup().invoices.values()].filter((b) => b.invoice.invoice.customer === c.node.id);
@@ -327,12 +322,10 @@ test(
   async (t) => {
     const net = await paymentDevnet(T0, 11);
     t.after(() => net.stop());
-    for (const s of ['s0', 's1']) await net.add(s, { supplier: true, payment: PAY });
-    const spec = { customerOf: ['s0', 's1'], payment: RICH };
-    let c = await net.add('c', spec);
-    await net.drive(() => c.services.customer()?.ready() === true, 10 * MIN);
-    const dir = file(join(net.base, 'src-c'), 'f.bin', 256 * KiB, 5);
-    assert.deepEqual((await net.run(backupTree(c.services.customer()!, dir))).problems, []);
+    const two = await net.customerOfTwo(RICH);
+    const spec = two.spec;
+    let c = two.c;
+    await net.backUp(c, 5);
     const sup = () => net.get('s0').services.payment()!.pay.supplier;
     const mine = () =>
       [...sup().invoices.values()].filter((b) => b.invoice.invoice.customer === c.node.id);

@@ -6,14 +6,9 @@
 // customer has no figures for those periods and disputes them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { backupTree } from '../actors/storage/customer-files.js';
-import { seededBytes } from './support/storage-data.js';
 import {
   auditedTotals,
   transfersFor,
-  DEVNET_PAY,
   DEVNET_PAY_RICH,
   HOUR,
   MIN,
@@ -28,14 +23,10 @@ test(
   async (t) => {
     const net = await paymentDevnet(T0, 12);
     t.after(() => net.stop());
-    for (const s of ['s0', 's1']) await net.add(s, { supplier: true, payment: DEVNET_PAY });
-    const spec = { customerOf: ['s0', 's1'], payment: DEVNET_PAY_RICH };
-    let c = await net.add('c', spec);
-    await net.drive(() => c.services.customer()?.ready() === true, 10 * MIN);
-    const dir = join(net.base, 'src-c');
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'f.bin'), seededBytes(6, 'f.bin', 256 * 1024));
-    assert.deepEqual((await net.run(backupTree(c.services.customer()!, dir))).problems, []);
+    const two = await net.customerOfTwo(DEVNET_PAY_RICH);
+    const spec = two.spec;
+    let c = two.c;
+    await net.backUp(c, 6);
     const bills = (s: string) =>
       [...net.get(s).services.payment()!.pay.supplier.invoices.values()].filter(
         (b) => b.invoice.invoice.customer === c.node.id

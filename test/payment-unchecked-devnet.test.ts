@@ -6,13 +6,9 @@
 // audits clean.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { AnyActorRef } from 'xstate';
-import { backupTree } from '../actors/storage/customer-files.js';
 import type { LedgerEntry } from '../actors/ledger/index.js';
-import { seededBytes } from './support/storage-data.js';
-import { DEVNET_PAY_RICH, HOUR, MIN, paymentDevnet } from './support/payment-devnet.js';
+import { DEVNET_PAY_RICH, HOUR, paymentDevnet } from './support/payment-devnet.js';
 
 const T0 = Date.UTC(2026, 0, 7);
 const PAY = DEVNET_PAY_RICH;
@@ -23,13 +19,8 @@ test(
   async (t) => {
     const net = await paymentDevnet(T0, 17);
     t.after(() => net.stop());
-    for (const s of ['s0', 's1']) await net.add(s, { supplier: true, payment: PAY });
-    const c = await net.add('c', { customerOf: ['s0', 's1'], payment: PAY });
-    await net.drive(() => c.services.customer()?.ready() === true, 10 * MIN);
-    const dir = join(net.base, 'src-c');
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'f.bin'), seededBytes(5, 'f.bin', 256 * 1024));
-    assert.deepEqual((await net.run(backupTree(c.services.customer()!, dir))).problems, []);
+    const { c } = await net.customerOfTwo(PAY, PAY);
+    await net.backUp(c, 5);
 
     const rt = (name: string) => net.get(name).services.payment()!;
     const dhts = [...net.devnet.nodes, ...[...net.nodes.values()].map((n) => n.node)].map(

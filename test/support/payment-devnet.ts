@@ -7,7 +7,7 @@
  * bounded in steps and in simulated time.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestClock } from '../../actors/clock.js';
@@ -20,7 +20,9 @@ import {
 } from '../../actors/storage/services.js';
 import type { PaymentServiceOptions } from '../../actors/payment/service.js';
 import { ledgerSummary, type LedgerEntry } from '../../actors/ledger/index.js';
+import { backupTree } from '../../actors/storage/customer-files.js';
 import { settle } from './sim.js';
+import { seededBytes } from './storage-data.js';
 import { up } from './storage-devnet.js';
 
 const MiB = 1024 * 1024;
@@ -188,9 +190,29 @@ export async function paymentDevnet(t0: number, seed = 5) {
     return n;
   }
 
+  /** Suppliers s0 and s1 and customer c of both, ready; `spec` re-adds c after a restart. */
+  async function customerOfTwo(payment: PaymentServiceOptions, suppliers = DEVNET_PAY) {
+    for (const s of ['s0', 's1']) await add(s, { supplier: true, payment: suppliers });
+    const spec: PayNodeSpec = { customerOf: ['s0', 's1'], payment };
+    const c = await add('c', spec);
+    await drive(() => c.services.customer()?.ready() === true, 10 * MIN);
+    return { c, spec };
+  }
+
+  /** Backs up one 256 KiB file (content from `seed`) from `c`, with no problems; its directory. */
+  async function backUp(c: PayNode, seed: number): Promise<string> {
+    const dir = join(base, `src-${c.name}`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'f.bin'), seededBytes(seed, 'f.bin', 256 * 1024));
+    assert.deepEqual((await run(backupTree(c.services.customer()!, dir))).problems, []);
+    return dir;
+  }
+
   return {
     base,
     clock,
+    customerOfTwo,
+    backUp,
     devnet,
     nodes,
     add,
