@@ -149,6 +149,19 @@ test('bad proposals are refused with their reason and leave no contract', async 
   assert.equal(b!.ledger.state().seq, 1, 'only the start grant');
 });
 
+/** A dispute message, well formed but for `change` (its signature is never reached). */
+function dispute(change: Record<string, unknown>) {
+  const d = { v: 1, invoiceId: 'x', invoiceHash: 'h', supplier: 's', customer: 'c', code: 'E' };
+  return {
+    kind: 'dispute',
+    body: {
+      dispute: { ...d, reason: 'r', storedByteMs: '1', ts: 1, ...change },
+      customerKey: new Uint8Array(32),
+      sig: new Uint8Array(64)
+    }
+  };
+}
+
 test('malformed payloads are refused by the wire schema, naming the field', async () => {
   const p = await pair();
   const [a] = p.nodes;
@@ -166,48 +179,8 @@ test('malformed payloads are refused by the wire schema, naming the field', asyn
       { kind: 'propose', body: { ...good, terms: { ...t, pricePerGBHour: 'free' } } },
       /pricePerGBHour/
     ],
-    [
-      {
-        kind: 'dispute',
-        body: {
-          dispute: {
-            v: 1,
-            invoiceId: 'x',
-            invoiceHash: 'h',
-            supplier: 's',
-            customer: 'c',
-            code: 'E',
-            reason: 'r'.repeat(300),
-            storedByteMs: '1',
-            ts: 1
-          },
-          customerKey: new Uint8Array(32),
-          sig: new Uint8Array(64)
-        }
-      },
-      /reason/
-    ],
-    [
-      {
-        kind: 'dispute',
-        body: {
-          dispute: {
-            v: 1,
-            invoiceId: 'x',
-            invoiceHash: 'h',
-            supplier: 's',
-            customer: 'c',
-            code: 'E',
-            reason: 'r',
-            storedByteMs: '-1',
-            ts: 1
-          },
-          customerKey: new Uint8Array(32),
-          sig: new Uint8Array(64)
-        }
-      },
-      /storedByteMs/
-    ],
+    [dispute({ reason: 'r'.repeat(300) }), /reason/],
+    [dispute({ storedByteMs: '-1' }), /storedByteMs/],
     [
       { kind: 'payment', body: { evidence: Array.from({ length: 33 }, () => ({})) } },
       /not a payment message/
