@@ -2,7 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { sodium } from '../crypto/sodium.js';
 import {
+  BLOCK_FORMAT,
   deriveBlockKey,
   generateDataKey,
   openBlock,
@@ -103,5 +105,59 @@ test('short blocks and bad keys are typed errors', () => {
   assert.equal(
     code(() => sealBlock(key, { backupId: 'b', blockIndex: -1 }, new Uint8Array(1))),
     'ERR_STORAGE_ARGUMENT'
+  );
+});
+
+test('a compressed seal opens to the same bytes, and a cap below its size is refused', () => {
+  const plain = new Uint8Array(1024 * 1024).fill(3);
+  const sealed = sealBlock(key, ref, plain, 'auto');
+  assert.equal(sealed[0], BLOCK_FORMAT);
+  assert.ok(sealed.length < plain.length / 100, `${sealed.length} bytes sealed`);
+  assert.deepEqual(openBlock(key, ref, sealed, plain.length), plain);
+  assert.equal(
+    code(() => openBlock(key, ref, sealed, plain.length - 1)),
+    'ERR_STORAGE_FORMAT'
+  );
+  // The codec byte is bound: claiming "stored" for a deflated body fails authentication.
+  const relabelled = sealed.slice();
+  relabelled[1] = 0;
+  assert.equal(
+    code(() => openBlock(key, ref, relabelled)),
+    'ERR_STORAGE_TAMPERED'
+  );
+});
+
+test('blocks sealed in format 1 (no codec byte) still open', () => {
+  // Format 1: `1 ‖ nonce ‖ ciphertext ‖ tag`, the format byte alone bound with the ref.
+  const plain = new TextEncoder().encode('sealed before compression');
+  const id = new TextEncoder().encode(ref.backupId);
+  const label = new TextEncoder().encode('bitdust/block/v1');
+  const ad = new Uint8Array(label.length + 4 + id.length + 8 + 1);
+  const view = new DataView(ad.buffer);
+  ad.set(label);
+  view.setUint32(label.length, id.length);
+  ad.set(id, label.length + 4);
+  view.setBigUint64(label.length + 4 + id.length, BigInt(ref.blockIndex));
+  ad[ad.length - 1] = 1;
+  const old = new Uint8Array(1 + 24 + plain.length + 16);
+  old[0] = 1;
+  sodium.randombytes_buf(old.subarray(1, 25));
+  sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(
+    old.subarray(25),
+    plain,
+    ad,
+    null,
+    old.subarray(1, 25),
+    deriveBlockKey(key, ref)
+  );
+  assert.deepEqual(openBlock(key, ref, old), plain);
+  assert.equal(
+    code(() => openBlock(key, ref, old, plain.length - 1)),
+    'ERR_STORAGE_FORMAT'
+  );
+  old[30]! ^= 1;
+  assert.equal(
+    code(() => openBlock(key, ref, old)),
+    'ERR_STORAGE_TAMPERED'
   );
 });

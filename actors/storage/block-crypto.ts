@@ -4,23 +4,32 @@
  * else, and the data key never touches data directly. Blocks are sealed with XChaCha20-Poly1305
  * under a random 24-byte nonce (large enough that random nonces never collide), kept in the block.
  *
- * Sealed layout: `format (1 byte) ‖ nonce (24) ‖ ciphertext ‖ tag (16)`. The associated data binds
- * the format byte, the backup id and the block index, so a supplier (or anyone) who swaps two
- * blocks, moves a block between backups or rewrites the format byte gets ERR_STORAGE_TAMPERED,
- * exactly like one who flips a bit. The backup id names one version of one file (catalog.ts), so
- * binding it binds the version too.
+ * Sealed layout (format 2): `format (1 byte) ‖ codec (1) ‖ nonce (24) ‖ ciphertext ‖ tag (16)`,
+ * where the codec says how the plaintext was compressed before sealing (block-codec.ts). The
+ * associated data binds the format and codec bytes, the backup id and the block index, so a
+ * supplier (or anyone) who swaps two blocks, moves a block between backups or rewrites a header
+ * byte gets ERR_STORAGE_TAMPERED, exactly like one who flips a bit. The backup id names one
+ * version of one file (catalog.ts), so binding it binds the version too. Format 1 (no codec byte,
+ * never compressed) is still opened, so blocks and catalog images sealed before it restore.
  */
 import { sodium } from '../crypto/sodium.js';
+import { CODEC_STORED, packBlock, unpackBlock, type Compression } from './block-codec.js';
 import { StorageError } from './errors.js';
 
 /** Current sealed-block format. */
-export const BLOCK_FORMAT = 1;
+export const BLOCK_FORMAT = 2;
+/** The format before the codec byte: opened, never written. */
+const FORMAT_UNCOMPRESSED = 1;
 /** Length of a data key and of every derived block key. */
 export const DATA_KEY_BYTES = 32;
 const NONCE_BYTES = sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
 const TAG_BYTES = sodium.crypto_aead_xchacha20poly1305_ietf_ABYTES;
-/** Bytes a sealed block adds to its plaintext: format byte, nonce and tag (41). */
-export const SEAL_OVERHEAD = 1 + NONCE_BYTES + TAG_BYTES;
+/** Bytes of the header before the nonce: format and codec. */
+const HEADER_BYTES = 2;
+/** Most bytes a sealed block adds to its plaintext: header, nonce and tag (42). */
+export const SEAL_OVERHEAD = HEADER_BYTES + NONCE_BYTES + TAG_BYTES;
+/** Default cap on an opened block's plaintext when the caller knows no tighter one. */
+export const MAX_PLAIN_BYTES = 64 * 1024 * 1024;
 
 const KDF_LABEL = new TextEncoder().encode('bitdust/block-key/v1');
 const AD_LABEL = new TextEncoder().encode('bitdust/block/v1');
@@ -70,20 +79,31 @@ export function deriveBlockKey(dataKey: Uint8Array, ref: BlockRef): Uint8Array {
   return out;
 }
 
-const associatedData = (ref: BlockRef): Uint8Array =>
-  bind(AD_LABEL, ref, Uint8Array.of(BLOCK_FORMAT));
+/** The header bytes the seal binds: the format byte, and the codec byte from format 2 on. */
+const associatedData = (ref: BlockRef, header: Uint8Array): Uint8Array =>
+  bind(AD_LABEL, ref, header);
 
-/** Seals `plaintext` as block `ref`; the result is `plaintext.length + SEAL_OVERHEAD` bytes. */
-export function sealBlock(dataKey: Uint8Array, ref: BlockRef, plaintext: Uint8Array): Uint8Array {
+/**
+ * Seals `plaintext` as block `ref`, compressed first as `compression` says (default: stored as it
+ * is). The result is at most `plaintext.length + SEAL_OVERHEAD` bytes.
+ */
+export function sealBlock(
+  dataKey: Uint8Array,
+  ref: BlockRef,
+  plaintext: Uint8Array,
+  compression: Compression = 'off'
+): Uint8Array {
   const key = deriveBlockKey(dataKey, ref);
-  const out = new Uint8Array(SEAL_OVERHEAD + plaintext.length);
+  const { codec, body } = packBlock(plaintext, compression);
+  const out = new Uint8Array(SEAL_OVERHEAD + body.length);
   out[0] = BLOCK_FORMAT;
-  const nonce = out.subarray(1, 1 + NONCE_BYTES);
+  out[1] = codec;
+  const nonce = out.subarray(HEADER_BYTES, HEADER_BYTES + NONCE_BYTES);
   sodium.randombytes_buf(nonce);
   sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(
-    out.subarray(1 + NONCE_BYTES),
-    plaintext,
-    associatedData(ref),
+    out.subarray(HEADER_BYTES + NONCE_BYTES),
+    body,
+    associatedData(ref, out.subarray(0, HEADER_BYTES)),
     null,
     nonce,
     key
@@ -93,29 +113,36 @@ export function sealBlock(dataKey: Uint8Array, ref: BlockRef, plaintext: Uint8Ar
 }
 
 /**
- * Opens a sealed block. Throws ERR_STORAGE_FORMAT for a short block or an unknown format byte and
- * ERR_STORAGE_TAMPERED when authentication fails (wrong key, wrong ref, altered bytes).
+ * Opens a sealed block into its plaintext, at most `maxPlainBytes` long. Throws
+ * ERR_STORAGE_FORMAT for a short block, an unknown format byte or a body that does not decompress
+ * within the cap, and ERR_STORAGE_TAMPERED when authentication fails (wrong key, wrong ref,
+ * altered bytes).
  */
-export function openBlock(dataKey: Uint8Array, ref: BlockRef, sealed: Uint8Array): Uint8Array {
-  if (sealed.length < SEAL_OVERHEAD) {
-    throw new StorageError('ERR_STORAGE_FORMAT', `sealed block of ${sealed.length} bytes`, {
-      blocks: [ref.blockIndex]
-    });
+export function openBlock(
+  dataKey: Uint8Array,
+  ref: BlockRef,
+  sealed: Uint8Array,
+  maxPlainBytes = MAX_PLAIN_BYTES
+): Uint8Array {
+  const format = sealed[0];
+  const header = format === FORMAT_UNCOMPRESSED ? 1 : HEADER_BYTES;
+  const formatError = (message: string) =>
+    new StorageError('ERR_STORAGE_FORMAT', message, { blocks: [ref.blockIndex] });
+  if (sealed.length < header + NONCE_BYTES + TAG_BYTES) {
+    throw formatError(`sealed block of ${sealed.length} bytes`);
   }
-  if (sealed[0] !== BLOCK_FORMAT) {
-    throw new StorageError('ERR_STORAGE_FORMAT', `unknown block format ${sealed[0]}`, {
-      blocks: [ref.blockIndex]
-    });
+  if (format !== BLOCK_FORMAT && format !== FORMAT_UNCOMPRESSED) {
+    throw formatError(`unknown block format ${format}`);
   }
   const key = deriveBlockKey(dataKey, ref);
-  const out = new Uint8Array(sealed.length - SEAL_OVERHEAD);
+  const out = new Uint8Array(sealed.length - header - NONCE_BYTES - TAG_BYTES);
   try {
     sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
       out,
       null,
-      sealed.subarray(1 + NONCE_BYTES),
-      associatedData(ref),
-      sealed.subarray(1, 1 + NONCE_BYTES),
+      sealed.subarray(header + NONCE_BYTES),
+      associatedData(ref, sealed.subarray(0, header)),
+      sealed.subarray(header, header + NONCE_BYTES),
       key
     );
   } catch (cause) {
@@ -127,5 +154,13 @@ export function openBlock(dataKey: Uint8Array, ref: BlockRef, sealed: Uint8Array
   } finally {
     sodium.sodium_memzero(key);
   }
-  return out;
+  const codec = header === 1 ? CODEC_STORED : sealed[1]!;
+  if (codec === CODEC_STORED && out.length > maxPlainBytes) {
+    throw formatError(`block of ${out.length} bytes, more than ${maxPlainBytes}`);
+  }
+  try {
+    return unpackBlock(codec, out, maxPlainBytes);
+  } catch (err) {
+    throw err instanceof StorageError ? formatError(err.message) : err;
+  }
 }

@@ -56,12 +56,20 @@ export async function importImage(catalog: Catalog, image: Uint8Array): Promise<
   return parsed.entries.length;
 }
 
-/** Seals an image with the data key as sequence number `seq`. */
+/** Largest image opened (msgpack of the whole catalog, after decompression). */
+const MAX_IMAGE_BYTES = 1024 * 1024 * 1024;
+
+/** Seals an image with the data key as sequence number `seq` (compressed: msgpack is redundant). */
 export function sealImage(dataKey: Uint8Array, image: Uint8Array, seq: number): Uint8Array {
-  return sealBlock(dataKey, { backupId: CATALOG_BACKUP_ID, blockIndex: seq }, image);
+  return sealBlock(dataKey, { backupId: CATALOG_BACKUP_ID, blockIndex: seq }, image, 'auto');
 }
 
 /** Opens a sealed image of sequence number `seq`; ERR_STORAGE_TAMPERED if it is not exactly that. */
 export function openImage(dataKey: Uint8Array, sealed: Uint8Array, seq: number): Uint8Array {
-  return openBlock(dataKey, { backupId: CATALOG_BACKUP_ID, blockIndex: seq }, sealed);
+  return openBlock(
+    dataKey,
+    { backupId: CATALOG_BACKUP_ID, blockIndex: seq },
+    sealed,
+    MAX_IMAGE_BYTES
+  );
 }

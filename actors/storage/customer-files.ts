@@ -196,6 +196,7 @@ export async function backupTree(
         m: c.m,
         ...(o.blockSize !== undefined ? { blockSize: o.blockSize } : {}),
         ...(o.maxShardBytes !== undefined ? { maxShardBytes: o.maxShardBytes } : {}),
+        ...(o.compression !== undefined ? { compression: o.compression } : {}),
         minAcks: c.k + c.m - Math.floor(c.m / 2),
         window: o.window ?? 4
       });

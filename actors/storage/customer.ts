@@ -5,6 +5,7 @@
  * full) goes to its connector; what audits catch goes to fire-hire; every hire starts a rebuild of
  * that position. File operations are in customer-files.ts.
  */
+import type { Compression } from './block-codec.js';
 import { createActor, type AnyActorLogic, type AnyActorRef } from 'xstate';
 import type { Clock } from '../clock.js';
 import type { Random } from '../random.js';
@@ -72,6 +73,8 @@ export interface CustomerOptions {
   readonly blockSize?: number;
   /** Largest shard one request carries (the route's frame less the envelope). */
   readonly maxShardBytes?: number;
+  /** Block compression before sealing (block-codec.ts; default `auto`). */
+  readonly compression?: Compression;
 }
 
 /** What `suppliers` shows. */

@@ -16,6 +16,14 @@ export {
   type BlockRef
 } from './block-crypto.js';
 export {
+  CODEC_DEFLATE,
+  CODEC_STORED,
+  COMPRESSION_MODES,
+  packBlock,
+  unpackBlock,
+  type Compression
+} from './block-codec.js';
+export {
   DEFAULT_CHUNK_BYTES,
   chunkCount,
   chunkOf,

@@ -13,7 +13,7 @@ import type { Catalog } from './catalog.js';
 import type { StorageClient } from './customer-client.js';
 import { StorageError } from './errors.js';
 import { SHARD_CHUNK_BYTES } from './merkle.js';
-import { SEAL_OVERHEAD } from './block-crypto.js';
+import type { Compression } from './block-codec.js';
 import { sharedBlockPool, type BlockPool } from './block-pool.js';
 import { cutBlocks, effectiveBlockSize, type EncodedBlock } from './pipeline.js';
 import { BlockFetcher } from './fetch-block.js';
@@ -55,12 +55,15 @@ export interface BackupJob extends JobContext {
   readonly window?: number;
   /** Where blocks are coded (default the process's shared pool). */
   readonly pool?: BlockPool;
+  /** Block compression before sealing (default `auto`). */
+  readonly compression?: Compression;
 }
 
 /** Runs a backup job to its end. */
 export function runBackup(job: BackupJob): Promise<BackupOutput> {
   const blockSize = effectiveBlockSize(job.k, job.blockSize, job.maxShardBytes);
-  const params = { dataKey: job.dataKey, backupId: job.backupId, k: job.k, m: job.m };
+  const { dataKey, backupId, k, m } = job;
+  const params = { dataKey, backupId, k, m, compression: job.compression ?? 'auto' } as const;
   let staged = new Set<number>();
   let blocks: AsyncIterator<Uint8Array> | undefined;
   let index = 0;
@@ -68,7 +71,7 @@ export function runBackup(job: BackupJob): Promise<BackupOutput> {
   const pool = job.pool ?? sharedBlockPool();
   // The file's hash is kept on the worker that encodes its blocks, fed in block order.
   const hash = pool.fileHash();
-  let pending: { encoded: Promise<EncodedBlock>; bytes: number } | undefined;
+  let pending: { encoded: Promise<EncodedBlock> } | undefined;
   const inflight: Promise<void>[] = [];
   const logic = backupMachine.provide({
     actors: {
@@ -91,16 +94,19 @@ export function runBackup(job: BackupJob): Promise<BackupOutput> {
         }
         // Coded on the block pool while earlier blocks travel; cutBlocks gave us this buffer.
         const bytes = plain.length;
-        const shardSize = Math.ceil((bytes + SEAL_OVERHEAD) / job.k);
         const encoded = pool.encode(params, i, plain, true, hash);
         encoded.catch(() => undefined); // awaited by sendBlock
-        pending = { encoded, bytes: shardSize * (job.k + job.m) };
+        pending = { encoded };
         return { index: i, staged: false, bytes };
       }),
       sendBlock: fromPromise<{ bytes: number }, { index: number }>(async () => {
-        const { encoded, bytes } = pending!;
+        const { encoded } = pending!;
         pending = undefined;
-        const sent = encoded.then((block) => sendEncoded(job, block));
+        // Shard bytes are known once the block is coded (compression decides them); the next
+        // block is read while this one travels.
+        const block = await encoded;
+        const bytes = block.shards.reduce((n, s) => n + s.length, 0);
+        const sent = sendEncoded(job, block);
         sent.catch(() => undefined); // observed below or at commit; never unhandled
         inflight.push(sent);
         while (inflight.length >= (job.window ?? 1)) await inflight.shift();

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync, mkdtempSync, rmSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { generateDataKey } from './block-crypto.js';
+import { generateDataKey, SEAL_OVERHEAD } from './block-crypto.js';
 import type { BlockRecord, VersionRecord } from './catalog-types.js';
 import type { StorageError } from './errors.js';
 import {
@@ -82,9 +82,28 @@ test('blocks are cut exactly and shards always fit one frame', async () => {
   );
   for (const k of [1, 2, 4, 10, 32]) {
     const size = effectiveBlockSize(k);
-    assert.ok(Math.ceil((size + 41) / k) <= STORAGE_LIMITS.maxShardBytes);
+    assert.ok(Math.ceil((size + SEAL_OVERHEAD) / k) <= STORAGE_LIMITS.maxShardBytes);
   }
   assert.equal(effectiveBlockSize(10), 4 * 1024 * 1024);
+});
+
+test('a redundant block travels compressed and decodes from any k shards', () => {
+  const plain = new TextEncoder().encode('abcdefgh'.repeat(512 * 1024)); // 4 MiB
+  const p = { dataKey, backupId: 'z1', k: 10, m: 4 };
+  const packed = encodeBlock(p, 0, plain);
+  assert.ok(packed.record.shardSize < 4096, `${packed.record.shardSize}-byte shards`);
+  assert.equal(packed.record.plainSize, plain.length);
+  const some = packed.shards.map((s, i) => (i < 4 ? null : s));
+  assert.deepEqual(decodeBlock(dataKey, 'z1', 10, packed.record, some), plain);
+  const stored = encodeBlock({ ...p, compression: 'off' }, 0, plain);
+  assert.equal(stored.record.shardSize, Math.ceil((plain.length + SEAL_OVERHEAD) / 10));
+  assert.deepEqual(decodeBlock(dataKey, 'z1', 10, stored.record, stored.shards), plain);
+  // The catalog's size caps the inflated block: a record that claims less is refused.
+  const short = { ...packed.record, plainSize: plain.length - 1 };
+  assert.throws(
+    () => decodeBlock(dataKey, 'z1', 10, short, packed.shards),
+    (e: StorageError) => e.code === 'ERR_STORAGE_FORMAT'
+  );
 });
 
 async function encodeAll(data: Uint8Array, blockSize: number) {

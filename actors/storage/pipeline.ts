@@ -1,8 +1,9 @@
 /**
- * The storage pipeline, both ways. Backup: bytes → blocks (4 MiB by default) → sealed with the
- * block's key → zero-padded to k equal data shards → m parity shards through the WASM Reed-Solomon
- * coder → k + m shards, each with its Merkle root and the shard hash derived from it (one pass). Restore: any k shards whose hashes
- * match → reconstruct → strip padding → open → plaintext.
+ * The storage pipeline, both ways. Backup: bytes → blocks (4 MiB by default) → compressed when
+ * that pays (block-codec.ts) and sealed with the block's key → zero-padded to k equal data shards → m parity shards through the WASM Reed-Solomon
+ * coder → k + m shards, each with its Merkle root and the shard hash derived from it (one
+ * pass). Restore: any k shards whose hashes match → reconstruct → strip padding → open (and
+ * inflate) → plaintext.
  *
  * Memory stays bounded: a job holds its window of blocks (plus their shards). A block is cut small
  * enough that each shard fits one `cmd.data` (STORAGE_LIMITS.maxShardBytes), as the original
@@ -10,6 +11,7 @@
  */
 import { reconstruct, encode as rsEncode } from '../../wasm/pkg/index.js';
 import { STORAGE_LIMITS } from '../../machines/storage/keys.js';
+import type { Compression } from './block-codec.js';
 import { openBlock, sealBlock, SEAL_OVERHEAD } from './block-crypto.js';
 import type { BlockRecord } from './catalog-types.js';
 import { StorageError } from './errors.js';
@@ -25,6 +27,8 @@ export interface EncodeParams {
   readonly backupId: string;
   readonly k: number;
   readonly m: number;
+  /** Block compression before sealing (default `auto`). */
+  readonly compression?: Compression;
 }
 
 /**
@@ -57,7 +61,8 @@ export function effectiveBlockSize(
 /** Encodes block `index` of a backup. */
 export function encodeBlock(params: EncodeParams, index: number, plain: Uint8Array): EncodedBlock {
   const { dataKey, backupId, k, m } = params;
-  const sealed = sealBlock(dataKey, { backupId, blockIndex: index }, plain);
+  const ref = { backupId, blockIndex: index };
+  const sealed = sealBlock(dataKey, ref, plain, params.compression ?? 'auto');
   const shardSize = Math.ceil(sealed.length / k);
   if (shardSize > STORAGE_LIMITS.maxShardBytes) {
     throw new StorageError('ERR_STORAGE_ARGUMENT', `block ${index} is too large for k = ${k}`);
@@ -130,7 +135,12 @@ export function decodeBlock(
   for (let i = 0, at = 0; i < k && at < stripe.length; i++, at += record.shardSize) {
     stripe.set(all[i]!.subarray(0, Math.min(record.shardSize, stripe.length - at)), at);
   }
-  const plain = openBlock(dataKey, { backupId, blockIndex: record.index }, stripe);
+  const plain = openBlock(
+    dataKey,
+    { backupId, blockIndex: record.index },
+    stripe,
+    record.plainSize
+  );
   if (plain.length !== record.plainSize) {
     throw new StorageError('ERR_STORAGE_FORMAT', `block ${record.index} has the wrong size`, {
       blocks: [record.index]

@@ -107,7 +107,9 @@ export async function proxyStorageNet(o: ProxyStorageNetOptions): Promise<ProxyS
         offlineLimitMs: 600_000,
         connectorRetryMs: 500,
         hireTimeoutMs: 10_000,
-        auditIntervalMs: 3_600_000
+        auditIntervalMs: 3_600_000,
+        // The tests measure shards crossing circuits: every byte of the tree travels as it is.
+        compression: 'off'
       }
     });
     const via = routers.map((r) => viaAddress(r.address, r.node.identity().keys.noise.publicKey));
