@@ -268,6 +268,23 @@ export class BlockPool {
     return failure(reply);
   }
 
+  /** Workers running now. */
+  get running(): number {
+    return this.slots.filter((s) => s !== undefined).length;
+  }
+
+  /**
+   * Starts every worker and waits until each has loaded its code (a worker takes a few hundred
+   * milliseconds to start, which would otherwise fall on the first backup or restore).
+   */
+  async warm(): Promise<void> {
+    await Promise.all(
+      this.slots.map((_, at) =>
+        this.run({ op: 'digest', stream: ++this.nextId, fresh: true }, [], at)
+      )
+    );
+  }
+
   /** Stops the workers; jobs still running reject. */
   async close(): Promise<void> {
     const running = this.slots.filter((s): s is Slot => s !== undefined);

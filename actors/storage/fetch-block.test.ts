@@ -257,3 +257,19 @@ test('a file hash whose worker was replaced fails instead of restarting', async 
     await pool.close();
   }
 });
+
+test('warming a pool starts every worker before any job', async () => {
+  const pool = new BlockPool(2);
+  try {
+    assert.equal(pool.running, 0);
+    await pool.warm();
+    assert.equal(pool.running, 2);
+    const h = pool.fileHash();
+    h.update(Uint8Array.of(1, 2, 3));
+    assert.equal((await h.digest()).length, 32);
+    assert.equal(pool.running, 2);
+  } finally {
+    await pool.close();
+  }
+  assert.equal(pool.running, 0);
+});

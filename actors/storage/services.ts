@@ -16,6 +16,7 @@ import type { BitDustNode } from '../node/create-node.js';
 import type { ServiceDefinition } from '../node/service-graph.js';
 import { announceService, seekService, withdrawService } from '../dht/index.js';
 import { supervisorLogic } from '../supervisor/index.js';
+import { sharedBlockPool } from './block-pool.js';
 import { StorageClient } from './customer-client.js';
 import { CustomerStorage, type CustomerOptions, type SupplierFinder } from './customer.js';
 import { deriveDataKey } from './data-key.js';
@@ -234,6 +235,10 @@ export function storageServices(options: StorageServicesOptions): StorageService
           await customer.local.put('image-seq', seq, { durable: true });
         }
         await customer.load();
+        // Block workers start now, not on the first backup; a failed start shows on first use.
+        sharedBlockPool()
+          .warm()
+          .catch(() => undefined);
       },
       run: {
         logic: supervisorLogic,
