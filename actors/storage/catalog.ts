@@ -7,7 +7,8 @@
  * - `file/<pathKey>` FileRecord, `ver/<pathKey>/<version:10>` VersionRecord, where pathKey is the
  *   hex BLAKE2b-128 of the path (paths can be longer than a key);
  * - `blk/<backupId>/<index:8>` BlockRecord; `bid/<backupId>` → `{ pathKey, version }`;
- * - `stage/<backupId>/<index:8>` BlockRecord of a backup not committed yet (resume point);
+ * - `stage/<backupId>/<index:8>` BlockRecord of a backup not committed yet (resume point), with
+ *   the cut it was made with (block size and profile);
  * - `pos/<position:3>` PositionRecord; `meta/policy` RetentionPolicy; `meta/format` the shard
  *   format its hashes follow ({@link CATALOG_FORMAT}).
  *
@@ -28,6 +29,16 @@ import type {
 } from './catalog-types.js';
 
 export type * from './catalog-types.js';
+
+/** A staged block and the cut it was staged with (absent in rows from before cuts were kept). */
+type StagedRow = BlockRecord & { readonly cut?: string };
+
+/** The block of a staged row (its cut is the catalog's business, not the block's). */
+const withoutCut = (row: StagedRow): BlockRecord => {
+  const block: { cut?: string } & BlockRecord = { ...row };
+  delete block.cut;
+  return block;
+};
 
 /**
  * Shard format of the catalogs this release writes and reads: 2 = SHA-256 Merkle trees, the shard
@@ -94,16 +105,23 @@ export class Catalog {
     return this.db.put('meta/policy', { keepVersions: policy.keepVersions }, { durable: true });
   }
 
-  /** Records a block of a backup in progress (durable: it is on its suppliers). */
-  async stageBlock(backupId: string, block: BlockRecord): Promise<void> {
+  /**
+   * Stages block `block` of `backupId` (durable): the resume point of a backup not committed yet.
+   * `cut` names how the file was cut and coded (block size and profile); a later run reuses
+   * only blocks staged with its own cut.
+   */
+  async stageBlock(backupId: string, block: BlockRecord, cut?: string): Promise<void> {
     checkBackupId(backupId);
-    return this.db.put(`stage/${backupId}/${pad(block.index, 8)}`, block, { durable: true });
+    const row: StagedRow = cut === undefined ? block : { ...block, cut };
+    return this.db.put(`stage/${backupId}/${pad(block.index, 8)}`, row, { durable: true });
   }
 
-  /** Blocks staged for `backupId`, by index. */
-  async stagedBlocks(backupId: string): Promise<BlockRecord[]> {
-    const rows = await this.db.range<BlockRecord>({ prefix: `stage/${backupId}/` });
-    return rows.map((r) => r.value);
+  /** Blocks staged for `backupId`, by index; with `cut`, only those staged with that cut. */
+  async stagedBlocks(backupId: string, cut?: string): Promise<BlockRecord[]> {
+    const rows = await this.db.range<StagedRow>({ prefix: `stage/${backupId}/` });
+    return rows
+      .filter((r) => cut === undefined || r.value.cut === cut)
+      .map((r) => withoutCut(r.value));
   }
 
   /**

@@ -15,6 +15,8 @@ import { Catalog } from './catalog.js';
 import type { StorageClient } from './customer-client.js';
 import { StorageError } from './errors.js';
 import { runBackup } from './jobs.js';
+import { decodeBlock } from './pipeline.js';
+import { shardKey } from '../../machines/storage/keys.js';
 
 const k = 2;
 const m = 1;
@@ -118,4 +120,78 @@ test('blocks in flight stay within the window; staged blocks are exactly those a
     ),
     { numRuns: 25 }
   );
+});
+
+test('a backup resumed with another block size or profile sends every block again and commits its own', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'bd-jobs-'));
+  const store = openLmdbStore({ path: dir });
+  t.after(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const catalog = new Catalog(store.sub('c'));
+  const pieces = new Map<string, Uint8Array>();
+  const storing = (refuseFrom: number) =>
+    ({
+      putPiece: async (_s: string, key: string, piece: Uint8Array) => {
+        if (Number(key.split('/')[1]) >= refuseFrom)
+          throw new StorageError('ERR_STORAGE_QUOTA', 'full');
+        pieces.set(key, piece.slice());
+      }
+    }) as unknown as StorageClient;
+  const dataKey = generateDataKey();
+  const job = {
+    catalog,
+    dataKey,
+    suppliers: ['s0', 's1', 's2', 's3'],
+    clock: new TestClock(),
+    path: '/f',
+    backupId: 'b2',
+    source,
+    mtimeMs: 1,
+    pool: new BlockPool(0)
+  };
+  // First run: blocks of 100 bytes at 2+1; the suppliers refuse from block 3 on.
+  const first = await runBackup({ ...job, client: storing(3), k: 2, m: 1, blockSize: 100 });
+  assert.equal(first.ok, false);
+  assert.deepEqual(
+    (await catalog.stagedBlocks('b2')).map((b) => b.index),
+    [0, 1, 2]
+  );
+  // Second run, another cut (64-byte blocks at 3+1): nothing of the first run is reused.
+  for (const [blockSize, kk, mm] of [
+    [64, 2, 1],
+    [100, 3, 1]
+  ] as const) {
+    const c = new Catalog(store.sub(`c${blockSize}${kk}`));
+    await runBackup({ ...job, catalog: c, client: storing(3), k: 2, m: 1, blockSize: 100 });
+    pieces.clear();
+    const done = await runBackup({
+      ...job,
+      catalog: c,
+      client: storing(1e9),
+      k: kk,
+      m: mm,
+      blockSize
+    });
+    assert.ok(done.ok, JSON.stringify(done));
+    const count = Math.ceil(data.length / blockSize);
+    const sent = new Set([...pieces.keys()].map((key) => Number(key.split('/')[1])));
+    assert.equal(
+      sent.size,
+      count,
+      `every block of the new cut is sent (${blockSize}, ${kk}+${mm})`
+    );
+    const version = await c.version('/f');
+    assert.equal(version.blockCount, count);
+    const restored: Uint8Array[] = [];
+    for (const record of await c.blocks(version.backupId)) {
+      const shards = record.shards.map((_, pos) => {
+        const piece = pieces.get(shardKey(version.backupId, record.index, pos));
+        return piece ? piece.subarray(32) : null;
+      });
+      restored.push(decodeBlock(dataKey, version.backupId, kk, record, shards));
+    }
+    assert.deepEqual(Buffer.concat(restored), Buffer.from(data));
+  }
 });

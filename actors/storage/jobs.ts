@@ -64,7 +64,10 @@ export function runBackup(job: BackupJob): Promise<BackupOutput> {
   const blockSize = effectiveBlockSize(job.k, job.blockSize, job.maxShardBytes);
   const { dataKey, backupId, k, m } = job;
   const params = { dataKey, backupId, k, m, compression: job.compression ?? 'auto' } as const;
-  let staged = new Set<number>();
+  // How this run cuts and codes the file: blocks another cut staged are not this run's blocks.
+  const cut = `${blockSize}/${k}/${m}`;
+  /** Blocks a previous run of this backup acknowledged, by index. */
+  let staged = new Map<number, BlockRecord>();
   let blocks: AsyncIterator<Uint8Array> | undefined;
   let index = 0;
   let size = 0;
@@ -76,7 +79,8 @@ export function runBackup(job: BackupJob): Promise<BackupOutput> {
   const logic = backupMachine.provide({
     actors: {
       prepare: fromPromise(async () => {
-        staged = new Set((await job.catalog.stagedBlocks(job.backupId)).map((b) => b.index));
+        const rows = await job.catalog.stagedBlocks(job.backupId, cut);
+        staged = new Map(rows.map((b) => [b.index, b]));
         blocks = cutBlocks(job.source(), blockSize, job.sourceOwned)[Symbol.asyncIterator]();
         return { staged: staged.size };
       }),
@@ -87,6 +91,8 @@ export function runBackup(job: BackupJob): Promise<BackupOutput> {
         plain ??= new Uint8Array(0); // an empty file is one empty block
         size += plain.length;
         const i = index++;
+        // Staged with this cut, a block is these very bytes; its size is checked all the same.
+        if (staged.get(i) && staged.get(i)!.plainSize !== plain.length) staged.delete(i);
         if (staged.has(i)) {
           const bytes = plain.length;
           hash.update(plain, true); // moved to the worker: `plain` is empty from here
@@ -106,7 +112,7 @@ export function runBackup(job: BackupJob): Promise<BackupOutput> {
         // block is read while this one travels.
         const block = await encoded;
         const bytes = block.shards.reduce((n, s) => n + s.length, 0);
-        const sent = sendEncoded(job, block);
+        const sent = sendEncoded(job, block, cut);
         sent.catch(() => undefined); // observed below or at commit; never unhandled
         inflight.push(sent);
         while (inflight.length >= (job.window ?? 1)) await inflight.shift();
@@ -114,7 +120,10 @@ export function runBackup(job: BackupJob): Promise<BackupOutput> {
       }),
       commit: fromPromise(async () => {
         while (inflight.length > 0) await inflight.shift();
-        const records: BlockRecord[] = await job.catalog.stagedBlocks(job.backupId);
+        // Staged rows past the end are another cut's (they go with the commit's clean-up).
+        const records = (await job.catalog.stagedBlocks(job.backupId)).filter(
+          (r) => r.index < index
+        );
         const result = await job.catalog.commitVersion(
           {
             path: job.path,
@@ -141,7 +150,11 @@ export function runBackup(job: BackupJob): Promise<BackupOutput> {
 }
 
 /** Sends a block's shards to their positions and stages it once enough acknowledged. */
-async function sendEncoded(job: BackupJob, { record, pieces }: EncodedBlock): Promise<void> {
+async function sendEncoded(
+  job: BackupJob,
+  { record, pieces }: EncodedBlock,
+  cut: string
+): Promise<void> {
   const sent = await Promise.allSettled(
     pieces.map(async (piece, pos) => {
       const supplier = job.suppliers[pos];
@@ -166,7 +179,7 @@ async function sendEncoded(job: BackupJob, { record, pieces }: EncodedBlock): Pr
       { blocks: [record.index] }
     );
   }
-  await job.catalog.stageBlock(job.backupId, record);
+  await job.catalog.stageBlock(job.backupId, record, cut);
 }
 
 /** Options of {@link runRestore}. */
