@@ -17,7 +17,11 @@
 import { createActor, fromPromise } from 'xstate';
 import { createCodec, DecodeError, WIRE_VERSION } from '../wire/index.js';
 import { BitDustError } from '../errors.js';
-import { requestMachine, type RequestActor } from '../../machines/router/machine.js';
+import {
+  requestMachine,
+  type RequestActor,
+  type TransmitInput
+} from '../../machines/router/machine.js';
 import {
   acceptsReply,
   isRequestType,
@@ -42,6 +46,10 @@ const sizeOf = (frame: Frame): number => frame.reduce((n, p) => n + p.byteLength
 interface Pending {
   type: string;
   actor: RequestActor;
+  /** The request's frame, sent as it is by every attempt. */
+  frame: Frame;
+  /** Where to send it instead of resolving the peer. */
+  address: string | undefined;
 }
 
 /** Creates a router; call `start()` to take frames. */
@@ -94,6 +102,23 @@ export function createRouter(options: RouterOptions): Router {
     if (transport.sendParts) return transport.sendParts(address, frame);
     return transport.send(address, Buffer.concat(frame));
   };
+
+  /**
+   * The request machine with its `transmit`, made once per router (providing it per request
+   * would build a machine each time): an attempt finds its frame among the pending requests.
+   */
+  const requestLogic = requestMachine.provide({
+    actors: {
+      transmit: fromPromise<void, TransmitInput>(async ({ input }) => {
+        const entry = pending.get(SeenCache.key(input.peer, input.requestId));
+        if (!entry) throw new RouterError('ERR_ROUTER_CANCELLED', 'request is gone');
+        if (input.attempt > 1) stats.requests.retries++;
+        const address = entry.address ?? (await options.resolve(input.peer));
+        if (address === undefined) throw RouterError.noRoute(input.peer);
+        await transmit(address, entry.frame);
+      })
+    }
+  });
 
   const sendFrame = (address: string, frame: Frame): void => {
     transmit(address, frame).catch(() => void stats.sendErrors++);
@@ -221,17 +246,7 @@ export function createRouter(options: RouterOptions): Router {
         return Promise.reject(err);
       }
       const key = SeenCache.key(to, id);
-      const logic = requestMachine.provide({
-        actors: {
-          transmit: fromPromise(async ({ input }) => {
-            if (input.attempt > 1) stats.requests.retries++;
-            const address = overrides.address ?? (await options.resolve(to));
-            if (address === undefined) throw RouterError.noRoute(to);
-            await transmit(address, frame);
-          })
-        }
-      });
-      const actor = createActor(logic, {
+      const actor = createActor(requestLogic, {
         clock,
         input: {
           requestId: id,
@@ -244,7 +259,7 @@ export function createRouter(options: RouterOptions): Router {
         }
       });
       stats.requests.started++;
-      pending.set(key, { type, actor });
+      pending.set(key, { type, actor, frame, address: overrides.address });
       return new Promise((resolve, reject) => {
         actor.subscribe({
           complete: () => {
