@@ -15,6 +15,7 @@
 import { sodium } from '../crypto/sodium.js';
 import { CODEC_STORED, packBlock, unpackBlock, type Compression } from './block-codec.js';
 import { StorageError } from './errors.js';
+import { uninitialized } from './hash.js';
 
 /** Current sealed-block format. */
 export const BLOCK_FORMAT = 2;
@@ -95,7 +96,8 @@ export function sealBlock(
 ): Uint8Array {
   const key = deriveBlockKey(dataKey, ref);
   const { codec, body } = packBlock(plaintext, compression);
-  const out = new Uint8Array(SEAL_OVERHEAD + body.length);
+  // Every byte is written below (header, nonce, ciphertext and tag): not zeroed first.
+  const out = uninitialized(SEAL_OVERHEAD + body.length);
   out[0] = BLOCK_FORMAT;
   out[1] = codec;
   const nonce = out.subarray(HEADER_BYTES, HEADER_BYTES + NONCE_BYTES);
@@ -135,7 +137,8 @@ export function openBlock(
     throw formatError(`unknown block format ${format}`);
   }
   const key = deriveBlockKey(dataKey, ref);
-  const out = new Uint8Array(sealed.length - header - NONCE_BYTES - TAG_BYTES);
+  // Written whole by a successful decryption, never returned otherwise: not zeroed first.
+  const out = uninitialized(sealed.length - header - NONCE_BYTES - TAG_BYTES);
   try {
     sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
       out,

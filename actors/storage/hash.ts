@@ -55,3 +55,13 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 /** Lower-case hex, for logs, keys and error messages. */
 export const toHex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+
+/**
+ * `n` bytes of fresh, unshared memory that are not zeroed first: for a buffer the caller
+ * overwrites whole before anyone reads it (zeroing megabytes that are then overwritten costs a
+ * pass over them). A plain Uint8Array over its own ArrayBuffer, so it can be moved to a worker.
+ */
+export function uninitialized(n: number): Uint8Array {
+  const b = Buffer.allocUnsafeSlow(n);
+  return new Uint8Array(b.buffer, b.byteOffset, n);
+}

@@ -16,7 +16,7 @@ import type { KvOp, KvStore } from '../store/index.js';
 import { summarize, type HoldingsSummary } from '../../machines/storage/keys.js';
 import type { ServiceRequest } from '../../machines/storage/messages.js';
 import { StorageError } from './errors.js';
-import { HASH_BYTES, sameBytes, toHex } from './hash.js';
+import { HASH_BYTES, sameBytes, toHex, uninitialized } from './hash.js';
 import { shardHash } from './merkle.js';
 import { checkPiece, packPiece } from './wire.js';
 
@@ -248,7 +248,10 @@ export class SupplierStore {
       const ok =
         b.length >= HASH_BYTES &&
         sameBytes(shardHash(b.subarray(HASH_BYTES)), b.subarray(0, HASH_BYTES));
-      return ok ? b.slice() : { corrupt: toHex(b.subarray(0, HASH_BYTES)).slice(0, 16) };
+      if (!ok) return { corrupt: toHex(b.subarray(0, HASH_BYTES)).slice(0, 16) };
+      const copy = uninitialized(b.length); // overwritten whole just below
+      copy.set(b);
+      return copy;
     });
     if (!piece) throw new StorageError('ERR_STORAGE_NOT_FOUND', `no shard ${key}`);
     if (!(piece instanceof Uint8Array)) {
