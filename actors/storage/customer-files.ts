@@ -13,7 +13,7 @@ import { pruneImages, pushCatalog } from './catalog-backup.js';
 import type { VersionRecord } from './catalog-types.js';
 import type { CustomerStorage } from './customer.js';
 import { StorageError } from './errors.js';
-import { blake2b256, toHex } from './hash.js';
+import { blake2b256, toHex, uninitialized } from './hash.js';
 import { sharedBlockPool } from './block-pool.js';
 import { BlockFetcher } from './fetch-block.js';
 import { runBackup, runRestore } from './jobs.js';
@@ -83,7 +83,8 @@ export async function* readChunks(path: string, chunkBytes: number): AsyncGenera
     let left = (await file.stat()).size;
     for (;;) {
       const want = left > 0 ? Math.min(chunkBytes, left) : Math.min(chunkBytes, 1 << 16);
-      const buf = new Uint8Array(want);
+      // Not zeroed: only the bytes read are ever handed on (whole, or the read part copied).
+      const buf = uninitialized(want);
       let fill = 0;
       while (fill < want) {
         const { bytesRead } = await file.read(buf, fill, want - fill, null);
