@@ -98,12 +98,19 @@ const movable = (data: Uint8Array, transfer: boolean): ArrayBuffer[] =>
     ? [data.buffer as ArrayBuffer]
     : [];
 
+/** A message buffer may hold this much besides a shard and still be moved whole with it. */
+const ENVELOPE_SLACK = 4096;
+/** Smallest message buffer moved whole (smaller ones may be slices of a shared pool). */
+const MIN_MESSAGE_MOVED = 64 * 1024;
+
 /**
  * Received shards made movable to a worker, and the buffers to move. A shard that is all of its
- * buffer after its hash (the piece `hash ‖ shard` a reply carried, which nothing else holds once
- * split) is moved as it is: no copy, the caller's view is detached. Any other shard may be a view
- * into a larger buffer, and posting a view clones all of its buffer, twice (out and in): it is
- * copied exactly first and the copy moved.
+ * buffer after its hash (the piece `hash ‖ shard` a reply carried), or nearly all of a large one
+ * (the reassembled message a `cmd.data` reply arrived in, of which it is everything but the
+ * envelope's few hundred bytes), is moved with its buffer: no copy, and the caller's views of
+ * that buffer are detached (the message is spent once its shard is taken). Any other shard may be
+ * a view into a buffer that holds more (posting a view clones all of its buffer, twice: out and
+ * in): it is copied exactly first and the copy moved.
  */
 export function movableShards(shards: readonly (Uint8Array | null)[]): {
   own: (Uint8Array | null)[];
@@ -113,11 +120,10 @@ export function movableShards(shards: readonly (Uint8Array | null)[]): {
   const own = shards.map((s) => {
     if (!s) return null;
     const buffer = s.buffer as ArrayBuffer;
-    const alone =
-      buffer instanceof ArrayBuffer &&
-      s.byteOffset === HASH_BYTES &&
-      buffer.byteLength === HASH_BYTES + s.byteLength &&
-      !moved.has(buffer);
+    const piece = s.byteOffset === HASH_BYTES && buffer.byteLength === HASH_BYTES + s.byteLength;
+    const message =
+      buffer.byteLength >= MIN_MESSAGE_MOVED && buffer.byteLength - s.byteLength <= ENVELOPE_SLACK;
+    const alone = buffer instanceof ArrayBuffer && (piece || message) && !moved.has(buffer);
     const out = alone ? s : s.slice();
     if (out.buffer.byteLength > 0) moved.add(out.buffer as ArrayBuffer);
     return out;

@@ -187,6 +187,20 @@ test('received pieces move to the worker without a copy, and come back for a ret
     const { own, transfer } = movableShards([message.subarray(40, 60), null]);
     assert.deepEqual([own[0]!.byteLength, own[1], transfer.length], [20, null, 1]);
     assert.notEqual(own[0]!.buffer, message.buffer);
+    // Nearly all of a large message (a reassembled reply): moved with it, once.
+    const reply = new Uint8Array(300_000);
+    const inReply = reply.subarray(200, 299_000);
+    const twice = movableShards([inReply, inReply.subarray(0, 10)]);
+    assert.equal(twice.own[0], inReply);
+    assert.deepEqual(twice.transfer[0], reply.buffer);
+    assert.notEqual(
+      twice.own[1]!.buffer,
+      reply.buffer,
+      'a second view of a moved buffer is copied'
+    );
+    // A small part of a large buffer is copied.
+    const part = movableShards([reply.subarray(0, 200_000)]);
+    assert.notEqual(part.own[0]!.buffer, reply.buffer);
   } finally {
     await pool.close();
   }
