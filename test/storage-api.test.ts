@@ -317,6 +317,10 @@ test('REST routes and CLI handlers over a devnet customer', { timeout: 120_000 }
   assert.ok(lines.some((l) => /^[0-9a-f]{16} {2}rebuild {2}done/.test(l)));
   lines.length = 0;
   assert.equal(await jobsCommand(bj, [heldId], io), 0);
-  assert.equal(lines.at(-1), 'backed up 1 files (195 KiB), 0 unchanged');
+  // 200,000 random bytes are stored as they are: sealed (+42 B), coded 4+2.
+  assert.equal(
+    lines.at(-1),
+    'backed up 1 files (195 KiB), 0 unchanged, 293 KiB stored on suppliers'
+  );
   assert.equal(await jobsCommand(bj, ['0123456789abcdef'], io), 1);
 });

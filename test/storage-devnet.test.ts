@@ -31,6 +31,17 @@ test(
     assert.deepEqual(report.problems, []);
     assert.equal(report.files, files.size);
     assert.equal(report.bytes, 100 * MiB);
+    // Random files (.bin, .dat) are stored as they are, text and zeros deflated: at 4+2 the
+    // suppliers hold 1.5× the random bytes and next to nothing for the rest.
+    let random = 0;
+    for (const [path, size] of files) if (/\.(bin|dat)$/.test(path)) random += size;
+    const rest = 100 * MiB - random;
+    assert.ok(random > 20 * MiB && rest > 20 * MiB, `${random} random bytes of ${100 * MiB}`);
+    assert.ok(report.storedBytes >= random * 1.5, `${report.storedBytes} stored`);
+    assert.ok(
+      report.storedBytes < (random + rest / 20) * 1.5 + MiB,
+      `${report.storedBytes} stored`
+    );
     net.kill(1);
     net.kill(4);
     const out = join(net.base, 'out');

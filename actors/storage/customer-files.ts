@@ -34,6 +34,11 @@ export interface BackupReport {
   readonly files: number;
   readonly bytes: number;
   readonly unchanged: number;
+  /**
+   * What the suppliers hold for the versions this backup wrote: every shard of every block, all
+   * k + m positions (after compression, sealing and coding).
+   */
+  readonly storedBytes: number;
   readonly versions: ReadonlyArray<{ path: string; version: number }>;
   readonly problems: readonly ScanProblem[];
   readonly catalogSeq: number | undefined;
@@ -152,6 +157,7 @@ export async function backupTree(
   let filesDone = 0;
   let bytesDone = 0;
   let unchanged = 0;
+  let storedBytes = 0;
   // Bytes read so far of the files in flight: progress is monotonic because each is ≤ its size.
   const reading = new Map<string, number>();
   const report = (file: string) =>
@@ -172,6 +178,7 @@ export async function backupTree(
       unchanged++;
     } else {
       const next = (last?.version ?? 0) + 1;
+      const backupId = backupIdFor(f.path, f.size, f.mtimeMs, next);
       const out: BackupOutput = await runBackup({
         client: o.client,
         catalog: c.catalog,
@@ -181,7 +188,7 @@ export async function backupTree(
         onShard: (p, e, key) => c.onShard(p, e, key),
         run: (logic, input) => c.runJob('backup', logic, input),
         path: f.path,
-        backupId: backupIdFor(f.path, f.size, f.mtimeMs, next),
+        backupId,
         source: () =>
           counted(
             cancellable(o.openFile?.(f.path) ?? readChunks(f.path, blockSize), signal),
@@ -204,6 +211,8 @@ export async function backupTree(
       if (out.ok) {
         versions.push({ path: f.path, version: out.version });
         pruned.push(...out.pruned);
+        for (const b of await c.catalog.blocks(backupId))
+          storedBytes += b.shardSize * b.shards.length;
       } else {
         found.push({ path: f.path, kind: kind(out.code), detail: `${out.code}: ${out.message}` });
       }
@@ -221,6 +230,7 @@ export async function backupTree(
     files: versions.length,
     bytes: bytesDone,
     unchanged,
+    storedBytes,
     versions,
     problems: found,
     catalogSeq

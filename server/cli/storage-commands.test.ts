@@ -50,6 +50,7 @@ test('a backup job: progress lines, then the summary and problems', async () => 
     files: 1,
     bytes: 4 << 20,
     unchanged: 0,
+    storedBytes: 6 << 20,
     versions: [],
     catalogSeq: 1,
     problems: [{ path: '/x/y', kind: 'vanished', detail: 'ENOENT' }]
@@ -72,7 +73,7 @@ test('a backup job: progress lines, then the summary and problems', async () => 
   assert.deepEqual(lines, [
     'backup  25%  1.0 MiB / 4.0 MiB  0/2 files  512 KiB/s  ETA 6s',
     'backup 100%  4.0 MiB / 4.0 MiB  2/2 files  2.0 MiB/s  in 2s',
-    'backed up 1 files (4.0 MiB), 0 unchanged',
+    'backed up 1 files (4.0 MiB), 0 unchanged, 6.0 MiB stored on suppliers',
     'E   vanished: /x/y (ENOENT)'
   ]);
 });

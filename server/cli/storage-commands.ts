@@ -195,7 +195,8 @@ export async function backupCommand(b: StorageBackend, args: string[], io: Io): 
 
 function backupSummary(report: BackupReport, io: Io): number {
   io.out(
-    `backed up ${report.files} files (${humanBytes(report.bytes)}), ${report.unchanged} unchanged`
+    `backed up ${report.files} files (${humanBytes(report.bytes)}), ${report.unchanged} unchanged, ` +
+      `${humanBytes(report.storedBytes)} stored on suppliers`
   );
   for (const p of report.problems) io.err(`  ${p.kind}: ${p.path} (${p.detail})`);
   return report.problems.some((p) => p.kind !== 'skipped') ? EXIT.failure : EXIT.ok;

@@ -60,6 +60,7 @@ export const BackupReply = Type.Object({
   files: Int,
   bytes: Int,
   unchanged: Int,
+  storedBytes: Int,
   versions: Type.Array(Type.Object({ path: Str, version: Int })),
   problems: Type.Array(
     Type.Object({
