@@ -29,6 +29,25 @@ describe('node configuration', () => {
     assert.equal(config.logLevel, 'info');
   });
 
+  it('takes the compression of backups from the file, the environment or a flag', (t) => {
+    const dir = tempDir(t);
+    assert.equal(loadConfig({ options: { dataDir: dir }, env: {} }).compression, 'auto');
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ compression: 'off' }));
+    assert.equal(loadConfig({ options: { dataDir: dir }, env: {} }).compression, 'off');
+    const env = { BITDUST_COMPRESSION: 'auto' };
+    assert.equal(loadConfig({ options: { dataDir: dir }, env }).compression, 'auto');
+    const flag = { dataDir: dir, compression: 'off' };
+    assert.equal(loadConfig({ options: flag, env }).compression, 'off');
+    assert.throws(
+      () => loadConfig({ options: { dataDir: dir, compression: 'zstd' }, env: {} }),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        e.issues.length === 1 &&
+        e.issues[0]!.key === 'compression' &&
+        /one of auto, off/.test(e.issues[0]!.message)
+    );
+  });
+
   it('names every bad key once, with its source and what was expected', (t) => {
     const dir = tempDir(t);
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ devnet: -1, colour: 'blue' }));

@@ -24,6 +24,11 @@ export interface NodeConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Whether the local API (and the inspector it serves) starts with the node. */
   api: boolean;
+  /**
+   * How the node's backups compress blocks before sealing: `auto` deflates what a sample shows
+   * compresses, `off` stores every block as it is (docs/storage.md).
+   */
+  compression: 'auto' | 'off';
 }
 
 type Source = 'default' | 'file' | 'env' | 'option';
@@ -70,7 +75,8 @@ const KEYS: Record<keyof NodeConfig, KeySpec> = {
   seed: { env: 'BITDUST_SEED', parse: integer(0, 2 ** 32 - 1) },
   name: { env: 'BITDUST_NAME', parse: text(64) },
   logLevel: { env: 'BITDUST_LOG_LEVEL', parse: oneOf(LOG_LEVELS) },
-  api: { env: 'BITDUST_API', parse: boolean }
+  api: { env: 'BITDUST_API', parse: boolean },
+  compression: { env: 'BITDUST_COMPRESSION', parse: oneOf(['auto', 'off']) }
 };
 
 /** The defaults a node starts from when nothing else is said. */
@@ -82,7 +88,8 @@ export function defaultConfig(): NodeConfig {
     seed: undefined,
     name: 'node',
     logLevel: 'info',
-    api: true
+    api: true,
+    compression: 'auto'
   };
 }
 

@@ -24,6 +24,10 @@ export const OPTIONS = {
   config: { type: 'string', help: 'a JSON config file (default: <data-dir>/config.json)' },
   'log-level': { type: 'string', help: 'fatal, error, warn, info, debug, trace or silent' },
   'no-api': { type: 'boolean', help: 'do not start the local API and inspector' },
+  compression: {
+    type: 'string',
+    help: 'node start: how backups compress blocks, auto (where it pays) or off (default auto)'
+  },
   join: {
     type: 'string',
     multiple: true,

@@ -117,7 +117,11 @@ export async function startHost(options: HostOptions): Promise<Host> {
   };
 
   // Storage finds its suppliers through the DHT, so only a node on the devnet can be a customer.
-  const storage = operatorStorage(options.network ? 0 : config.devnet, options.payment);
+  const storage = operatorStorage(
+    options.network ? 0 : config.devnet,
+    options.payment,
+    config.compression
+  );
   try {
     node = await createNode({
       config,

@@ -116,7 +116,8 @@ function configFrom(flags: Flags): NodeConfig {
       seed: flags.seed,
       name: flags.name,
       logLevel: flags['log-level'],
-      api: flags['no-api'] ? false : undefined
+      api: flags['no-api'] ? false : undefined,
+      compression: flags.compression
     },
     ...(flags.config !== undefined ? { configFile: flags.config } : {})
   });

@@ -8,6 +8,7 @@ import { storageServices } from '../../actors/storage/services.js';
 import type { StorageServices } from '../../actors/storage/services.js';
 import type { PaymentServiceOptions } from '../../actors/payment/service.js';
 import { ECC_PROFILES } from '../../wasm/pkg/profiles.js';
+import type { Compression } from '../../actors/storage/block-codec.js';
 
 const GiB = 1024 ** 3;
 
@@ -25,15 +26,20 @@ export function devnetSupplier(payment: PaymentServiceOptions = HOST_PAYMENT): S
   return storageServices({ supplier: DEVNET_SUPPLIER, payment });
 }
 
-/** The operator's storage: supplier always; customer when the devnet has room for a profile. */
+/**
+ * The operator's storage: supplier always; customer when the devnet has room for a profile, its
+ * blocks compressed as `compression` says.
+ */
 export function operatorStorage(
   devnetPeers: number,
-  payment: PaymentServiceOptions = HOST_PAYMENT
+  payment: PaymentServiceOptions = HOST_PAYMENT,
+  compression: Compression = 'auto'
 ): StorageServices {
   const profile = [...ECC_PROFILES].reverse().find((p) => p.suppliers <= devnetPeers);
+  const customer = profile && { k: profile.k, m: profile.m, neededBytes: GiB, compression };
   return storageServices({
     supplier: DEVNET_SUPPLIER,
     payment,
-    ...(profile ? { customer: { k: profile.k, m: profile.m, neededBytes: GiB } } : {})
+    ...(customer ? { customer } : {})
   });
 }
