@@ -17,7 +17,10 @@ it('backs up a tree to the devnet suppliers and restores it byte for byte, throu
   const dataDir = join(home, 'node');
   const source = join(home, 'files');
   mkdirSync(join(source, 'docs'), { recursive: true });
-  const files = { 'photo.bin': randomBytes(1_500_000), 'docs/note.txt': Buffer.from('hello\n') };
+  const files = {
+    'photo.bin': randomBytes(1_500_000),
+    'docs/note.txt': Buffer.from('hello\n'.repeat(100_000))
+  };
   for (const [name, bytes] of Object.entries(files)) writeFileSync(join(source, name), bytes);
 
   const { node, url, token } = await startNodeCli(t, dataDir, ['--devnet', '5']);
@@ -48,16 +51,20 @@ it('backs up a tree to the devnet suppliers and restores it byte for byte, throu
   const backup = runCli(['backup', source, '--data-dir', dataDir]);
   assert.equal(await backup.exited(60_000), 0, backup.output());
   // No terminal here: plain progress lines, the last at 100 %, then the summary.
-  assert.match(backup.output(), /^backup 100% {2}1\.4 MiB \/ 1\.4 MiB {2}2\/2 files .*in \d+s$/m);
-  assert.match(backup.output(), /backed up 2 files \(1\.4 MiB\), 0 unchanged/);
+  assert.match(backup.output(), /^backup 100% {2}2\.0 MiB \/ 2\.0 MiB {2}2\/2 files .*in \d+s$/m);
+  // At 2+2 the suppliers hold twice the random photo, and next to nothing for the text (deflated).
+  assert.match(
+    backup.output(),
+    /backed up 2 files \(2\.0 MiB\), 0 unchanged, 2\.9 MiB stored on suppliers/
+  );
   const jobs = runCli(['jobs', '--data-dir', dataDir]);
   assert.equal(await jobs.exited(60_000), 0, jobs.output());
-  assert.match(jobs.output(), /^[0-9a-f]{16} {2}backup {3}done {2}100% {2}1\.4 MiB \/ 1\.4 MiB/m);
+  assert.match(jobs.output(), /^[0-9a-f]{16} {2}backup {3}done {2}100% {2}2\.0 MiB \/ 2\.0 MiB/m);
   const into = join(home, 'restored');
   const restore = runCli(['restore', source, '--into', into, '--data-dir', dataDir]);
   assert.equal(await restore.exited(60_000), 0, restore.output());
-  assert.match(restore.output(), /^restore 100% {2}1\.4 MiB \/ 1\.4 MiB {2}2\/2 files /m);
-  assert.match(restore.output(), /restored 2 files \(1\.4 MiB\)/);
+  assert.match(restore.output(), /^restore 100% {2}2\.0 MiB \/ 2\.0 MiB {2}2\/2 files /m);
+  assert.match(restore.output(), /restored 2 files \(2\.0 MiB\)/);
   for (const [name, bytes] of Object.entries(files)) {
     assert.deepEqual(
       readFileSync(join(into, 'files', name)),
@@ -101,6 +108,32 @@ it('backs up a tree to the devnet suppliers and restores it byte for byte, throu
   assert.match(rebuild.output(), /^rebuild 100% .* blocks/m);
   assert.match(rebuild.output(), /rebuilt 0 shards in 0 blocks/);
 
+  node.child.kill('SIGINT');
+  assert.equal(await node.exited(), 0);
+});
+
+it('--compression off stores every block as it is', async (t) => {
+  const home = mkdtempSync(join(tmpdir(), 'bitdust-run-storage-'));
+  t.after(() => rmSync(home, { recursive: true, force: true }));
+  const dataDir = join(home, 'node');
+  const source = join(home, 'files');
+  mkdirSync(source, { recursive: true });
+  writeFileSync(join(source, 'note.txt'), 'hello\n'.repeat(100_000));
+  const args = ['--devnet', '5', '--compression', 'off'];
+  const { node, url, token } = await startNodeCli(t, dataDir, args);
+  const headers = { authorization: `Bearer ${token}` };
+  let hired = 0;
+  for (let i = 0; i < 60 && hired < 4; i++) {
+    const res = await fetch(`${url}/api/storage/suppliers`, { headers });
+    const seats = (await res.json()) as Seats;
+    hired = seats.suppliers.filter((s) => s.status === 'hired').length;
+    if (hired < 4) await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+  assert.equal(hired, 4, 'every position of the 2+2 profile is hired');
+  const backup = runCli(['backup', source, '--data-dir', dataDir]);
+  assert.equal(await backup.exited(60_000), 0, backup.output());
+  // 600,000 bytes of text, not deflated: sealed (+42 B) and coded 2+2, twice the file.
+  assert.match(backup.output(), /backed up 1 files \(586 KiB\), 0 unchanged, 1\.1 MiB stored/);
   node.child.kill('SIGINT');
   assert.equal(await node.exited(), 0);
 });
