@@ -98,6 +98,8 @@ const movable = (data: Uint8Array, transfer: boolean): ArrayBuffer[] =>
     ? [data.buffer as ArrayBuffer]
     : [];
 
+/** Pieces buffers kept for reuse at most (a few blocks in flight per file). */
+const MAX_SPARES = 4;
 /** A message buffer may hold this much besides a shard and still be moved whole with it. */
 const ENVELOPE_SLACK = 4096;
 /** Smallest message buffer moved whole (smaller ones may be slices of a shared pool). */
@@ -136,6 +138,8 @@ export class BlockPool {
   private readonly slots: (Slot | undefined)[];
   private nextId = 0;
   private turn = 0;
+  /** Pieces buffers given back by {@link recycle}, handed to the next encodes. */
+  private readonly spares: ArrayBuffer[] = [];
 
   constructor(readonly size: number) {
     if (!Number.isInteger(size) || size < 0 || size > 64) {
@@ -193,19 +197,24 @@ export class BlockPool {
   ): Promise<EncodedBlock> {
     if (this.size === 0) {
       hash?.update(plain);
-      return encodeBlock(params, index, plain);
+      return encodeBlock(params, index, plain, (bytes) => {
+        const at = this.spares.findIndex((s) => s.byteLength === bytes);
+        return at < 0 ? undefined : new Uint8Array(this.spares.splice(at, 1)[0]!);
+      });
     }
     const pinned = hash && 'stream' in hash ? (hash as PooledHash) : undefined;
     if (hash && !pinned) hash.update(plain);
+    const spare = this.spares.pop();
     const reply = await this.run(
       {
         op: 'encode',
         params,
         index,
         plain,
-        ...(pinned ? { stream: pinned.stream, fresh: pinned.fresh() } : {})
+        ...(pinned ? { stream: pinned.stream, fresh: pinned.fresh() } : {}),
+        ...(spare ? { spare: new Uint8Array(spare) } : {})
       },
-      movable(plain, transfer),
+      [...movable(plain, transfer), ...(spare ? [spare] : [])],
       pinned?.slot
     );
     if (!reply.ok) throw errorOf(reply);
@@ -272,6 +281,23 @@ export class BlockPool {
       return { ok: true, pieces: reply.rebuilt };
     }
     return failure(reply);
+  }
+
+  /**
+   * Gives back the buffer of an encoded block once nothing holds its pieces any more (every
+   * position's request has settled): the next encode reuses it instead of a fresh one. The
+   * caller's views of it are detached when it moves to a worker.
+   */
+  recycle(block: EncodedBlock): void {
+    const buffer = block.pieces[0]?.buffer;
+    const whole =
+      buffer instanceof ArrayBuffer &&
+      block.pieces[0]!.byteOffset === 0 &&
+      block.pieces.reduce((n, p) => n + p.byteLength, 0) === buffer.byteLength &&
+      block.pieces.every((p) => p.buffer === buffer);
+    if (!whole || this.spares.includes(buffer)) return;
+    this.spares.push(buffer);
+    if (this.spares.length > MAX_SPARES) this.spares.shift();
   }
 
   /** Workers running now. */

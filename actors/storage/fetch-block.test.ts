@@ -287,3 +287,28 @@ test('warming a pool starts every worker before any job', async () => {
   }
   assert.equal(pool.running, 0);
 });
+
+test('a recycled pieces buffer is reused by the next encode of its size, inline or on a worker', async () => {
+  const params = { dataKey, backupId: 'b5', k, m, compression: 'off' as const };
+  const inline = new BlockPool(0);
+  const first = await inline.encode(params, 0, plain);
+  inline.recycle(first);
+  const second = await inline.encode(params, 1, plain.slice());
+  assert.equal(second.pieces[0]!.buffer, first.pieces[0]!.buffer, 'inline: the same buffer');
+  const pool = new BlockPool(1);
+  try {
+    const a = await pool.encode(params, 0, plain.slice(), true);
+    pool.recycle(a);
+    pool.recycle(a); // given twice, kept once
+    const b = await pool.encode(params, 1, plain.slice(), true);
+    assert.equal(a.pieces[0]!.byteLength, 0, 'the recycled buffer moved to the worker');
+    const c = await pool.encode(params, 2, plain.slice(), true);
+    for (const [i, block] of [b, c].entries()) {
+      const got = await pool.decode(dataKey, 'b5', k, block.record, block.shards);
+      assert.ok(got.ok, `block ${i + 1} decodes`);
+      assert.deepEqual(got.plain, plain);
+    }
+  } finally {
+    await pool.close();
+  }
+});

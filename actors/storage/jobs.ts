@@ -112,7 +112,8 @@ export function runBackup(job: BackupJob): Promise<BackupOutput> {
         // block is read while this one travels.
         const block = await encoded;
         const bytes = block.shards.reduce((n, s) => n + s.length, 0);
-        const sent = sendEncoded(job, block, cut);
+        // Once every position's request settled nothing holds the pieces: their buffer is reused.
+        const sent = sendEncoded(job, block, cut).finally(() => pool.recycle(block));
         sent.catch(() => undefined); // observed below or at commit; never unhandled
         inflight.push(sent);
         while (inflight.length >= (job.window ?? 1)) await inflight.shift();

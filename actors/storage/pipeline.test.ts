@@ -241,3 +241,36 @@ test('readChunks reads a file in fresh chunks, the last one shorter', async (t) 
     { code: 'ENOENT' }
   );
 });
+
+test('a reused pieces buffer is overwritten whole: padding is zero, the block decodes', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 6 }),
+      fc.integer({ min: 1, max: 3 }),
+      fc.uint8Array({ maxLength: 3000 }),
+      (k, m, plain) => {
+        const p = { dataKey, backupId: 'r1', k, m, compression: 'off' as const };
+        let dirty: Uint8Array | undefined;
+        const spare = (bytes: number) => (dirty = new Uint8Array(bytes).fill(0xaa));
+        const { record, shards, pieces } = encodeBlock(p, 2, plain, spare);
+        assert.equal(pieces[0]!.buffer, dirty!.buffer, 'the spare was used');
+        // The stripe beyond the sealed block is zero padding, whatever the buffer held.
+        for (let i = 0; i < k; i++) {
+          const used = Math.max(
+            0,
+            Math.min(record.shardSize, record.sealedSize - i * record.shardSize)
+          );
+          assert.ok(
+            shards[i]!.subarray(used).every((b) => b === 0),
+            `padding of shard ${i}`
+          );
+        }
+        assert.deepEqual(decodeBlock(dataKey, 'r1', k, record, shards), plain);
+        // Every piece carries its shard's hash and parity that rebuilds lost data shards.
+        const lost = shards.map((s, i) => (i < Math.min(m, k) ? null : s));
+        assert.deepEqual(decodeBlock(dataKey, 'r1', k, record, lost), plain);
+      }
+    ),
+    { numRuns: 60 }
+  );
+});

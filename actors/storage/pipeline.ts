@@ -58,8 +58,16 @@ export function effectiveBlockSize(
   return Math.min(blockSize, cap);
 }
 
-/** Encodes block `index` of a backup. */
-export function encodeBlock(params: EncodeParams, index: number, plain: Uint8Array): EncodedBlock {
+/**
+ * Encodes block `index` of a backup. `spare(bytes)` may offer a used buffer of exactly `bytes`
+ * to hold the pieces (a recycled one: every byte of it is overwritten, padding included).
+ */
+export function encodeBlock(
+  params: EncodeParams,
+  index: number,
+  plain: Uint8Array,
+  spare?: (bytes: number) => Uint8Array | undefined
+): EncodedBlock {
   const { dataKey, backupId, k, m } = params;
   const ref = { backupId, blockIndex: index };
   const sealed = sealBlock(dataKey, ref, plain, params.compression ?? 'auto');
@@ -67,13 +75,17 @@ export function encodeBlock(params: EncodeParams, index: number, plain: Uint8Arr
   if (shardSize > STORAGE_LIMITS.maxShardBytes) {
     throw new StorageError('ERR_STORAGE_ARGUMENT', `block ${index} is too large for k = ${k}`);
   }
-  // One buffer of k + m pieces `hash ‖ shard`; fresh memory is zero, which pads the last data shard.
+  // One buffer of k + m pieces `hash ‖ shard`, written whole below: hashes, the sealed block
+  // and its zero padding in the data shards, the parity shards.
   const step = HASH_BYTES + shardSize;
-  const all = new Uint8Array(step * (k + m));
+  const all = spare?.(step * (k + m)) ?? uninitialized(step * (k + m));
   const pieces = Array.from({ length: k + m }, (_, i) => all.subarray(i * step, (i + 1) * step));
   const shards = pieces.map((p) => p.subarray(HASH_BYTES));
   for (let i = 0; i < k; i++) {
-    shards[i]!.set(sealed.subarray(i * shardSize, Math.min(sealed.length, (i + 1) * shardSize)));
+    const from = Math.min(sealed.length, i * shardSize);
+    const to = Math.min(sealed.length, (i + 1) * shardSize);
+    shards[i]!.set(sealed.subarray(from, to));
+    shards[i]!.fill(0, to - from);
   }
   rsEncode(shards.slice(0, k), m).forEach((parity, j) => shards[k + j]!.set(parity));
   // One pass per shard: its Merkle tree gives the root and, from it, the shard hash.
