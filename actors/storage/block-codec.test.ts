@@ -5,19 +5,11 @@ import assert from 'node:assert/strict';
 import { deflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
 import { CODEC_DEFLATE, CODEC_STORED, packBlock, unpackBlock } from './block-codec.js';
-import { StorageError } from './errors.js';
+import { storageCode } from './test-kit.js';
 import { seededBytes } from '../../test/support/storage-data.js';
 
 const MiB = 1024 * 1024;
-const code = (fn: () => unknown): string => {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof StorageError, String(err));
-    return err.code;
-  }
-  return 'none';
-};
+const code = storageCode;
 const text = (n: number) =>
   new TextEncoder().encode('BitDust keeps files. '.repeat(n / 21 + 1)).subarray(0, n);
 

@@ -12,20 +12,13 @@ import {
   SEAL_OVERHEAD,
   type BlockRef
 } from './block-crypto.js';
-import { StorageError } from './errors.js';
+import type { StorageError } from './errors.js';
+import { storageCode } from './test-kit.js';
 
 const key = generateDataKey();
 const ref: BlockRef = { backupId: 'b0', blockIndex: 3 };
 
-const code = (fn: () => unknown): string => {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof StorageError, String(err));
-    return err.code;
-  }
-  return 'none';
-};
+const code = storageCode;
 
 test('seal/open round trips any plaintext, with a fresh nonce each time', () => {
   fc.assert(

@@ -1,5 +1,6 @@
 /**
- * Test helpers for storage: temporary LMDB dirs that are removed afterwards, and a pump that drives
+ * Test helpers for storage: temporary LMDB dirs that are removed afterwards, the code of the
+ * StorageError a call throws, and a pump that drives
  * a TestClock without outrunning real disk I/O. Simulated time only moves while no tracked I/O is
  * in flight, so a durable LMDB write that takes real milliseconds never looks like a router timeout.
  */
@@ -8,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestClock } from '../clock.js';
 import { openLmdbStore, type KvStore } from '../store/index.js';
+import { StorageError } from './errors.js';
 
 /** Counts promises in flight; `idle()` resolves when none is. */
 export class IoGate {
@@ -111,4 +113,15 @@ export async function alterStoredPieces(
     );
   }
   return rows.length;
+}
+
+/** The code of the StorageError `fn` throws ('none' when it returns; any other error fails). */
+export function storageCode(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    if (!(err instanceof StorageError)) throw err;
+    return err.code;
+  }
+  return 'none';
 }
