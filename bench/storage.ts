@@ -91,7 +91,8 @@ const net = await storageDevnet({
   k: 10,
   m: 4,
   policy: () => ({ capacityBytes: 8192 * MiB, maxCustomerBytes: 4096 * MiB }),
-  customer: { neededBytes: 1024 * MiB, parallelFiles: 4, window: 4, timeoutMs: 60_000 }
+  // Default parallelism (4 files, 4 blocks in flight each); a long timeout for 1 GiB in flight.
+  customer: { neededBytes: 1024 * MiB, timeoutMs: 60_000 }
 });
 const src = join(net.base, 'src');
 try {

@@ -27,6 +27,8 @@ test('storage jobs are cancelled through the API and the CLI', { timeout: 120_00
     k: 4,
     m: 2,
     customer: {
+      // Two files at a time, so a third one is still waiting when a job is cancelled.
+      parallelFiles: 2,
       openFile: (path) =>
         /held\d*\.bin$/.test(path)
           ? (async function* () {

@@ -20,6 +20,14 @@ import { runBackup, runRestore } from './jobs.js';
 import { effectiveBlockSize } from './pipeline.js';
 import { scanTree, type ScanProblem } from './scanner.js';
 
+/**
+ * Files backed up or restored at once by default: enough to keep both sides of the pipeline busy
+ * with small files (each waits on durable acknowledgements), while the memory in flight stays
+ * bounded (a file holds at most its window of blocks and their pieces, about 40 MiB at 4 MiB
+ * blocks and a window of 4).
+ */
+export const PARALLEL_FILES = 4;
+
 /** Progress of a tree job. */
 export interface TreeProgress {
   readonly file: string;
@@ -170,7 +178,7 @@ export async function backupTree(
     });
   const o = c.options;
   const blockSize = effectiveBlockSize(c.k, o.blockSize, o.maxShardBytes);
-  await pool(files, o.parallelFiles ?? 2, async (f) => {
+  await pool(files, o.parallelFiles ?? PARALLEL_FILES, async (f) => {
     if (signal?.aborted) return;
     const known = await c.catalog.versions(f.path);
     const last = known.at(-1);
@@ -322,7 +330,7 @@ export async function restoreTree(
       bytesDone: bytesDone + sum(writing),
       bytesTotal
     });
-  await pool(chosen, c.options.parallelFiles ?? 2, async (v: VersionRecord) => {
+  await pool(chosen, c.options.parallelFiles ?? PARALLEL_FILES, async (v: VersionRecord) => {
     if (o.signal?.aborted) return;
     const target = join(o.into, v.path === base ? basename(base) : relative(dirname(base), v.path));
     await mkdir(dirname(target), { recursive: true });

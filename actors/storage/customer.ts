@@ -68,7 +68,7 @@ export interface CustomerOptions {
   readonly auditFailLimit?: number;
   /** Blocks in flight per backup job. */
   readonly window?: number;
-  /** Files backed up or restored at once. */
+  /** Files backed up or restored at once (default 4). */
   readonly parallelFiles?: number;
   readonly blockSize?: number;
   /** Largest shard one request carries (the route's frame less the envelope). */
