@@ -37,17 +37,21 @@ export interface PackedBlock {
   readonly body: Uint8Array;
 }
 
-/** Whether a sample of `plain` (three slices) deflates enough to try the whole block. */
-function sampleCompresses(plain: Uint8Array): boolean {
+/**
+ * Whether a sample of `plain` (three slices) deflates enough to try the whole block. A block no
+ * larger than the sample is deflated whole: that is the sample, and its result when it pays.
+ */
+function sample(plain: Uint8Array): { compresses: boolean; whole?: Uint8Array } {
   if (plain.length <= 3 * SAMPLE_BYTES) {
-    return deflateRawSync(plain, { level: 1 }).length < plain.length * SAMPLE_RATIO;
+    const whole = deflateRawSync(plain, { level: 1 });
+    return { compresses: whole.length < plain.length * SAMPLE_RATIO, whole };
   }
   const mid = (plain.length >> 1) - (SAMPLE_BYTES >> 1);
   let sampled = 0;
   for (const at of [0, mid, plain.length - SAMPLE_BYTES]) {
     sampled += deflateRawSync(plain.subarray(at, at + SAMPLE_BYTES), { level: 1 }).length;
   }
-  return sampled < 3 * SAMPLE_BYTES * SAMPLE_RATIO;
+  return { compresses: sampled < 3 * SAMPLE_BYTES * SAMPLE_RATIO };
 }
 
 /** Codes a block's plaintext for sealing. */
@@ -55,10 +59,10 @@ export function packBlock(plain: Uint8Array, mode: Compression = 'auto'): Packed
   if (mode !== 'auto' && mode !== 'off') {
     throw new StorageError('ERR_STORAGE_ARGUMENT', `unknown compression ${String(mode)}`);
   }
-  if (mode === 'off' || plain.length < MIN_BYTES || !sampleCompresses(plain)) {
-    return { codec: CODEC_STORED, body: plain };
-  }
-  const deflated = deflateRawSync(plain, { level: 1 });
+  if (mode === 'off' || plain.length < MIN_BYTES) return { codec: CODEC_STORED, body: plain };
+  const { compresses, whole } = sample(plain);
+  if (!compresses) return { codec: CODEC_STORED, body: plain };
+  const deflated = whole ?? deflateRawSync(plain, { level: 1 });
   if (deflated.length > plain.length * KEEP_RATIO) return { codec: CODEC_STORED, body: plain };
   return { codec: CODEC_DEFLATE, body: deflated };
 }
