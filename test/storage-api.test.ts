@@ -5,12 +5,9 @@
 // the CLI handlers print progress lines and the summary.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createReadStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { waitFor, type AnyActorRef } from 'xstate';
 import { join } from 'node:path';
-import { realClock } from '../actors/clock.js';
-import { createInspectionBridge } from '../actors/inspection/create-inspection-bridge.js';
-import { buildApp } from '../server/app.js';
 import {
   backupCommand,
   humanBytes,
@@ -25,53 +22,19 @@ import {
   suppliersCommand,
   versionsCommand
 } from '../server/cli/storage-commands.js';
-import { storageDevnet } from './support/storage-devnet.js';
+import { storageApiNet } from './support/storage-api-net.js';
 import { seededBytes } from './support/storage-data.js';
 
 const TOKEN = 't'.repeat(43);
 
 test('REST routes and CLI handlers over a devnet customer', { timeout: 120_000 }, async (t) => {
   // A file named held.bin is read only once the test lets it (to look at a running job).
-  let release!: () => void;
-  const held = new Promise<void>((resolve) => (release = resolve));
-  const net = await storageDevnet({
-    suppliers: 6,
-    k: 4,
-    m: 2,
-    customer: {
-      openFile: (path) =>
-        path.endsWith('held.bin')
-          ? (async function* () {
-              await held;
-              yield* createReadStream(path);
-            })()
-          : undefined
-    }
-  });
-  t.after(() => net.stop());
-  await net.ready({ rebuilt: true });
-  const bridge = createInspectionBridge({ clock: realClock });
-  const app = await buildApp({
+  const { net, app, headers, call, release } = await storageApiNet(t, {
     token: TOKEN,
-    nodes: () => [net.customerNode],
-    bridge,
-    storageProgressIntervalMs: 0
+    held: /held\.bin$/,
+    app: { storageProgressIntervalMs: 0 }
   });
-  bridge.attach(net.customerNode.id, net.customerNode.root);
-  t.after(() => app.close());
-  const headers = { authorization: `Bearer ${TOKEN}` };
   assert.equal((await app.inject({ url: '/api/storage/files' })).statusCode, 401);
-  const call = async (method: string, url: string, body?: unknown) => {
-    const res = await app.inject({
-      method: method as 'GET',
-      url,
-      headers,
-      ...(body ? { payload: body as object } : {})
-    });
-    if (res.statusCode < 200 || res.statusCode > 299)
-      throw Object.assign(new Error(res.body), { status: res.statusCode, reply: res.json() });
-    return res.json() as unknown;
-  };
   const src = join(net.base, 'src');
   mkdirSync(src);
   writeFileSync(join(src, 'doc.txt'), 'keep me '.repeat(10_000));

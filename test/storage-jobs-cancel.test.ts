@@ -5,59 +5,26 @@
 // cancel <id>` does the same from the CLI; a cancelled restore leaves no partial file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createReadStream, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor, type AnyActorRef } from 'xstate';
-import { realClock } from '../actors/clock.js';
-import { createInspectionBridge } from '../actors/inspection/create-inspection-bridge.js';
 import { backupTree, restoreTree } from '../actors/storage/customer-files.js';
-import { buildApp } from '../server/app.js';
 import { jobsCommand, parseEvents, remoteBackend } from '../server/cli/storage-commands.js';
-import { storageDevnet } from './support/storage-devnet.js';
+import { storageApiNet } from './support/storage-api-net.js';
 import { seededBytes } from './support/storage-data.js';
 
 const TOKEN = 'c'.repeat(43);
 
 test('storage jobs are cancelled through the API and the CLI', { timeout: 120_000 }, async (t) => {
   // Files named held*.bin are read only once the test lets them: the job is surely running.
-  let release!: () => void;
-  let gate = new Promise<void>((resolve) => (release = resolve));
-  const net = await storageDevnet({
-    suppliers: 6,
-    k: 4,
-    m: 2,
-    customer: {
-      // Two files at a time, so a third one is still waiting when a job is cancelled.
-      parallelFiles: 2,
-      openFile: (path) =>
-        /held\d*\.bin$/.test(path)
-          ? (async function* () {
-              await gate;
-              yield* createReadStream(path, { highWaterMark: 64 * 1024 });
-            })()
-          : undefined
-    }
+  const { net, app, bridge, headers, call, release, hold } = await storageApiNet(t, {
+    token: TOKEN,
+    held: /held\d*\.bin$/,
+    // Two files at a time, so a third one is still waiting when a job is cancelled.
+    customer: { parallelFiles: 2 }
   });
-  t.after(() => net.stop());
-  await net.ready({ rebuilt: true });
-  const bridge = createInspectionBridge({ clock: realClock });
-  const app = await buildApp({ token: TOKEN, nodes: () => [net.customerNode], bridge });
-  bridge.attach(net.customerNode.id, net.customerNode.root);
   // An inspector is watching (the bridge records actors' histories only then).
   t.after(bridge.subscribe(() => undefined));
-  t.after(() => app.close());
-  const headers = { authorization: `Bearer ${TOKEN}` };
-  const call = async (method: string, url: string, body?: unknown) => {
-    const res = await app.inject({
-      method: method as 'GET',
-      url,
-      headers,
-      ...(body ? { payload: body as object } : {})
-    });
-    if (res.statusCode < 200 || res.statusCode > 299)
-      throw Object.assign(new Error(res.body), { status: res.statusCode, reply: res.json() });
-    return res.json() as unknown;
-  };
   const cancel = (id: string, h: Record<string, string> = headers) =>
     app.inject({ method: 'DELETE', url: `/api/storage/jobs/${id}`, headers: h });
   const fireHire = net.customerNode.root.system.get('storage.fire-hire') as AnyActorRef;
@@ -129,7 +96,7 @@ test('storage jobs are cancelled through the API and the CLI', { timeout: 120_00
   assert.match(again.json().message, /already ended \(cancelled\)/);
 
   // From the CLI: a backup held again, cancelled with `bitdust jobs cancel <id>`.
-  gate = new Promise<void>((resolve) => (release = resolve));
+  hold();
   const follow = async function* (path: string) {
     yield* parseEvents([(await app.inject({ url: path, headers })).body]);
   };
