@@ -128,17 +128,24 @@ export function openBlock(
 ): Uint8Array {
   const format = sealed[0];
   const header = format === FORMAT_UNCOMPRESSED ? 1 : HEADER_BYTES;
-  const formatError = (message: string) =>
-    new StorageError('ERR_STORAGE_FORMAT', message, { blocks: [ref.blockIndex] });
+  const formatError = (message: string, cause?: unknown) =>
+    new StorageError('ERR_STORAGE_FORMAT', message, { blocks: [ref.blockIndex], cause });
   if (sealed.length < header + NONCE_BYTES + TAG_BYTES) {
     throw formatError(`sealed block of ${sealed.length} bytes`);
   }
   if (format !== BLOCK_FORMAT && format !== FORMAT_UNCOMPRESSED) {
     throw formatError(`unknown block format ${format}`);
   }
+  // The cap holds before anything is decrypted: a stored body is the plaintext itself (a codec
+  // byte forged to say so fails authentication below), a deflated one is capped as it inflates.
+  const codec = header === 1 ? CODEC_STORED : sealed[1]!;
+  const bodyBytes = sealed.length - header - NONCE_BYTES - TAG_BYTES;
+  if (codec === CODEC_STORED && bodyBytes > maxPlainBytes) {
+    throw formatError(`block of ${bodyBytes} bytes, more than ${maxPlainBytes}`);
+  }
   const key = deriveBlockKey(dataKey, ref);
   // Written whole by a successful decryption, never returned otherwise: not zeroed first.
-  const out = uninitialized(sealed.length - header - NONCE_BYTES - TAG_BYTES);
+  const out = uninitialized(bodyBytes);
   try {
     sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
       out,
@@ -157,13 +164,9 @@ export function openBlock(
   } finally {
     sodium.sodium_memzero(key);
   }
-  const codec = header === 1 ? CODEC_STORED : sealed[1]!;
-  if (codec === CODEC_STORED && out.length > maxPlainBytes) {
-    throw formatError(`block of ${out.length} bytes, more than ${maxPlainBytes}`);
-  }
   try {
     return unpackBlock(codec, out, maxPlainBytes);
   } catch (err) {
-    throw err instanceof StorageError ? formatError(err.message) : err;
+    throw err instanceof StorageError ? formatError(err.message, err) : err;
   }
 }
