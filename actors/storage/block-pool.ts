@@ -21,6 +21,7 @@ import {
   checkShards,
   decodeBlock,
   encodeBlock,
+  openDataShards,
   rebuildPieces,
   type EncodeParams,
   type EncodedBlock
@@ -224,8 +225,9 @@ export class BlockPool {
   }
 
   /**
-   * Decodes a block from the shards at hand (`null` where missing), checking every one against
-   * the catalog's hash; see {@link Decoded}. Errors other than StorageErrors reject.
+   * Decodes a block from the shards at hand (`null` where missing): from the k data shards when
+   * the block opens (openDataShards), otherwise checking every shard against the catalog's hash
+   * first; see {@link Decoded}. Errors other than StorageErrors reject.
    */
   async decode(
     dataKey: Uint8Array,
@@ -235,6 +237,8 @@ export class BlockPool {
     shards: readonly (Uint8Array | null)[]
   ): Promise<Decoded> {
     if (this.size === 0) {
+      const plain = openDataShards(dataKey, backupId, k, record, shards);
+      if (plain) return { ok: true, plain };
       const { good, bad } = checkShards(record, shards);
       try {
         const verified = good.map((s) => s !== null);

@@ -12,6 +12,7 @@ import {
   checkShards,
   decodeBlock,
   encodeBlock,
+  openDataShards,
   rebuildPieces,
   type EncodeParams
 } from './pipeline.js';
@@ -111,6 +112,10 @@ function run(job: BlockJob): BlockReply {
     if (job.stream !== undefined) streamOf(job.stream, job.fresh === true).update(job.plain);
     const { record, pieces } = encodeBlock(job.params, job.index, job.plain, takeSpare);
     return { id: job.id, ok: true, record, pieces: [...pieces] };
+  }
+  if (job.op === 'decode') {
+    const plain = openDataShards(job.dataKey, job.backupId, job.k, job.record, job.shards);
+    if (plain) return { id: job.id, ok: true, plain };
   }
   const { good, bad } = checkShards(job.record, job.shards);
   try {

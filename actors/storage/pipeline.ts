@@ -2,8 +2,9 @@
  * The storage pipeline, both ways. Backup: bytes → blocks (4 MiB by default) → compressed when
  * that pays (block-codec.ts) and sealed with the block's key → zero-padded to k equal data shards → m parity shards through the WASM Reed-Solomon
  * coder → k + m shards, each with its Merkle root and the shard hash derived from it (one
- * pass). Restore: any k shards whose hashes match → reconstruct → strip padding → open (and
- * inflate) → plaintext.
+ * pass). Restore: the k data shards joined → open (and inflate) → plaintext, the block's own
+ * authentication vouching for them; if one is missing or the block fails to open, any k shards
+ * whose hashes match → reconstruct → strip padding → open → plaintext.
  *
  * Memory stays bounded: a job holds its window of blocks (plus their shards). A block is cut small
  * enough that each shard fits one `cmd.data` (STORAGE_LIMITS.maxShardBytes), as the original
@@ -143,11 +144,54 @@ export function decodeBlock(
     throw StorageError.unrecoverable([record.index], `${present} good shards of ${k} needed`);
   }
   const all = good.slice(0, k).every((s) => s !== null) ? good : reconstruct(good, k);
+  return openStripe(dataKey, backupId, record, stripeOf(k, record, all));
+}
+
+/**
+ * The block from its k data shards alone, checked by the block's own authentication instead of
+ * each shard's hash: `undefined` when a data shard is missing or has the wrong size, or when the
+ * stripe fails authentication (then the caller checks every shard's hash to find the bad ones:
+ * {@link decodeBlock}). The AEAD tag covers every byte of the sealed block, so a stripe that opens
+ * is the one that was sealed: no wrong byte can come out of here. Only the zero padding after the
+ * sealed bytes (in the last data shard) is not covered, and it is never read.
+ */
+export function openDataShards(
+  dataKey: Uint8Array,
+  backupId: string,
+  k: number,
+  record: BlockRecord,
+  shards: readonly (Uint8Array | null | undefined)[]
+): Uint8Array | undefined {
+  for (let i = 0; i < k; i++) if (shards[i]?.length !== record.shardSize) return undefined;
+  try {
+    return openStripe(dataKey, backupId, record, stripeOf(k, record, shards));
+  } catch (err) {
+    if (err instanceof StorageError) return undefined;
+    throw err;
+  }
+}
+
+/** The sealed block: the first k shards joined, cut to the sealed size. */
+function stripeOf(
+  k: number,
+  record: BlockRecord,
+  shards: readonly (Uint8Array | null | undefined)[]
+): Uint8Array {
   // Every byte is written below (k shards cover the sealed size): no need to zero it first.
   const stripe = uninitialized(record.sealedSize);
   for (let i = 0, at = 0; i < k && at < stripe.length; i++, at += record.shardSize) {
-    stripe.set(all[i]!.subarray(0, Math.min(record.shardSize, stripe.length - at)), at);
+    stripe.set(shards[i]!.subarray(0, Math.min(record.shardSize, stripe.length - at)), at);
   }
+  return stripe;
+}
+
+/** Opens a sealed stripe and checks the plaintext's size against the catalog's. */
+function openStripe(
+  dataKey: Uint8Array,
+  backupId: string,
+  record: BlockRecord,
+  stripe: Uint8Array
+): Uint8Array {
   const plain = openBlock(
     dataKey,
     { backupId, blockIndex: record.index },
