@@ -3,12 +3,8 @@
 // enough positions acknowledged it durably, and a rerun sends only the blocks not staged.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { TestClock } from '../clock.js';
-import { openLmdbStore } from '../store/index.js';
 import { generateDataKey } from './block-crypto.js';
 import { BlockPool } from './block-pool.js';
 import { Catalog } from './catalog.js';
@@ -17,6 +13,7 @@ import { StorageError } from './errors.js';
 import { runBackup } from './jobs.js';
 import { decodeBlock } from './pipeline.js';
 import { shardKey } from '../../machines/storage/keys.js';
+import { tempStores } from './test-kit.js';
 
 const k = 2;
 const m = 1;
@@ -59,12 +56,9 @@ async function* source() {
 }
 
 test('blocks in flight stay within the window; staged blocks are exactly those acknowledged', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'bd-jobs-'));
-  const store = openLmdbStore({ path: dir });
-  t.after(async () => {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const temp = tempStores('bd-jobs-');
+  t.after(() => temp.cleanup());
+  const store = temp.open('store');
   const pool = new BlockPool(0);
   let run = 0;
   await fc.assert(
@@ -123,12 +117,9 @@ test('blocks in flight stay within the window; staged blocks are exactly those a
 });
 
 test('a backup resumed with another block size or profile sends every block again and commits its own', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'bd-jobs-'));
-  const store = openLmdbStore({ path: dir });
-  t.after(async () => {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const temp = tempStores('bd-jobs-');
+  t.after(() => temp.cleanup());
+  const store = temp.open('store');
   const catalog = new Catalog(store.sub('c'));
   const pieces = new Map<string, Uint8Array>();
   const storing = (refuseFrom: number) =>
