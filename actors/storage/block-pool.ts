@@ -19,9 +19,8 @@ import type { BlockRecord } from './catalog-types.js';
 import { StorageError, type StorageErrorCode } from './errors.js';
 import {
   checkShards,
-  decodeBlock,
+  decodeShards,
   encodeBlock,
-  openDataShards,
   rebuildPieces,
   type EncodeParams,
   type EncodedBlock
@@ -225,9 +224,8 @@ export class BlockPool {
   }
 
   /**
-   * Decodes a block from the shards at hand (`null` where missing): from the k data shards when
-   * the block opens (openDataShards), otherwise checking every shard against the catalog's hash
-   * first; see {@link Decoded}. Errors other than StorageErrors reject.
+   * Decodes a block from the shards at hand (`null` where missing), as pipeline.ts's
+   * `decodeShards` does; see {@link Decoded}. Errors other than StorageErrors reject.
    */
   async decode(
     dataKey: Uint8Array,
@@ -236,18 +234,7 @@ export class BlockPool {
     record: BlockRecord,
     shards: readonly (Uint8Array | null)[]
   ): Promise<Decoded> {
-    if (this.size === 0) {
-      const plain = openDataShards(dataKey, backupId, k, record, shards);
-      if (plain) return { ok: true, plain };
-      const { good, bad } = checkShards(record, shards);
-      try {
-        const verified = good.map((s) => s !== null);
-        return { ok: true, plain: decodeBlock(dataKey, backupId, k, record, good, verified) };
-      } catch (err) {
-        if (err instanceof StorageError) return { ok: false, error: err, bad };
-        throw err;
-      }
-    }
+    if (this.size === 0) return decodeShards(dataKey, backupId, k, record, shards);
     const { own, transfer } = movableShards(shards);
     const reply = await this.run(
       { op: 'decode', dataKey, backupId, k, record, shards: own },

@@ -10,9 +10,8 @@ import { movableShards } from './block-pool.js';
 import { Sha256Stream } from './hash.js';
 import {
   checkShards,
-  decodeBlock,
+  decodeShards,
   encodeBlock,
-  openDataShards,
   rebuildPieces,
   type EncodeParams
 } from './pipeline.js';
@@ -114,24 +113,36 @@ function run(job: BlockJob): BlockReply {
     return { id: job.id, ok: true, record, pieces: [...pieces] };
   }
   if (job.op === 'decode') {
-    const plain = openDataShards(job.dataKey, job.backupId, job.k, job.record, job.shards);
-    if (plain) return { id: job.id, ok: true, plain };
+    const out = decodeShards(job.dataKey, job.backupId, job.k, job.record, job.shards);
+    return out.ok ? { id: job.id, ok: true, plain: out.plain } : failed(job, out.error, out.bad);
   }
   const { good, bad } = checkShards(job.record, job.shards);
   try {
     const verified = good.map((s) => s !== null);
-    if (job.op === 'rebuild') {
-      const rebuilt = rebuildPieces(job.k, job.record, good, job.positions, verified);
-      return { id: job.id, ok: true, rebuilt };
-    }
-    const plain = decodeBlock(job.dataKey, job.backupId, job.k, job.record, good, verified);
-    return { id: job.id, ok: true, plain };
+    const rebuilt = rebuildPieces(job.k, job.record, good, job.positions, verified);
+    return { id: job.id, ok: true, rebuilt };
   } catch (err) {
     if (!(err instanceof StorageError)) throw err;
-    const blocks = [...(err.blocks ?? [])];
-    const { code, message } = err;
-    return { id: job.id, ok: false, code, message, blocks, bad, shards: job.shards };
+    return failed(job, err, bad);
   }
+}
+
+/** A failed decode or rebuild: the error, the bad positions, and the shards given back. */
+function failed(
+  job: Extract<BlockJob, { op: 'decode' | 'rebuild' }>,
+  err: StorageError,
+  bad: number[]
+): BlockReply {
+  const { code, message } = err;
+  return {
+    id: job.id,
+    ok: false,
+    code,
+    message,
+    blocks: [...(err.blocks ?? [])],
+    bad,
+    shards: job.shards
+  };
 }
 
 parentPort?.on('message', (job: BlockJob) => {

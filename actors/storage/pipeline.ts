@@ -1,8 +1,8 @@
 /**
  * The storage pipeline, both ways. Backup: bytes → blocks (4 MiB by default) → compressed when
- * that pays (block-codec.ts) and sealed with the block's key → zero-padded to k equal data shards → m parity shards through the WASM Reed-Solomon
- * coder → k + m shards, each with its Merkle root and the shard hash derived from it (one
- * pass). Restore: the k data shards joined → open (and inflate) → plaintext, the block's own
+ * that pays (block-codec.ts) and sealed with the block's key → zero-padded to k equal data
+ * shards → m parity shards through the WASM Reed-Solomon coder → k + m shards, each with its
+ * Merkle root and the shard hash derived from it (one pass). Restore: the k data shards joined → open (and inflate) → plaintext, the block's own
  * authentication vouching for them; if one is missing or the block fails to open, any k shards
  * whose hashes match → reconstruct → strip padding → open → plaintext.
  *
@@ -145,6 +145,34 @@ export function decodeBlock(
   }
   const all = good.slice(0, k).every((s) => s !== null) ? good : reconstruct(good, k);
   return openStripe(dataKey, backupId, record, stripeOf(k, record, all));
+}
+
+/** A decoded block, or why not and the positions whose shards failed the catalog's hash. */
+export type DecodeResult =
+  { ok: true; plain: Uint8Array } | { ok: false; error: StorageError; bad: number[] };
+
+/**
+ * Decodes a block from the shards at hand as a restore does: from the k data shards when the block
+ * opens ({@link openDataShards}), otherwise every shard checked against the catalog's hash first
+ * ({@link decodeBlock}), the bad ones named. Errors other than StorageErrors throw.
+ */
+export function decodeShards(
+  dataKey: Uint8Array,
+  backupId: string,
+  k: number,
+  record: BlockRecord,
+  shards: readonly (Uint8Array | null | undefined)[]
+): DecodeResult {
+  const fast = openDataShards(dataKey, backupId, k, record, shards);
+  if (fast) return { ok: true, plain: fast };
+  const { good, bad } = checkShards(record, shards);
+  try {
+    const verified = good.map((s) => s !== null);
+    return { ok: true, plain: decodeBlock(dataKey, backupId, k, record, good, verified) };
+  } catch (error) {
+    if (error instanceof StorageError) return { ok: false, error, bad };
+    throw error;
+  }
 }
 
 /**
