@@ -1,0 +1,251 @@
+/**
+ * The storage path's required work with no node around it, for the storage benchmark to set
+ * beside the node's own figures: what backing up and restoring a tree costs on this machine when
+ * nothing but the work the design demands is done, driven by the most direct loop that can do it.
+ *
+ * Backup: files read in blocks → the block pool (compress, seal, Reed-Solomon k + m, Merkle roots,
+ * file hash) → each piece to its supplier → `SupplierStore.putPiece` (hash check, durable LMDB
+ * batch). Restore: the k data pieces of each block → `getPiece` (read, hash check, copy out) →
+ * back to the customer → the block pool (join, open, inflate) → file write, file hash, rename.
+ * Between customer and supplier, a link does what a Noise session and the fragment layer do for
+ * the in-process medium: the piece cut into session-sized fragments, each sealed, opened into
+ * the receiver's scratch buffer and copied into the reassembled message.
+ *
+ * Left out on purpose: the router (envelopes, msgpack, request machines, retries), the DHT, the
+ * supervisor, fire-hire, the catalog's LMDB, progress events, and every other job machine. What
+ * remains is a floor for the node: it cannot do this work faster than this loop does.
+ *
+ * Modes: `full` (links and suppliers), `no-links` (pieces handed to the suppliers directly),
+ * `customer-only` (pieces kept in memory: the customer's share alone, as restic's scope is).
+ */
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { open, rename } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { completedXX } from '../../actors/crypto/test-kit.js';
+import { Session } from '../../actors/crypto/session.js';
+import { FRAGMENT_BODY_BYTES, FRAGMENT_HEADER_BYTES } from '../../actors/net/fragments.js';
+import { sharedBlockPool } from '../../actors/storage/block-pool.js';
+import { generateDataKey } from '../../actors/storage/block-crypto.js';
+import type { BlockRecord } from '../../actors/storage/catalog-types.js';
+import { readChunks } from '../../actors/storage/customer-files.js';
+import { HASH_BYTES, sameBytes, uninitialized } from '../../actors/storage/hash.js';
+import { effectiveBlockSize, type EncodedBlock } from '../../actors/storage/pipeline.js';
+import { openSupplierStore, type SupplierStore } from '../../actors/storage/supplier-store.js';
+import { openLmdbStore } from '../../actors/store/lmdb.js';
+import type { KvStore } from '../../actors/store/index.js';
+
+export type FloorMode = 'full' | 'no-links' | 'customer-only';
+
+/** The shape of the runs: the customer's defaults and the bench's code. */
+export interface FloorOptions {
+  readonly k: number;
+  readonly m: number;
+  /** Files in flight at once (the customer's default is 4). */
+  readonly parallelFiles: number;
+  /** Blocks in flight per file (the customer's default is 4). */
+  readonly window: number;
+}
+
+/** One floor: `backup` a tree, then `restore` it elsewhere; `close` frees its stores. */
+export interface StorageFloor {
+  /** Blocks backed up so far (each one k + m pieces, one per supplier). */
+  readonly blocks: number;
+  backup(src: string): Promise<void>;
+  restore(into: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+const CUSTOMER = 'floor-customer';
+const GiB = 1024 * 1024 * 1024;
+
+/** One direction of a link: Noise sessions of a completed XX handshake, as between two nodes. */
+class Link {
+  readonly #out: Session;
+  readonly #in: Session;
+  readonly #scratch = Buffer.allocUnsafeSlow(FRAGMENT_BODY_BYTES + FRAGMENT_HEADER_BYTES + 1);
+  readonly #header = new Uint8Array(1 + FRAGMENT_HEADER_BYTES);
+
+  constructor() {
+    const { initiator, responder } = completedXX();
+    this.#out = Session.fromHandshake(initiator, true);
+    this.#in = Session.fromHandshake(responder, false);
+  }
+
+  /** `bytes` as the receiver gets them: fragments sealed, opened and reassembled. */
+  carry(bytes: Uint8Array): Uint8Array {
+    const whole = uninitialized(bytes.length);
+    for (let at = 0; at < bytes.length; at += FRAGMENT_BODY_BYTES) {
+      const body = bytes.subarray(at, Math.min(bytes.length, at + FRAGMENT_BODY_BYTES));
+      const [frame] = this.#out.seal([this.#header, body], 1, true);
+      const plain = this.#in.receive(frame!.subarray(1), this.#scratch);
+      whole.set(plain.subarray(this.#header.length), at);
+    }
+    return whole;
+  }
+}
+
+/** Where the pieces go: real supplier stores, or the customer's memory. */
+interface Holders {
+  put(position: number, key: string, piece: Uint8Array): Promise<void>;
+  get(position: number, key: string): Promise<Uint8Array>;
+  close(): Promise<void>;
+}
+
+async function supplierHolders(dir: string, n: number): Promise<Holders> {
+  const kv: KvStore[] = [];
+  const stores: SupplierStore[] = [];
+  const policy = { capacityBytes: 64 * GiB, maxCustomerBytes: 32 * GiB };
+  for (let i = 0; i < n; i++) {
+    const store = openLmdbStore({ path: join(dir, `supplier-${i}`) });
+    const supplier = await openSupplierStore({ store, clock: { now: () => Date.now() }, policy });
+    const request = { v: 1 as const, neededBytes: 16 * GiB, position: i, profile: 'floor' };
+    await supplier.requestService(CUSTOMER, request);
+    kv.push(store);
+    stores.push(supplier);
+  }
+  return {
+    put: (i, key, piece) => stores[i]!.putPiece(CUSTOMER, key, piece),
+    get: (i, key) => stores[i]!.getPiece(CUSTOMER, key),
+    close: async () => void (await Promise.all(kv.map((s) => s.close())))
+  };
+}
+
+function memoryHolders(): Holders {
+  const pieces = new Map<string, Uint8Array>();
+  return {
+    // Copied: the piece is a view of a buffer the block pool reuses.
+    put: async (_, key, piece) => void pieces.set(key, Uint8Array.from(piece)),
+    get: async (_, key) => Uint8Array.from(pieces.get(key)!),
+    close: async () => pieces.clear()
+  };
+}
+
+const filesUnder = (dir: string): string[] =>
+  readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+
+/** Runs `fn` over `items`, `width` at a time. */
+async function each<T>(items: readonly T[], width: number, fn: (item: T) => Promise<void>) {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: width }, lane));
+}
+
+/** A version of one file as the floor keeps it. */
+interface Kept {
+  readonly backupId: string;
+  readonly blocks: BlockRecord[];
+  hash?: Uint8Array;
+}
+
+/** Opens a floor of `mode` with its stores under `dir`. */
+export async function openStorageFloor(
+  dir: string,
+  mode: FloorMode,
+  o: FloorOptions
+): Promise<StorageFloor> {
+  const n = o.k + o.m;
+  const holders = mode === 'customer-only' ? memoryHolders() : await supplierHolders(dir, n);
+  const links = Array.from({ length: n }, () => (mode === 'full' ? new Link() : undefined));
+  const back = Array.from({ length: n }, () => (mode === 'full' ? new Link() : undefined));
+  const pool = sharedBlockPool();
+  const dataKey = generateDataKey();
+  const kept = new Map<string, Kept>();
+  const params = (backupId: string) => ({ dataKey, backupId, k: o.k, m: o.m });
+  const pieceKey = (backupId: string, block: number, position: number) =>
+    `${backupId}/${block}/${position}`;
+
+  const store = async (backupId: string, block: EncodedBlock) => {
+    const index = block.record.index;
+    await Promise.all(
+      block.pieces.map((piece, i) => {
+        const carried = links[i]?.carry(piece) ?? piece;
+        return holders.put(i, pieceKey(backupId, index, i), carried);
+      })
+    );
+    pool.recycle(block);
+  };
+
+  const backupFile = async (src: string, path: string) => {
+    const version: Kept = { backupId: `f${kept.size}`, blocks: [] };
+    kept.set(relative(src, path), version);
+    const hash = pool.fileHash();
+    const inFlight: Promise<void>[] = [];
+    let index = 0;
+    for await (const chunk of readChunks(path, effectiveBlockSize(o.k))) {
+      const at = index++;
+      const encoded = pool.encode(params(version.backupId), at, chunk, true, hash);
+      inFlight.push(
+        encoded.then((block) => {
+          version.blocks[at] = block.record;
+          return store(version.backupId, block);
+        })
+      );
+      if (inFlight.length >= o.window) await inFlight.shift();
+    }
+    if (index === 0) {
+      const block = await pool.encode(params(version.backupId), 0, new Uint8Array(0), true, hash);
+      version.blocks[0] = block.record;
+      await store(version.backupId, block);
+    }
+    await Promise.all(inFlight);
+    version.hash = await hash.digest();
+  };
+
+  const fetchBlock = async (version: Kept, record: BlockRecord): Promise<Uint8Array> => {
+    const shards = await Promise.all(
+      Array.from({ length: n }, async (_, i) => {
+        if (i >= o.k) return null;
+        const piece = await holders.get(i, pieceKey(version.backupId, record.index, i));
+        return (back[i]?.carry(piece) ?? piece).subarray(HASH_BYTES);
+      })
+    );
+    const decoded = await pool.decode(dataKey, version.backupId, o.k, record, shards);
+    if (!decoded.ok) throw decoded.error;
+    return decoded.plain;
+  };
+
+  const restoreFile = async (into: string, rel: string, version: Kept) => {
+    const target = join(into, rel);
+    mkdirSync(dirname(target), { recursive: true });
+    const temp = `${target}.part`;
+    const file = await open(temp, 'wx');
+    const hash = pool.fileHash();
+    let written = 0;
+    const write = async (plain: Uint8Array) => {
+      hash.update(plain);
+      for (let at = 0; at < plain.length;) {
+        const { bytesWritten } = await file.write(plain, at, plain.length - at, written + at);
+        at += bytesWritten;
+      }
+      written += plain.length;
+    };
+    try {
+      const inFlight: Promise<Uint8Array>[] = [];
+      for (const record of version.blocks) {
+        inFlight.push(fetchBlock(version, record));
+        if (inFlight.length >= o.window) await write(await inFlight.shift()!);
+      }
+      for (const plain of inFlight) await write(await plain);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    if (!sameBytes(await hash.digest(), version.hash!)) throw new Error(`${rel}: wrong file hash`);
+    await rename(temp, target);
+  };
+
+  return {
+    get blocks() {
+      return [...kept.values()].reduce((n, version) => n + version.blocks.length, 0);
+    },
+    backup: (src) => each(filesUnder(src), o.parallelFiles, (path) => backupFile(src, path)),
+    restore: (into) =>
+      each([...kept], o.parallelFiles, ([rel, version]) => restoreFile(into, rel, version)),
+    close: () => holders.close()
+  };
+}
