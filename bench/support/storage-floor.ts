@@ -48,7 +48,7 @@ export interface FloorOptions {
 
 /** One floor: `backup` a tree, then `restore` it elsewhere; `close` frees its stores. */
 export interface StorageFloor {
-  /** Blocks backed up so far (each one k + m pieces, one per supplier). */
+  /** Blocks stored so far, every version's (each one k + m pieces, one per supplier). */
   readonly blocks: number;
   backup(src: string): Promise<void>;
   restore(into: string): Promise<void>;
@@ -155,6 +155,8 @@ export async function openStorageFloor(
   const pool = sharedBlockPool();
   const dataKey = generateDataKey();
   const kept = new Map<string, Kept>();
+  let versions = 0; // backup ids are never reused, even when a path is backed up again
+  let stored = 0;
   const params = (backupId: string) => ({ dataKey, backupId, k: o.k, m: o.m });
   const pieceKey = (backupId: string, block: number, position: number) =>
     `${backupId}/${block}/${position}`;
@@ -168,10 +170,11 @@ export async function openStorageFloor(
       })
     );
     pool.recycle(block);
+    stored++;
   };
 
   const backupFile = async (src: string, path: string) => {
-    const version: Kept = { backupId: `f${kept.size}`, blocks: [] };
+    const version: Kept = { backupId: `f${versions++}`, blocks: [] };
     kept.set(relative(src, path), version);
     const hash = pool.fileHash();
     const inFlight: Promise<void>[] = [];
@@ -241,7 +244,7 @@ export async function openStorageFloor(
 
   return {
     get blocks() {
-      return [...kept.values()].reduce((n, version) => n + version.blocks.length, 0);
+      return stored;
     },
     backup: (src) => each(filesUnder(src), o.parallelFiles, (path) => backupFile(src, path)),
     restore: (into) =>
