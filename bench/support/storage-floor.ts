@@ -113,9 +113,14 @@ async function supplierHolders(dir: string, n: number): Promise<Holders> {
 function memoryHolders(): Holders {
   const pieces = new Map<string, Uint8Array>();
   return {
-    // Copied: the piece is a view of a buffer the block pool reuses.
-    put: async (_, key, piece) => void pieces.set(key, Uint8Array.from(piece)),
-    get: async (_, key) => Uint8Array.from(pieces.get(key)!),
+    // Copied (`slice`: one memcpy into a buffer of its own): the piece is a view of a buffer
+    // the block pool reuses, and what `get` returns moves to a worker.
+    put: async (_, key, piece) => void pieces.set(key, piece.slice()),
+    get: async (_, key) => {
+      const piece = pieces.get(key);
+      if (!piece) throw new Error(`no piece ${key}`);
+      return piece.slice();
+    },
     close: async () => pieces.clear()
   };
 }
