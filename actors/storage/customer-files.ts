@@ -117,7 +117,7 @@ export async function* readChunks(path: string, chunkBytes: number): AsyncGenera
 const sum = (m: ReadonlyMap<unknown, number>) => [...m.values()].reduce((a, b) => a + b, 0);
 
 /** Runs `fn` over `items`, at most `width` at once, in order of start. */
-async function pool<T>(items: readonly T[], width: number, fn: (t: T) => Promise<void>) {
+export async function pool<T>(items: readonly T[], width: number, fn: (t: T) => Promise<void>) {
   let next = 0;
   const lanes = Array.from({ length: Math.max(1, width) }, async () => {
     while (next < items.length) await fn(items[next++]!);

@@ -18,7 +18,7 @@
  * Modes: `full` (links and suppliers), `no-links` (pieces handed to the suppliers directly),
  * `customer-only` (pieces kept in memory: the customer's share alone, as restic's scope is).
  */
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { completedXX } from '../../actors/crypto/test-kit.js';
@@ -27,11 +27,12 @@ import { FRAGMENT_BODY_BYTES, FRAGMENT_HEADER_BYTES } from '../../actors/net/fra
 import { sharedBlockPool } from '../../actors/storage/block-pool.js';
 import { generateDataKey } from '../../actors/storage/block-crypto.js';
 import type { BlockRecord } from '../../actors/storage/catalog-types.js';
-import { readChunks } from '../../actors/storage/customer-files.js';
+import { pool as eachInLanes, readChunks } from '../../actors/storage/customer-files.js';
 import { HASH_BYTES, sameBytes, uninitialized } from '../../actors/storage/hash.js';
 import { effectiveBlockSize, type EncodedBlock } from '../../actors/storage/pipeline.js';
 import { openSupplierStore, type SupplierStore } from '../../actors/storage/supplier-store.js';
 import { openLmdbStore } from '../../actors/store/lmdb.js';
+import { listTree } from '../../test/support/storage-data.js';
 import type { KvStore } from '../../actors/store/index.js';
 
 export type FloorMode = 'full' | 'no-links' | 'customer-only';
@@ -123,21 +124,6 @@ function memoryHolders(): Holders {
     },
     close: async () => pieces.clear()
   };
-}
-
-const filesUnder = (dir: string): string[] =>
-  readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? filesUnder(path) : [path];
-  });
-
-/** Runs `fn` over `items`, `width` at a time. */
-async function each<T>(items: readonly T[], width: number, fn: (item: T) => Promise<void>) {
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: width }, lane));
 }
 
 /** A version of one file as the floor keeps it. */
@@ -251,9 +237,10 @@ export async function openStorageFloor(
     get blocks() {
       return stored;
     },
-    backup: (src) => each(filesUnder(src), o.parallelFiles, (path) => backupFile(src, path)),
+    backup: (src) =>
+      eachInLanes([...listTree(src).values()], o.parallelFiles, (path) => backupFile(src, path)),
     restore: (into) =>
-      each([...kept], o.parallelFiles, ([rel, version]) => restoreFile(into, rel, version)),
+      eachInLanes([...kept], o.parallelFiles, ([rel, version]) => restoreFile(into, rel, version)),
     close: () => holders.close()
   };
 }
