@@ -6,7 +6,8 @@
  * Backup: files read in blocks → the block pool (compress, seal, Reed-Solomon k + m, Merkle roots,
  * file hash) → each piece to its supplier → `SupplierStore.putPiece` (hash check, durable LMDB
  * batch). Restore: the k data pieces of each block → `getPiece` (read, hash check, copy out) →
- * back to the customer → the block pool (join, open, inflate) → file write, file hash, rename.
+ * back to the customer → the block pool (join, open, inflate) → the node's own file restore
+ * (restore-file.ts: writes into a temporary file, file hash, rename).
  * Between customer and supplier, a link does what a Noise session and the fragment layer do for
  * the in-process medium: the piece cut into session-sized fragments, each sealed, opened into
  * the receiver's scratch buffer and copied into the reassembled message.
@@ -19,17 +20,18 @@
  * `customer-only` (pieces kept in memory: the customer's share alone, as restic's scope is).
  */
 import { mkdirSync } from 'node:fs';
-import { open, rename } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { completedXX } from '../../actors/crypto/test-kit.js';
 import { Session } from '../../actors/crypto/session.js';
 import { FRAGMENT_BODY_BYTES, FRAGMENT_HEADER_BYTES } from '../../actors/net/fragments.js';
 import { sharedBlockPool } from '../../actors/storage/block-pool.js';
 import { generateDataKey } from '../../actors/storage/block-crypto.js';
-import type { BlockRecord } from '../../actors/storage/catalog-types.js';
+import type { BlockRecord, VersionRecord } from '../../actors/storage/catalog-types.js';
 import { pool as eachInLanes, readChunks } from '../../actors/storage/customer-files.js';
-import { HASH_BYTES, sameBytes, uninitialized } from '../../actors/storage/hash.js';
+import { HASH_BYTES, uninitialized } from '../../actors/storage/hash.js';
+import { SHARD_CHUNK_BYTES } from '../../actors/storage/merkle.js';
 import { effectiveBlockSize, type EncodedBlock } from '../../actors/storage/pipeline.js';
+import { restoreFile } from '../../actors/storage/restore-file.js';
 import { openSupplierStore, type SupplierStore } from '../../actors/storage/supplier-store.js';
 import { openLmdbStore } from '../../actors/store/lmdb.js';
 import { listTree } from '../../test/support/storage-data.js';
@@ -203,34 +205,36 @@ export async function openStorageFloor(
     return decoded.plain;
   };
 
-  const restoreFile = async (into: string, rel: string, version: Kept) => {
+  // The node's own restore of a file (restore-file.ts): read-ahead, writes at their offsets into a
+  // temporary file, the file hash on the pool, the rename once it matches.
+  const restoreOne = async (into: string, rel: string, kept: Kept) => {
     const target = join(into, rel);
     mkdirSync(dirname(target), { recursive: true });
-    const temp = `${target}.part`;
-    const file = await open(temp, 'wx');
-    const hash = pool.fileHash();
-    let written = 0;
-    const write = async (plain: Uint8Array) => {
-      hash.update(plain);
-      for (let at = 0; at < plain.length;) {
-        const { bytesWritten } = await file.write(plain, at, plain.length - at, written + at);
-        at += bytesWritten;
-      }
-      written += plain.length;
+    const { backupId, blocks } = kept;
+    const size = blocks.reduce((n, b) => n + b.plainSize, 0);
+    const version: VersionRecord = {
+      path: rel,
+      version: 1,
+      backupId,
+      size,
+      fileHash: kept.hash!,
+      mtimeMs: 0,
+      committedAt: 0,
+      k: o.k,
+      m: o.m,
+      blockSize: effectiveBlockSize(o.k),
+      blockCount: blocks.length,
+      chunkBytes: SHARD_CHUNK_BYTES
     };
-    try {
-      const inFlight: Promise<Uint8Array>[] = [];
-      for (const record of version.blocks) {
-        inFlight.push(fetchBlock(version, record));
-        if (inFlight.length >= o.window) await write(await inFlight.shift()!);
-      }
-      for (const plain of inFlight) await write(await plain);
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    if (!sameBytes(await hash.digest(), version.hash!)) throw new Error(`${rel}: wrong file hash`);
-    await rename(temp, target);
+    await restoreFile({
+      dataKey,
+      version,
+      blocks,
+      target,
+      fetchBlock: (record) => fetchBlock(kept, record),
+      readAhead: o.window,
+      fileHash: pool.fileHash()
+    });
   };
 
   return {
@@ -240,7 +244,7 @@ export async function openStorageFloor(
     backup: (src) =>
       eachInLanes([...listTree(src).values()], o.parallelFiles, (path) => backupFile(src, path)),
     restore: (into) =>
-      eachInLanes([...kept], o.parallelFiles, ([rel, version]) => restoreFile(into, rel, version)),
+      eachInLanes([...kept], o.parallelFiles, ([rel, version]) => restoreOne(into, rel, version)),
     close: () => holders.close()
   };
 }
