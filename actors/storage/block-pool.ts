@@ -98,8 +98,14 @@ const movable = (data: Uint8Array, transfer: boolean): ArrayBuffer[] =>
     ? [data.buffer as ArrayBuffer]
     : [];
 
-/** Pieces buffers kept for reuse at most (a few blocks in flight per file). */
-const MAX_SPARES = 4;
+/** Pieces buffers kept for reuse at most (a few blocks in flight per file), here and on workers. */
+export const MAX_SPARES = 4;
+
+/** Takes out of `spares` a buffer of exactly `bytes`, if there is one (for `encodeBlock`). */
+export function takeSpare<B extends { byteLength: number }>(spares: B[], bytes: number) {
+  const at = spares.findIndex((s) => s.byteLength === bytes);
+  return at < 0 ? undefined : spares.splice(at, 1)[0];
+}
 /** A message buffer may hold this much besides a shard and still be moved whole with it. */
 const ENVELOPE_SLACK = 4096;
 /** Smallest message buffer moved whole (smaller ones may be slices of a shared pool). */
@@ -198,8 +204,8 @@ export class BlockPool {
     if (this.size === 0) {
       hash?.update(plain);
       return encodeBlock(params, index, plain, (bytes) => {
-        const at = this.spares.findIndex((s) => s.byteLength === bytes);
-        return at < 0 ? undefined : new Uint8Array(this.spares.splice(at, 1)[0]!);
+        const spare = takeSpare(this.spares, bytes);
+        return spare && new Uint8Array(spare);
       });
     }
     const pinned = hash && 'stream' in hash ? (hash as PooledHash) : undefined;

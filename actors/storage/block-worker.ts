@@ -6,7 +6,7 @@
 import { parentPort } from 'node:worker_threads';
 import type { BlockRecord } from './catalog-types.js';
 import { StorageError } from './errors.js';
-import { movableShards } from './block-pool.js';
+import { MAX_SPARES, movableShards, takeSpare } from './block-pool.js';
 import { Sha256Stream } from './hash.js';
 import {
   checkShards,
@@ -69,11 +69,6 @@ export type BlockReply = { id: number } & (
  * same size (most blocks of a backup are full ones): fewer fresh megabytes for the collector.
  */
 const spares: Uint8Array[] = [];
-const MAX_SPARES = 4;
-const takeSpare = (bytes: number): Uint8Array | undefined => {
-  const at = spares.findIndex((s) => s.byteLength === bytes);
-  return at < 0 ? undefined : spares.splice(at, 1)[0];
-};
 
 /** Whole-file hashes of this worker, by stream id; a few are enough (one per file in flight). */
 const streams = new Map<number, Sha256Stream>();
@@ -109,7 +104,9 @@ function run(job: BlockJob): BlockReply {
     if (job.spare) spares.unshift(job.spare);
     spares.length = Math.min(spares.length, MAX_SPARES);
     if (job.stream !== undefined) streamOf(job.stream, job.fresh === true).update(job.plain);
-    const { record, pieces } = encodeBlock(job.params, job.index, job.plain, takeSpare);
+    const { record, pieces } = encodeBlock(job.params, job.index, job.plain, (bytes) =>
+      takeSpare(spares, bytes)
+    );
     return { id: job.id, ok: true, record, pieces: [...pieces] };
   }
   if (job.op === 'decode') {
